@@ -1,0 +1,31 @@
+"""minidl: a from-scratch reverse-mode autograd deep-learning framework (NumPy, or CuPy on GPUs).
+
+Reading order for learners:
+
+1. ``minidl/tensor.py``     the Tensor: an array plus what autograd needs (grad, grad_fn, version)
+2. ``minidl/autograd.py``   Function (one graph node) and the backward engine (the chain rule)
+3. ``minidl/ops/``          the primitives, forward and backward side by side
+                            (arithmetic, unary, compare, reduce, softmax, shape, indexing, linalg)
+4. ``minidl/creation.py``   tensor(), zeros(), randn(), ...
+5. ``minidl/backend.py``    the only file that knows about NumPy vs CuPy
+6. ``minidl/testing.py``    gradcheck: how every backward rule above is verified
+"""
+from minidl import autograd, backend  # noqa: F401  (autograd first: it defines Function)
+from minidl.autograd import (detect_anomaly, enable_grad, grad, is_grad_enabled,  # noqa: F401
+                             no_grad, set_grad_enabled)
+from minidl.backend import Generator, manual_seed  # noqa: F401
+from minidl.creation import (DEFAULT_DTYPE, arange, as_tensor, bool_, empty, eye,  # noqa: F401
+                             float16, float32, float64, full, full_like, int8, int16, int32,
+                             int64, linspace, ones, ones_like, rand, rand_like, randint, randn,
+                             randn_like, tensor, uint8, zeros, zeros_like)
+from minidl.errors import (AutogradError, DeviceError, DTypeError, MinidlError,  # noqa: F401
+                           OutOfRangeError, ShapeError)
+from minidl.ops import (abs, add, all, any, argmax, argmin, broadcast_to, cat,  # noqa: F401
+                        clamp, cos, div, exp, expand, flatten, isfinite, log, log_softmax,
+                        logsumexp, matmul, max, maximum, mean, min, minimum, mul, neg, pad,
+                        permute, pow, relu, reshape, sigmoid, sign, sin, softmax, sqrt, squeeze,
+                        stack, std, sub, sum, sum_to, tanh, transpose, unsqueeze, var, where)
+from minidl.tensor import Tensor  # noqa: F401
+
+clip = clamp
+__version__ = "0.1.0"

@@ -1,0 +1,459 @@
+"""Reverse-mode automatic differentiation: the Function base class and the backward engine.
+
+A forward computation builds a graph as it runs. Every differentiable primitive is a ``Function``
+subclass; calling ``MyFunction.apply(x, y)`` creates one instance of it (the "context", ``ctx``),
+runs ``forward(ctx, *arrays)`` on the raw arrays and returns a Tensor whose ``grad_fn`` is ``ctx``.
+``ctx.edges`` points at what produced each input: another Function, or the leaf Tensor itself.
+
+``backward(ctx, gy)`` receives the gradient of the final output with respect to this Function's
+output (``gy``) and returns one gradient per input -- the chain rule, one link at a time:
+
+    dL/dx = dL/dy * dy/dx          ("gx = gy * local derivative")
+
+Backward rules are written with differentiable Tensor operations. With ``create_graph=False`` the
+engine runs them with graph recording off (cheap); with ``create_graph=True`` they record a graph of
+their own, so the gradient can itself be differentiated (Hessians, gradient penalties).
+
+Read next: ``minidl/ops/arithmetic.py`` for the simplest Functions.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import weakref
+from typing import Any, Iterable, List, Optional, Sequence
+
+import numpy as np
+
+from minidl import backend
+from minidl.errors import AutogradError, DTypeError, MinidlError, OutOfRangeError, ShapeError
+
+
+# ------------------------------------------------------------------------------ grad mode
+class _GradMode:
+    enabled = True  # the one global switch: is the forward pass recording a graph?
+    anomaly = False  # detect_anomaly(): check every forward and backward result for NaN/Inf
+
+
+def is_grad_enabled() -> bool:
+    return _GradMode.enabled
+
+
+class set_grad_enabled(contextlib.ContextDecorator):
+    """Turn graph recording on or off inside a ``with`` block (or a decorated function)."""
+
+    def __init__(self, mode: bool):
+        self.mode = bool(mode)
+
+    def __enter__(self):
+        self.previous = _GradMode.enabled
+        _GradMode.enabled = self.mode
+
+    def __exit__(self, *exc):
+        _GradMode.enabled = self.previous
+        return False
+
+
+class no_grad(set_grad_enabled):
+    """Do not record a graph: for evaluation and for parameter updates."""
+
+    def __init__(self):
+        super().__init__(False)
+
+
+class enable_grad(set_grad_enabled):
+    """Record a graph even inside ``no_grad`` (used by the engine for ``create_graph=True``)."""
+
+    def __init__(self):
+        super().__init__(True)
+
+
+class detect_anomaly(contextlib.ContextDecorator):
+    """Check every forward output and backward gradient for NaN/Inf and name the op at fault."""
+
+    def __enter__(self):
+        self.previous = _GradMode.anomaly
+        _GradMode.anomaly = True
+
+    def __exit__(self, *exc):
+        _GradMode.anomaly = self.previous
+        return False
+
+
+def _check_finite(op_name: str, phase: str, array) -> None:
+    xp = backend.get_array_module(array)
+    if array.dtype.kind in "fc" and not bool(xp.isfinite(array).all()):
+        bad = "NaN" if bool(xp.isnan(array).any()) else "Inf"
+        raise AutogradError(f"detect_anomaly: {op_name} {phase} produced {bad} values")
+
+
+# ------------------------------------------------------------------------------ Function
+_OUTPUT = object()  # marks "the output of this Function" among the saved tensors
+_FREED = object()  # saved tensors were released after a backward without retain_graph
+
+
+
+class Function:
+    """Base class of every differentiable operation (one node of the graph).
+
+    Subclasses define two static methods, side by side:
+
+    * ``forward(ctx, *inputs)``: receives raw arrays (Tensor inputs are unwrapped; other
+      arguments pass through) and returns one array. Call ``ctx.save_for_backward(*arrays)``
+      with what backward needs.
+    * ``backward(ctx, gy)``: receives the output's gradient as a Tensor and returns one gradient
+      Tensor (or None) per forward input, using Tensor operations only.
+
+    ``ctx.saved_tensors`` gives back what was saved, as Tensors: a saved input comes back as the
+    very input Tensor (so second derivatives flow through it), the saved output as the output
+    Tensor, anything else as a constant. Unlike PyTorch, ``forward`` sees arrays, not Tensors:
+    that keeps the forward pass free of graph bookkeeping.
+    """
+
+    __slots__ = ("edges", "input_meta", "out_shape", "needs_input_grad", "_saved",
+                 "_saved_versions", "_out_ref", "_out_array", "_hooks", "_retained",
+                 "__weakref__", "__dict__")
+
+    @staticmethod
+    def forward(ctx, *inputs):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, gy):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        """Run forward on the arrays inside ``args`` and, if any input needs a gradient,
+        record this node in the graph. Returns the output Tensor."""
+        ctx = cls.__new__(cls)
+        tensors = [a for a in args if isinstance(a, Tensor)]
+        if len(tensors) > 1 or (tensors and type(tensors[0].data) is not np.ndarray):
+            first = type(tensors[0].data)
+            if first is not np.ndarray or any(type(t.data) is not first for t in tensors):
+                backend.same_device_or_raise(cls.__name__, [t.data for t in tensors])
+        record = _GradMode.enabled and any(t.requires_grad for t in tensors)
+        ctx.needs_input_grad = tuple(
+            record and isinstance(a, Tensor) and a.requires_grad for a in args)
+        ctx._saved = None
+        xs = [a.data if isinstance(a, Tensor) else a for a in args]
+        try:
+            y = cls.forward(ctx, *xs, **kwargs)
+        except MinidlError:
+            raise
+        except (ValueError, IndexError, TypeError) as exc:
+            raise _forward_error(cls, tensors, exc) from None
+        if type(y) is not np.ndarray:  # NumPy reductions return scalars; keep arrays
+            y = backend.get_array_module(xs[0] if not tensors else tensors[0].data).asarray(y)
+        if _GradMode.anomaly:
+            _check_finite(cls.__name__, "forward", y)
+        out = Tensor._make(y, record)
+        if record:
+            out.grad_fn = ctx
+            ctx.edges = tuple(_edge(a) if need else None
+                              for a, need in zip(args, ctx.needs_input_grad))
+            ctx.input_meta = tuple((a.shape, a.dtype) if need else None
+                                   for a, need in zip(args, ctx.needs_input_grad))
+            ctx.out_shape = y.shape
+            ctx._hooks = None
+            ctx._retained = None
+            if ctx._saved is not None:
+                ctx._resolve_saved(args, xs, y, out)
+        else:
+            ctx._saved = None
+        return out
+
+    # -- saved tensors -------------------------------------------------------------------
+    def save_for_backward(self, *arrays) -> None:
+        """Remember arrays (inputs, the output, or intermediates) for backward."""
+        self._saved = arrays
+
+    def _resolve_saved(self, args, xs, y, out) -> None:
+        resolved = []
+        for s in self._saved:
+            for a, x in zip(args, xs):
+                if s is x and isinstance(a, Tensor):
+                    resolved.append(a)
+                    break
+            else:
+                if s is y:
+                    resolved.append(_OUTPUT)
+                    self._out_ref = weakref.ref(out)
+                    self._out_array = y
+                else:  # an intermediate array: a constant for the gradient's own graph
+                    resolved.append(None if s is None else Tensor._make(s, False))
+        self._saved = tuple(resolved)
+        self._saved_versions = tuple(0 if t is _OUTPUT or t is None else t._version
+                                     for t in resolved)
+
+    @property
+    def saved_tensors(self) -> tuple:
+        if self._saved is _FREED:
+            raise AutogradError(
+                f"{type(self).__name__}: trying to backward through the graph a second time (or "
+                "to read saved tensors after they were freed). Saved tensors are freed after "
+                "backward; specify retain_graph=True on the first backward() if you need to "
+                "backward through the graph again.")
+        if self._saved is None:
+            return ()
+        result = []
+        for t, version in zip(self._saved, self._saved_versions):
+            if t is _OUTPUT:
+                t = self._out_ref()
+                if t is None:  # the user dropped the output: rebuild it, still linked to self
+                    t = Tensor._make(self._out_array, True)
+                    t.grad_fn = self
+            if t is not None and t._version != version:
+                raise AutogradError(
+                    f"{type(self).__name__}: one of the tensors needed for gradient computation "
+                    f"has been modified by an in-place operation: a tensor of shape "
+                    f"{tuple(t.shape)} and dtype {t.dtype} is at version {t._version}; expected "
+                    f"version {version} (the version saved by {type(self).__name__}).")
+            result.append(t)
+        return tuple(result)
+
+    def _release(self) -> None:
+        if self._saved is not None:
+            self._saved = _FREED
+            self._out_array = None
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}Backward>"
+
+
+def _forward_error(cls, tensors, exc) -> MinidlError:
+    """A raw NumPy/CuPy error from a forward, re-raised as a minidl error naming the op."""
+    shapes = ", ".join(f"{tuple(t.shape)} {t.dtype}" for t in tensors)
+    kind = (OutOfRangeError if isinstance(exc, IndexError)
+            else ShapeError if isinstance(exc, ValueError) else DTypeError)
+    return kind(f"{cls.__name__}: {exc} (tensor inputs: {shapes})")
+
+
+def _edge(tensor):
+    """Where a gradient for ``tensor`` goes: its Function, or the leaf Tensor itself."""
+    return tensor.grad_fn if tensor.grad_fn is not None else tensor
+
+
+# ------------------------------------------------------------------------------ the engine
+def _ordered_nodes(roots: Sequence[Function]):
+    """Yield the Functions reachable from ``roots`` so that each comes after every Function
+    that consumes its output (reverse topological order), iteratively and in linear time.
+
+    First count, for every reachable node, how many reachable nodes consume it; then release
+    a node once all its consumers have run (Kahn's algorithm)."""
+    consumers = {}
+    stack = list(roots)
+    for node in roots:
+        consumers.setdefault(node, 0)
+    seen = set(roots)
+    while stack:
+        node = stack.pop()
+        for edge in node.edges:
+            if isinstance(edge, Function):
+                consumers[edge] = consumers.get(edge, 0) + 1
+                if edge not in seen:
+                    seen.add(edge)
+                    stack.append(edge)
+    ready = [node for node in dict.fromkeys(roots) if consumers[node] == 0]
+    while ready:
+        node = ready.pop()
+        yield node
+        for edge in node.edges:
+            if isinstance(edge, Function):
+                consumers[edge] -= 1
+                if consumers[edge] == 0:
+                    ready.append(edge)
+
+
+def _fit_gradient(node: Function, index: int, gx, meta):
+    """Check one gradient returned by ``node.backward`` and undo broadcasting: a gradient with
+    the output's shape for an input that was broadcast is summed back to the input's shape."""
+    if not isinstance(gx, Tensor):
+        raise AutogradError(f"{node.name}.backward returned {type(gx).__name__} for input "
+                            f"{index}; backward must return Tensors (or None)")
+    shape, dtype = meta
+    if gx.dtype != dtype:
+        raise AutogradError(f"{node.name}.backward returned a {gx.dtype} gradient for input "
+                            f"{index}, which is {dtype}")
+    if gx.shape != shape:
+        if gx.shape != node.out_shape or _broadcast_shape(shape, gx.shape) != gx.shape:
+            raise AutogradError(
+                f"{node.name}.backward returned a gradient of shape {tuple(gx.shape)} for input "
+                f"{index} of shape {tuple(shape)} (output shape {tuple(node.out_shape)})")
+        gx = gx.sum_to(shape)
+    return gx
+
+
+def _broadcast_shape(a, b):
+    try:
+        return np.broadcast_shapes(a, b)
+    except ValueError:
+        return None
+
+
+def run_backward(roots: Sequence["Tensor"], root_grads: Sequence["Tensor"], retain_graph: bool,
+                 create_graph: bool, capture: Optional[dict] = None) -> None:
+    """Propagate ``root_grads`` from ``roots`` through the graph (the chain rule, node by node).
+
+    Leaves accumulate into ``.grad``; if ``capture`` maps leaves/Functions to None, their
+    gradients are stored there instead (this is ``minidl.grad``) and no ``.grad`` is touched."""
+    grads = {}  # Function -> gradient of its output, summed over all its consumers
+    fresh = _FreshArrays(create_graph)
+    with set_grad_enabled(create_graph):
+        for t, g in zip(roots, root_grads):
+            if t.grad_fn is None:
+                _deliver_to_leaf(t, g, capture, fresh)
+            else:
+                grads[t.grad_fn] = g if t.grad_fn not in grads else grads[t.grad_fn] + g
+        for node in _ordered_nodes([t.grad_fn for t in roots if t.grad_fn is not None]):
+            gy = grads.pop(node, None)
+            if gy is None:  # no gradient reached this node (e.g. every consumer returned None)
+                continue
+            gy = _run_node_hooks(node, gy, capture)
+            fresh.passed_through(gy)
+            gxs = node.backward(node, gy)
+            if not isinstance(gxs, tuple):
+                gxs = (gxs,)
+            if len(gxs) != len(node.edges):
+                raise AutogradError(f"{node.name}.backward returned {len(gxs)} gradients for "
+                                    f"{len(node.edges)} inputs")
+            for index, (edge, meta, gx) in enumerate(zip(node.edges, node.input_meta, gxs)):
+                if edge is None or gx is None:
+                    continue
+                gx = _fit_gradient(node, index, gx, meta)
+                if _GradMode.anomaly:
+                    _check_finite(node.name, "backward", gx.data)
+                if isinstance(edge, Function):
+                    grads[edge] = gx if edge not in grads else grads[edge] + gx
+                else:
+                    _deliver_to_leaf(edge, gx, capture, fresh)
+            if not retain_graph:
+                node._release()
+
+
+def _run_node_hooks(node: Function, gy, capture):
+    if node._hooks:
+        for hook in node._hooks.values():
+            result = hook(gy)
+            gy = gy if result is None else result
+    if capture is not None and node in capture:
+        capture[node] = gy
+    if node._retained is not None and capture is None:
+        tensor = node._retained()
+        if tensor is not None:
+            tensor.grad = gy if tensor.grad is None else tensor.grad + gy
+    return gy
+
+
+def _deliver_to_leaf(leaf: "Tensor", g, capture, fresh) -> None:
+    if leaf._hooks:
+        for hook in leaf._hooks.values():
+            result = hook(g)
+            g = g if result is None else result
+    if capture is not None:
+        if leaf in capture:
+            capture[leaf] = g if capture[leaf] is None else capture[leaf] + g
+        return
+    if leaf.grad is None:
+        leaf.grad = fresh.own(g)
+    elif fresh.create_graph:
+        leaf.grad = leaf.grad + g
+    else:
+        leaf.grad.data += g.data  # .grad is the leaf's own array (see _FreshArrays)
+
+
+class _FreshArrays:
+    """Decides when a gradient array can become a leaf's ``.grad`` without a copy.
+
+    ``.grad`` must be an array the leaf owns: later backward calls add into it in place, and
+    optimizers and clipping scale it in place. A gradient array that is a view, read-only, the
+    gradient of some node passed through unchanged (``Add`` returns ``gy`` for both inputs), or
+    already given to another leaf is copied; a freshly computed one is taken as it is."""
+
+    def __init__(self, create_graph: bool):
+        self.create_graph = create_graph
+        self.taken: List[Any] = []  # arrays handed out or passed through (kept alive for `is`)
+
+    def passed_through(self, g) -> None:
+        if not self.create_graph:
+            self.taken.append(g.data)
+
+    def own(self, g):
+        if self.create_graph:
+            return g
+        a = g.data
+        if not (a.flags.owndata and a.flags.writeable) or any(a is t for t in self.taken):
+            a = a.copy()
+        self.taken.append(a)
+        return Tensor._make(a, False)
+
+
+def _grads_for(outputs, grad_outputs, op: str) -> List["Tensor"]:
+    result = []
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if not out.requires_grad:
+            raise AutogradError(f"{op}: element {i} of tensors does not require grad and does "
+                                "not have a grad_fn")
+        if g is None:
+            if out.data.size != 1:
+                raise AutogradError(f"{op}: grad can be implicitly created only for scalar "
+                                    f"outputs, but output {i} has shape {tuple(out.shape)}; "
+                                    "pass gradient= with the output's shape")
+            g = Tensor._make(backend.get_array_module(out.data).ones_like(out.data), False)
+        elif not isinstance(g, Tensor):
+            g = Tensor._make(backend.asarray(g, out.dtype, out.device), False)
+        if g.shape != out.shape:
+            raise ShapeError(f"{op}: gradient has shape {tuple(g.shape)} but the output has "
+                             f"shape {tuple(out.shape)}")
+        if g.dtype != out.dtype:
+            raise DTypeError(f"{op}: gradient has dtype {g.dtype} but the output has dtype "
+                             f"{out.dtype}")
+        result.append(g)
+    return result
+
+
+def backward(tensors, grad_tensors=None, retain_graph: Optional[bool] = None,
+             create_graph: bool = False) -> None:
+    """Accumulate d(tensors)/d(leaf) into every leaf's ``.grad`` (``torch.autograd.backward``)."""
+    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    if grad_tensors is None or isinstance(grad_tensors, Tensor):
+        grad_tensors = [grad_tensors] * len(tensors)
+    roots = _grads_for(tensors, grad_tensors, "backward")
+    retain = create_graph if retain_graph is None else retain_graph
+    run_backward(tensors, roots, retain, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph: Optional[bool] = None,
+         create_graph: bool = False, allow_unused: bool = False) -> tuple:
+    """Return d(outputs)/d(inputs) without touching any ``.grad`` (``torch.autograd.grad``).
+
+    With ``create_graph=True`` the returned gradients carry a graph of their own, so they can be
+    differentiated again: ``grad(grad(f, x, create_graph=True)[0].sum(), x)`` is a second
+    derivative."""
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    single = isinstance(inputs, Tensor)
+    inputs = [inputs] if single else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs] * len(outputs)
+    for i, x in enumerate(inputs):
+        if not isinstance(x, Tensor) or not x.requires_grad:
+            raise AutogradError(f"grad: input {i} does not require grad")
+    roots = _grads_for(outputs, grad_outputs, "grad")
+    capture = {(x.grad_fn if x.grad_fn is not None else x): None for x in inputs}
+    retain = create_graph if retain_graph is None else retain_graph
+    run_backward(outputs, roots, retain, create_graph, capture)
+    result = []
+    for i, x in enumerate(inputs):
+        g = capture[x.grad_fn if x.grad_fn is not None else x]
+        if g is None and not allow_unused:
+            raise AutogradError(f"grad: input {i} (shape {tuple(x.shape)}) was not used to "
+                                "compute the outputs; pass allow_unused=True to get None")
+        result.append(g)
+    return tuple(result)
+
+
+from minidl.tensor import Tensor  # noqa: E402  (tensor.py imports this module first)

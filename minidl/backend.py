@@ -1,0 +1,287 @@
+"""The one place that knows which array libraries exist: NumPy for "cpu", CuPy for "cuda".
+
+Everything else in minidl asks this module instead of importing CuPy:
+
+* ``parse_device("cuda:1")`` turns a user's device spec into a canonical string;
+* ``get_array_module(array)`` returns the module (``numpy`` or ``cupy``) that operates on an array;
+* ``device_of(array)`` names the device an array lives on;
+* ``asarray(data, dtype, device)`` / ``to_device(array, device)`` create and move arrays;
+* ``scatter_add(target, index, values)`` accumulates values at (possibly repeated) indices;
+* ``Generator`` / ``default_generator(device)`` / ``manual_seed(seed)`` are minidl's random streams.
+
+CuPy is imported lazily, the first time a "cuda" device is asked for, so minidl imports and works
+fully without it. A device *type* is a small ``Backend`` record; tests register a stand-in device
+whose arrays are a NumPy subclass, so that device plumbing is exercised on machines without a GPU.
+
+Read next: ``minidl/tensor.py``.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Optional
+
+import numpy as np
+
+from minidl.errors import DeviceError
+
+
+@dataclass
+class Backend:
+    """How one device type stores arrays.
+
+    ``xp`` is the NumPy-compatible module; ``array_type`` the exact class of its arrays;
+    ``to_device(host_array, index)`` copies a NumPy array onto device ``index``; ``to_host`` copies
+    back; ``device_index(array)`` says which of the type's devices holds an array.
+    """
+
+    name: str
+    xp: Any
+    array_type: type
+    to_device: Callable[[np.ndarray, int], Any]
+    to_host: Callable[[Any], np.ndarray]
+    device_index: Callable[[Any], int]
+    scatter_add: Callable[[Any, Any, Any], None]
+    device_count: Callable[[], int]
+    selected: Callable[[int], Any] = lambda index: contextlib.nullcontext()
+
+
+def _numpy_backend() -> Backend:
+    return Backend(
+        name="cpu",
+        xp=np,
+        array_type=np.ndarray,
+        to_device=lambda a, index: np.asarray(a),
+        to_host=lambda a: np.asarray(a),
+        device_index=lambda a: 0,
+        # np.add.at is unbuffered: repeated indices each add their value (plain += would not).
+        scatter_add=np.add.at,
+        device_count=lambda: 1,
+    )
+
+
+def _cupy_backend() -> Backend:
+    try:
+        cupy = importlib.import_module("cupy")
+        cupyx = importlib.import_module("cupyx")
+        count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as exc:  # ImportError, or CUDA present without a usable driver
+        raise DeviceError(
+            f"device 'cuda' is not available: CuPy could not be loaded or found no GPU ({exc}). "
+            "Install the GPU extra (pip install 'minidl[gpu]') on a machine with a CUDA GPU, "
+            "or use device='cpu'."
+        ) from None
+
+    def to_device(host_array, index):
+        with cupy.cuda.Device(index):
+            return cupy.asarray(host_array)
+
+    return Backend(
+        name="cuda",
+        xp=cupy,
+        array_type=cupy.ndarray,
+        to_device=to_device,
+        to_host=cupy.asnumpy,
+        device_index=lambda a: a.device.id,
+        # cupyx.scatter_add accumulates repeated indices atomically, like np.add.at.
+        scatter_add=cupyx.scatter_add,
+        device_count=lambda: count,
+        selected=cupy.cuda.Device,
+    )
+
+
+# Device types known so far. "cuda" is loaded on first use; tests may register stand-ins.
+_BACKENDS: Dict[str, Backend] = {"cpu": _numpy_backend()}
+_LOADERS: Dict[str, Callable[[], Backend]] = {"cuda": _cupy_backend}
+# Exact array class -> device type, for the fast lookup in device_of().
+_BY_ARRAY_TYPE: Dict[type, Backend] = {np.ndarray: _BACKENDS["cpu"]}
+
+
+def register_backend(backend: Backend) -> None:
+    """Make a device type known (used for CuPy on first use, and by tests for a stand-in)."""
+    _BACKENDS[backend.name] = backend
+    _BY_ARRAY_TYPE[backend.array_type] = backend
+
+
+def unregister_backend(name: str) -> None:
+    """Forget a device type registered with ``register_backend`` (tests clean up with this)."""
+    backend = _BACKENDS.pop(name)
+    _BY_ARRAY_TYPE.pop(backend.array_type, None)
+    _GENERATORS.pop(name, None)
+
+
+def _backend_for_type(device_type: str) -> Backend:
+    if device_type not in _BACKENDS:
+        if device_type not in _LOADERS:
+            known = sorted(set(_BACKENDS) | set(_LOADERS))
+            raise DeviceError(f"unknown device type {device_type!r}; expected one of {known}")
+        register_backend(_LOADERS[device_type]())
+    return _BACKENDS[device_type]
+
+
+def parse_device(device: Any) -> str:
+    """Canonical device string: "cpu", or "<type>:<index>" for others ("cuda" -> "cuda:0")."""
+    if device is None:
+        return "cpu"
+    if not isinstance(device, str):
+        raise DeviceError(f"device must be a string such as 'cpu' or 'cuda:0', got {device!r}")
+    device_type, _, index_text = device.partition(":")
+    backend = _backend_for_type(device_type)
+    if device_type == "cpu":
+        if index_text not in ("", "0"):
+            raise DeviceError(f"device {device!r}: the CPU has no index other than 0")
+        return "cpu"
+    if index_text and not index_text.isdigit():
+        raise DeviceError(f"device {device!r}: the index after ':' must be a number")
+    index = int(index_text or 0)
+    if index >= backend.device_count():
+        raise DeviceError(
+            f"device {device!r} is not available: {backend.device_count()} {device_type} "
+            "device(s) found"
+        )
+    return f"{device_type}:{index}"
+
+
+def _split(device: str):
+    device_type, _, index_text = device.partition(":")
+    return _backend_for_type(device_type), int(index_text or 0)
+
+
+def backend_of(array: Any) -> Backend:
+    """The device type of an array (``np.ndarray`` -> cpu, ``cupy.ndarray`` -> cuda, ...)."""
+    backend = _BY_ARRAY_TYPE.get(type(array))
+    if backend is None:
+        raise DeviceError(f"unsupported array type {type(array).__name__}")
+    return backend
+
+
+def get_array_module(array: Any):
+    """The NumPy-compatible module for ``array``: ``numpy`` for CPU arrays, ``cupy`` for GPU."""
+    return backend_of(array).xp
+
+
+def device_of(array: Any) -> str:
+    """Canonical device string of an array."""
+    backend = backend_of(array)
+    if backend.name == "cpu":
+        return "cpu"
+    return f"{backend.name}:{backend.device_index(array)}"
+
+
+def xp_for(device: str):
+    """The array module used for a (canonical) device string."""
+    return _split(device)[0].xp
+
+
+def asarray(data: Any, dtype: Any = None, device: str = "cpu"):
+    """Array of ``data`` on ``device``; host data is converted with NumPy first."""
+    backend, index = _split(device)
+    if type(data) is backend.array_type and backend.device_index(data) == index:
+        return data if dtype is None or data.dtype == dtype else data.astype(dtype)
+    if type(data) in _BY_ARRAY_TYPE and type(data) is not np.ndarray:
+        data = to_host(data)
+    host = np.asarray(data, dtype=dtype)
+    return backend.to_device(host, index)
+
+
+def selected(device: str):
+    """Context manager under which ``xp_for(device)`` creates arrays on ``device``."""
+    backend, index = _split(device)
+    return backend.selected(index)
+
+
+def to_host(array: Any) -> np.ndarray:
+    """Copy an array to a NumPy array (no copy when it is one already)."""
+    return backend_of(array).to_host(array)
+
+
+def to_device(array: Any, device: str):
+    """Copy ``array`` to ``device`` (through the host when the device types differ)."""
+    if device_of(array) == device:
+        return array
+    return asarray(to_host(array), device=device)
+
+
+def scatter_add(target: Any, index: Any, values: Any) -> None:
+    """``target[index] += values`` in place, where repeated indices each add their value."""
+    backend_of(target).scatter_add(target, index, values)
+
+
+def same_device_or_raise(op_name: str, arrays) -> None:
+    """Raise a DeviceError naming both devices if ``arrays`` are not all on one device."""
+    devices = [device_of(a) for a in arrays]
+    for device in devices[1:]:
+        if device != devices[0]:
+            raise DeviceError(
+                f"{op_name}: expected all tensors on one device, but found {devices[0]} and "
+                f"{device}; move them with .to({devices[0]!r}) or .to({device!r})"
+            )
+
+
+# ----------------------------------------------------------------------------- random numbers
+class Generator:
+    """A seeded random stream on one device (like ``torch.Generator``).
+
+    On the CPU it wraps ``numpy.random.Generator(PCG64)``; on CUDA, CuPy's generator. Its state can
+    be saved and restored (``get_state``/``set_state``) so that training resumes bit-identically.
+    """
+
+    def __init__(self, device: str = "cpu", seed: Optional[int] = None):
+        self.device = parse_device(device)
+        self.xp = xp_for(self.device)
+        self.manual_seed(np.random.SeedSequence().entropy % 2**63 if seed is None else seed)
+
+    def manual_seed(self, seed: int) -> "Generator":
+        if not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"manual_seed: seed must be a non-negative integer, got {seed!r}")
+        self.seed = int(seed)
+        if self.xp is np:
+            self.rng = np.random.Generator(np.random.PCG64(self.seed))
+        else:
+            with self.xp.cuda.Device(int(self.device.partition(":")[2] or 0)):
+                self.rng = self.xp.random.default_rng(self.seed)
+        return self
+
+    def get_state(self) -> dict:
+        """A JSON-friendly snapshot of the stream (CPU generators)."""
+        if self.xp is not np:
+            raise DeviceError("Generator.get_state: only CPU generators can be saved")
+        return self.rng.bit_generator.state
+
+    def set_state(self, state: dict) -> None:
+        if self.xp is not np:
+            raise DeviceError("Generator.set_state: only CPU generators can be restored")
+        self.rng.bit_generator.state = state
+
+    # Draws, created directly on the generator's device in the requested dtype.
+    def normal(self, shape, dtype):
+        return self.rng.standard_normal(shape, dtype=dtype)
+
+    def uniform(self, shape, dtype):
+        """Uniform on [0, 1)."""
+        return self.rng.random(shape, dtype=dtype)
+
+    def integers(self, low: int, high: int, shape):
+        return self.rng.integers(low, high, size=shape)
+
+    def permutation(self, n: int):
+        return self.rng.permutation(n)
+
+
+_GENERATORS: Dict[str, Generator] = {}
+
+
+def default_generator(device: str = "cpu") -> Generator:
+    """The generator that minidl uses on ``device`` when no generator is passed."""
+    device = parse_device(device)
+    if device not in _GENERATORS:
+        _GENERATORS[device] = Generator(device, seed=0)
+    return _GENERATORS[device]
+
+
+def manual_seed(seed: int) -> None:
+    """Seed the default generators of every device used so far, and of the CPU."""
+    default_generator("cpu").manual_seed(seed)
+    for generator in _GENERATORS.values():
+        generator.manual_seed(seed)

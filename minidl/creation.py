@@ -1,0 +1,194 @@
+"""Making tensors: ``tensor()`` from data, and ``zeros``/``ones``/``full``/``arange``/``randn``/...
+
+Defaults follow PyTorch: Python floats become float32, Python ints int64, bools bool; a NumPy
+array keeps its dtype. Random tensors come from minidl's seeded generators (``manual_seed``).
+
+Read next: ``minidl/nn`` (layers are built from these and from the ops).
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+from minidl import backend
+from minidl.backend import Generator
+from minidl.errors import DTypeError, ShapeError
+from minidl.ops.shape import _shape_args
+from minidl.tensor import Tensor
+
+float16, float32, float64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
+int8, int16, int32, int64 = (np.dtype(t) for t in (np.int8, np.int16, np.int32, np.int64))
+uint8, bool_ = np.dtype(np.uint8), np.dtype(np.bool_)
+DEFAULT_DTYPE = float32
+
+
+def _dtype(dtype) -> Optional[np.dtype]:
+    if dtype is None:
+        return None
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        raise DTypeError(f"unknown dtype {dtype!r}") from None
+
+
+def _infer_dtype(data) -> Optional[np.dtype]:
+    """The dtype PyTorch would pick for ``data``: arrays keep theirs; Python floats -> float32."""
+    if isinstance(data, Tensor) or type(data) in backend._BY_ARRAY_TYPE:
+        return None
+    if isinstance(data, np.generic):
+        return None
+    kind = np.asarray(data).dtype
+    if kind == object:
+        raise DTypeError(f"tensor: cannot make a tensor from {type(data).__name__} data")
+    return DEFAULT_DTYPE if kind.kind == "f" else None
+
+
+def tensor(data, dtype=None, device: Optional[str] = None,
+           requires_grad: bool = False) -> Tensor:
+    """A new leaf tensor holding a copy of ``data`` (a list, a number, an array, a Tensor)."""
+    device = backend.parse_device(device)
+    if isinstance(data, Tensor):
+        data = data.data
+    dtype = _dtype(dtype) or _infer_dtype(data)
+    array = backend.asarray(data, dtype, device)
+    if array is data:
+        array = array.copy()
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def as_tensor(data, dtype=None, device: Optional[str] = None) -> Tensor:
+    """Like ``tensor`` but shares memory with ``data`` when no conversion is needed."""
+    if isinstance(data, Tensor) and dtype is None and device is None:
+        return data
+    device = backend.parse_device(device)
+    data = data.data if isinstance(data, Tensor) else data
+    return Tensor(backend.asarray(data, _dtype(dtype) or _infer_dtype(data), device))
+
+
+def _new(device: Optional[str], make) -> "np.ndarray":
+    """Call ``make(xp)`` to create an array directly on ``device`` (no host round trip)."""
+    device = backend.parse_device(device)
+    with backend.selected(device):
+        return make(backend.xp_for(device))
+
+
+def _size(size, op: str):
+    shape = _shape_args(size, op)
+    if any(n < 0 for n in shape):
+        raise ShapeError(f"{op}: negative dimension in size {shape}")
+    return shape
+
+
+def _float_dtype(dtype, op: str) -> np.dtype:
+    dtype = _dtype(dtype) or DEFAULT_DTYPE
+    if dtype.kind != "f":
+        raise DTypeError(f"{op}: expected a floating-point dtype, got {dtype}")
+    return dtype
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    shape = _size(size if isinstance(size, (tuple, list)) else (size,), "full")
+    dtype = _dtype(dtype) or (_infer_dtype(fill_value) or np.asarray(fill_value).dtype)
+    array = _new(device, lambda xp: xp.full(shape, fill_value, dtype=dtype))
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return full(_size(size, "zeros"), 0, dtype or DEFAULT_DTYPE, device, requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return full(_size(size, "ones"), 1, dtype or DEFAULT_DTYPE, device, requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    shape = _size(size, "empty")
+    array = _new(device, lambda xp: xp.empty(shape, dtype=_dtype(dtype) or DEFAULT_DTYPE))
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def zeros_like(x: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return zeros(x.shape, dtype=dtype or x.dtype, device=device or x.device,
+                 requires_grad=requires_grad)
+
+
+def ones_like(x: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return ones(x.shape, dtype=dtype or x.dtype, device=device or x.device,
+                requires_grad=requires_grad)
+
+
+def full_like(x: Tensor, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return full(x.shape, fill_value, dtype=dtype or x.dtype, device=device or x.device,
+                requires_grad=requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Values from ``start`` up to (not including) ``end``; int64 unless a bound is a float."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise ValueError("arange: step must be non-zero")
+    dtype = _dtype(dtype) or _infer_dtype([start, end, step]) or np.dtype(np.int64)
+    array = _new(device, lambda xp: xp.arange(start, end, step, dtype=dtype))
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def linspace(start, end, steps: int, dtype=None, device=None, requires_grad=False) -> Tensor:
+    dtype = _float_dtype(dtype, "linspace")
+    array = _new(device, lambda xp: xp.linspace(start, end, steps, dtype=dtype))
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def eye(n: int, m: Optional[int] = None, dtype=None, device=None, requires_grad=False):
+    array = _new(device, lambda xp: xp.eye(n, m, dtype=_dtype(dtype) or DEFAULT_DTYPE))
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def _generator(generator: Optional[Generator], device) -> Generator:
+    device = backend.parse_device(device)
+    if generator is None:
+        return backend.default_generator(device)
+    if generator.device != device:
+        raise backend.DeviceError(f"the generator is on {generator.device} but the tensor is "
+                                  f"to be created on {device}")
+    return generator
+
+
+def randn(*size, dtype=None, device=None, generator=None, requires_grad=False) -> Tensor:
+    """Samples from the standard normal distribution N(0, 1)."""
+    shape, dtype = _size(size, "randn"), _float_dtype(dtype, "randn")
+    gen = _generator(generator, device)
+    with backend.selected(gen.device):
+        return Tensor(gen.normal(shape, dtype), requires_grad=requires_grad)
+
+
+def rand(*size, dtype=None, device=None, generator=None, requires_grad=False) -> Tensor:
+    """Samples from the uniform distribution on [0, 1)."""
+    shape, dtype = _size(size, "rand"), _float_dtype(dtype, "rand")
+    gen = _generator(generator, device)
+    with backend.selected(gen.device):
+        return Tensor(gen.uniform(shape, dtype), requires_grad=requires_grad)
+
+
+def randint(low: int, high: Optional[int] = None, size=(), dtype=None, device=None,
+            generator=None) -> Tensor:
+    """Integers drawn uniformly from [low, high)."""
+    if high is None:
+        low, high = 0, low
+    if high <= low:
+        raise ValueError(f"randint: expected low < high, got low={low}, high={high}")
+    gen = _generator(generator, device)
+    with backend.selected(gen.device):
+        array = gen.integers(low, high, _size(tuple(size), "randint"))
+    return Tensor(array.astype(_dtype(dtype) or np.int64, copy=False))
+
+
+def randn_like(x: Tensor, dtype=None, generator=None, requires_grad=False) -> Tensor:
+    return randn(x.shape, dtype=dtype or x.dtype, device=x.device, generator=generator,
+                 requires_grad=requires_grad)
+
+
+def rand_like(x: Tensor, dtype=None, generator=None, requires_grad=False) -> Tensor:
+    return rand(x.shape, dtype=dtype or x.dtype, device=x.device, generator=generator,
+                requires_grad=requires_grad)

@@ -1,0 +1,212 @@
+"""The arithmetic primitives (+ - * / ** and negation) and how operands are made compatible.
+
+Each primitive: ``forward`` on arrays, ``backward`` on Tensors, right below it. Broadcasting is
+not undone here: a gradient with the output's shape is summed back to each input's shape once,
+in the engine (``minidl/autograd.py``, ``_fit_gradient``).
+
+Read next: ``unary.py`` (exp, log, tanh, ...).
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from minidl import backend
+from minidl.autograd import Function
+from minidl.errors import DTypeError
+from minidl.ops.unary import exp, log
+from minidl.tensor import Tensor
+
+DEFAULT_FLOAT = np.dtype(np.float32)  # what Python floats become, as in PyTorch
+
+
+def _category(dtype: np.dtype) -> int:
+    """bool < integer < floating point: the order in which type promotion moves."""
+    return 0 if dtype.kind == "b" else 1 if dtype.kind in "iu" else 2
+
+
+def _weak_dtype(value, tensor_dtype: np.dtype) -> np.dtype:
+    """dtype for a Python/NumPy scalar meeting a tensor: the tensor's dtype unless the scalar is
+    of a higher category (e.g. 2.5 with an int tensor gives float32). This is what keeps a
+    float32 tensor float32 when it meets 0.5, np.float64(0.5) or a 0-d float64 array."""
+    kind = np.asarray(value).dtype
+    if _category(kind) <= _category(tensor_dtype):
+        return tensor_dtype
+    return DEFAULT_FLOAT if kind.kind == "f" else np.dtype(np.int64)
+
+
+def _tensor_dtype(a: Tensor, b: Tensor) -> np.dtype:
+    """Promotion between two tensors, as in PyTorch: the higher category wins; within one
+    category a tensor with dimensions wins over a 0-d one; otherwise the wider dtype."""
+    ca, cb = _category(a.dtype), _category(b.dtype)
+    if ca != cb:
+        return a.dtype if ca > cb else b.dtype
+    if (a.ndim == 0) != (b.ndim == 0):
+        return b.dtype if a.ndim == 0 else a.dtype
+    return np.promote_types(a.dtype, b.dtype)
+
+
+def as_tensor_like(value, like: Tensor) -> Tensor:
+    """A non-Tensor operand as a Tensor on ``like``'s device (scalars weakly typed)."""
+    if isinstance(value, (numbers.Number, np.generic)) or (
+            isinstance(value, np.ndarray) and value.ndim == 0):
+        dtype = _weak_dtype(value, like.dtype)
+    else:
+        arr = np.asarray(value)
+        if arr.dtype == object:
+            raise DTypeError(f"cannot combine a tensor with {type(value).__name__}")
+        dtype = DEFAULT_FLOAT if arr.dtype == np.float64 and not isinstance(
+            value, np.ndarray) else arr.dtype
+    return Tensor._make(backend.asarray(value, dtype, like.device), False)
+
+
+def binary_operands(a, b):
+    """Both operands as Tensors of one dtype (casts are differentiable ops of their own)."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        if a.data.dtype == b.data.dtype:
+            return a, b
+    elif isinstance(a, Tensor):
+        b = as_tensor_like(b, a)
+    elif isinstance(b, Tensor):
+        a = as_tensor_like(a, b)
+    else:
+        raise DTypeError(f"expected at least one Tensor, got {type(a).__name__} and "
+                         f"{type(b).__name__}")
+    if a.data.dtype != b.data.dtype:
+        dtype = _tensor_dtype(a, b)
+        a, b = a.to(dtype), b.to(dtype)
+    return a, b
+
+
+class Add(Function):
+    """y = x0 + x1;  dy/dx0 = 1, dy/dx1 = 1"""
+
+    @staticmethod
+    def forward(ctx, x0, x1):
+        return x0 + x1
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy, gy
+
+
+class Sub(Function):
+    """y = x0 - x1;  dy/dx0 = 1, dy/dx1 = -1"""
+
+    @staticmethod
+    def forward(ctx, x0, x1):
+        return x0 - x1
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy, (-gy if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    """y = x0 * x1;  dy/dx0 = x1, dy/dx1 = x0"""
+
+    @staticmethod
+    def forward(ctx, x0, x1):
+        ctx.save_for_backward(x0, x1)
+        return x0 * x1
+
+    @staticmethod
+    def backward(ctx, gy):
+        x0, x1 = ctx.saved_tensors
+        gx0 = gy * x1 if ctx.needs_input_grad[0] else None
+        gx1 = gy * x0 if ctx.needs_input_grad[1] else None
+        return gx0, gx1
+
+
+class Div(Function):
+    """y = x0 / x1;  dy/dx0 = 1 / x1, dy/dx1 = -x0 / x1^2"""
+
+    @staticmethod
+    def forward(ctx, x0, x1):
+        ctx.save_for_backward(x0, x1)
+        return x0 / x1
+
+    @staticmethod
+    def backward(ctx, gy):
+        x0, x1 = ctx.saved_tensors
+        gx0 = gy / x1 if ctx.needs_input_grad[0] else None
+        gx1 = -gy * x0 / (x1 * x1) if ctx.needs_input_grad[1] else None
+        return gx0, gx1
+
+
+class Neg(Function):
+    """y = -x;  dy/dx = -1"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return -x
+
+    @staticmethod
+    def backward(ctx, gy):
+        return -gy
+
+
+class Pow(Function):
+    """y = x^c for a constant c;  dy/dx = c * x^(c-1)"""
+
+    @staticmethod
+    def forward(ctx, x, c):
+        ctx.save_for_backward(x)
+        ctx.c = c
+        return x ** c
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, = ctx.saved_tensors
+        return gy * (ctx.c * x ** (ctx.c - 1)), None
+
+
+def _reject_bool(op: str, *tensors) -> None:
+    for t in tensors:
+        if t.dtype.kind == "b":
+            raise DTypeError(f"{op}: not supported for bool tensors; convert with .long() or "
+                             ".float() first")
+
+
+def add(a, b) -> Tensor:
+    a, b = binary_operands(a, b)
+    return Add.apply(a, b)
+
+
+def sub(a, b) -> Tensor:
+    a, b = binary_operands(a, b)
+    _reject_bool("sub", a)
+    return Sub.apply(a, b)
+
+
+def mul(a, b) -> Tensor:
+    a, b = binary_operands(a, b)
+    return Mul.apply(a, b)
+
+
+def div(a, b) -> Tensor:
+    """True division; integer tensors divide into float32, as in PyTorch."""
+    a, b = binary_operands(a, b)
+    if a.dtype.kind != "f":
+        a, b = a.to(DEFAULT_FLOAT), b.to(DEFAULT_FLOAT)
+    return Div.apply(a, b)
+
+
+def neg(x: Tensor) -> Tensor:
+    _reject_bool("neg", x)
+    return Neg.apply(x)
+
+
+def pow(base, exponent) -> Tensor:
+    """``base ** exponent``. A constant exponent uses ``Pow``; a Tensor exponent is composed as
+    exp(exponent * log(base)), which needs base > 0."""
+    if isinstance(base, Tensor) and not isinstance(exponent, Tensor):
+        if isinstance(exponent, (numbers.Number, np.generic)) and not isinstance(exponent, bool):
+            if base.dtype.kind != "f" and (exponent < 0 or isinstance(exponent, float)):
+                base = base.to(DEFAULT_FLOAT)
+            return Pow.apply(base, exponent.item() if isinstance(exponent, np.generic)
+                             else exponent)
+        exponent = as_tensor_like(exponent, base)
+    base, exponent = binary_operands(base, exponent)
+    return exp(exponent * log(base))

@@ -1,0 +1,165 @@
+"""Selections between values: maximum, minimum, clamp, where; and comparisons (no gradient).
+
+The gradient of a selection flows to whichever input was selected. Where two inputs tie in
+``maximum``/``minimum`` the gradient is split evenly between them, as in PyTorch; the masks are
+constants, so the second derivative through a selection is the selected input's own.
+
+Read next: ``reduce.py`` (sum, mean, var, max, min).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from minidl import backend
+from minidl.autograd import Function
+from minidl.errors import DTypeError, ShapeError
+from minidl.ops.arithmetic import as_tensor_like, binary_operands
+from minidl.tensor import Tensor
+
+
+def _constant(array) -> Tensor:
+    return Tensor._make(array, False)
+
+
+class Maximum(Function):
+    """y = max(x0, x1);  dy/dx0 = 1 where x0 > x1, 1/2 where x0 == x1, else 0"""
+
+    @staticmethod
+    def forward(ctx, x0, x1):
+        xp = backend.get_array_module(x0)
+        mask0 = (x0 > x1) + (x0 == x1) * x0.dtype.type(0.5)
+        ctx.save_for_backward(mask0.astype(x0.dtype, copy=False))
+        return xp.maximum(x0, x1)
+
+    @staticmethod
+    def backward(ctx, gy):
+        mask0, = ctx.saved_tensors
+        return gy * mask0, gy * (1 - mask0)
+
+
+class Minimum(Function):
+    """y = min(x0, x1);  dy/dx0 = 1 where x0 < x1, 1/2 where x0 == x1, else 0"""
+
+    @staticmethod
+    def forward(ctx, x0, x1):
+        xp = backend.get_array_module(x0)
+        mask0 = (x0 < x1) + (x0 == x1) * x0.dtype.type(0.5)
+        ctx.save_for_backward(mask0.astype(x0.dtype, copy=False))
+        return xp.minimum(x0, x1)
+
+    @staticmethod
+    def backward(ctx, gy):
+        mask0, = ctx.saved_tensors
+        return gy * mask0, gy * (1 - mask0)
+
+
+class Clamp(Function):
+    """y = min(max(x, lo), hi);  dy/dx = 1 where lo <= x <= hi, else 0 (bounds included)"""
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        xp = backend.get_array_module(x)
+        inside = xp.ones(x.shape, dtype=bool)
+        if lo is not None:
+            inside &= x >= lo
+        if hi is not None:
+            inside &= x <= hi
+        ctx.save_for_backward(inside.astype(x.dtype))
+        return xp.clip(x, lo, hi).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, gy):
+        inside, = ctx.saved_tensors
+        return gy * inside, None, None
+
+
+class Where(Function):
+    """y = x0 where cond else x1;  dy/dx0 = cond, dy/dx1 = not cond"""
+
+    @staticmethod
+    def forward(ctx, cond, x0, x1):
+        ctx.cond = cond
+        return backend.get_array_module(x0).where(cond, x0, x1)
+
+    @staticmethod
+    def backward(ctx, gy):
+        cond = _constant(ctx.cond)
+        zero = _constant(backend.get_array_module(gy.data).zeros((), gy.dtype))
+        gx0 = where(cond, gy, zero) if ctx.needs_input_grad[1] else None
+        gx1 = where(cond, zero, gy) if ctx.needs_input_grad[2] else None
+        return None, gx0, gx1
+
+
+def maximum(a, b) -> Tensor:
+    a, b = binary_operands(a, b)
+    return Maximum.apply(a, b)
+
+
+def minimum(a, b) -> Tensor:
+    a, b = binary_operands(a, b)
+    return Minimum.apply(a, b)
+
+
+def clamp(x: Tensor, min=None, max=None) -> Tensor:
+    """Limit ``x`` to [min, max]; either bound may be None (or a Tensor, then composed)."""
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = x if min is None else maximum(x, min)
+        return out if max is None else minimum(out, max)
+    return Clamp.apply(x, min, max)
+
+
+def where(condition, x, y) -> Tensor:
+    """Elementwise ``x if condition else y`` (all three broadcast together)."""
+    x, y = binary_operands(x, y)
+    cond = condition.data if isinstance(condition, Tensor) else backend.asarray(
+        condition, None, x.device)
+    if cond.dtype != np.bool_:
+        raise DTypeError(f"where: condition must be a bool tensor, got {cond.dtype}")
+    backend.same_device_or_raise("where", [cond, x.data, y.data])
+    return Where.apply(cond, x, y)
+
+
+_COMPARISONS = {"eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal",
+                "gt": "greater", "ge": "greater_equal"}
+
+
+def compare(name: str, a, b) -> Tensor:
+    """``a <op> b`` elementwise as a bool tensor (no gradient)."""
+    if not isinstance(a, Tensor):
+        a = as_tensor_like(a, b)
+    if not isinstance(b, Tensor):
+        b = as_tensor_like(b, a)
+    backend.same_device_or_raise(name, [a.data, b.data])
+    xp = backend.get_array_module(a.data)
+    try:
+        result = getattr(xp, _COMPARISONS[name])(a.data, b.data)
+    except ValueError as exc:
+        raise ShapeError(f"{name}: cannot compare shapes {tuple(a.shape)} and "
+                         f"{tuple(b.shape)}: {exc}") from None
+    return _constant(result)
+
+
+def _logical(name: str, a, b=None) -> Tensor:
+    xp = backend.get_array_module(a.data)
+    if b is None:
+        return _constant(xp.logical_not(a.data))
+    b = b if isinstance(b, Tensor) else as_tensor_like(b, a)
+    return _constant(getattr(xp, name)(a.data, b.data))
+
+
+def logical_not(x: Tensor) -> Tensor:
+    return _logical("logical_not", x)
+
+
+def logical_and(a: Tensor, b) -> Tensor:
+    return _logical("logical_and", a, b)
+
+
+def logical_or(a: Tensor, b) -> Tensor:
+    return _logical("logical_or", a, b)
+
+
+def isfinite(x: Tensor) -> Tensor:
+    return _constant(backend.get_array_module(x.data).isfinite(x.data))

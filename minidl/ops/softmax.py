@@ -1,0 +1,87 @@
+"""logsumexp, softmax and log_softmax, computed stably by shifting by the maximum:
+
+    logsumexp(x) = m + log(sum(exp(x - m)))        with m = max(x), so exp never overflows
+    softmax(x)   = exp(x - m) / sum(exp(x - m))
+    log_softmax  = x - logsumexp(x)
+
+logsumexp is composed from primitives (the shift m is a constant: the identity holds for any m,
+so its derivative, softmax, comes out of the composition). softmax and log_softmax are primitives
+because their backward has a short closed form:
+
+    softmax:      gx = y * (gy - sum(gy * y))
+    log_softmax:  gx = gy - exp(y) * sum(gy)
+
+Read next: ``convert.py`` (dtype and device changes).
+"""
+from __future__ import annotations
+
+from minidl import backend
+from minidl.autograd import Function
+from minidl.ops.dims import normalize_dim, normalize_dims
+from minidl.ops.reduce import Sum, _require_float
+from minidl.ops.shape import squeeze
+from minidl.ops.unary import exp, log
+from minidl.tensor import Tensor
+
+
+def _shift(x, axes):
+    """The per-slice maximum, with infinite maxima replaced by 0 (an all -inf row stays -inf
+    instead of becoming NaN through inf - inf)."""
+    xp = backend.get_array_module(x)
+    m = x.max(axis=axes, keepdims=True)
+    return xp.where(xp.isfinite(m), m, 0).astype(x.dtype, copy=False)
+
+
+def logsumexp(x: Tensor, dim, keepdim: bool = False) -> Tensor:
+    """log(sum(exp(x))) over ``dim``, without overflow."""
+    _require_float("logsumexp", x)
+    axes = normalize_dims(dim, x.ndim, "logsumexp")
+    m = Tensor._make(_shift(x.data, axes), False)
+    out = log(Sum.apply(exp(x - m), axes, True)) + m
+    return out if keepdim else squeeze(out, axes if axes else None)
+
+
+class Softmax(Function):
+    """y = exp(x) / sum(exp(x));  gx = y * (gy - sum(gy * y))"""
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        xp = backend.get_array_module(x)
+        e = xp.exp(x - _shift(x, axis))
+        y = e / e.sum(axis=axis, keepdims=True)
+        ctx.save_for_backward(y)
+        ctx.axis = axis
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        y, = ctx.saved_tensors
+        return y * (gy - (gy * y).sum(ctx.axis, keepdim=True)), None
+
+
+class LogSoftmax(Function):
+    """y = x - logsumexp(x);  gx = gy - softmax(x) * sum(gy) = gy - exp(y) * sum(gy)"""
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        xp = backend.get_array_module(x)
+        shifted = x - _shift(x, axis)
+        y = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+        ctx.save_for_backward(y)
+        ctx.axis = axis
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        y, = ctx.saved_tensors
+        return gy - exp(y) * gy.sum(ctx.axis, keepdim=True), None
+
+
+def softmax(x: Tensor, dim: int) -> Tensor:
+    _require_float("softmax", x)
+    return Softmax.apply(x, normalize_dim(dim, x.ndim, "softmax"))
+
+
+def log_softmax(x: Tensor, dim: int) -> Tensor:
+    _require_float("log_softmax", x)
+    return LogSoftmax.apply(x, normalize_dim(dim, x.ndim, "log_softmax"))

@@ -1,0 +1,203 @@
+"""Elementwise functions of one tensor: exp, log, sqrt, abs, sin, cos, tanh, sigmoid, relu.
+
+Each backward multiplies the incoming gradient by the local derivative, written with Tensor
+operations so that it can be differentiated again. Where the derivative is easiest in terms of
+the output (exp, sqrt, tanh, sigmoid), the output is saved instead of recomputed.
+
+Read next: ``compare.py`` (maximum, minimum, clamp, where).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from minidl import backend
+from minidl.autograd import Function
+from minidl.errors import DTypeError
+from minidl.tensor import Tensor
+
+
+def _float_input(op: str, x: Tensor) -> Tensor:
+    """Integer tensors are computed in float32 (``minidl.exp(arange(3))``), as in PyTorch."""
+    if not isinstance(x, Tensor):
+        raise DTypeError(f"{op}: expected a Tensor, got {type(x).__name__}")
+    return x if x.dtype.kind == "f" else x.to(np.float32)
+
+
+class Exp(Function):
+    """y = exp(x);  dy/dx = exp(x) = y"""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = backend.get_array_module(x).exp(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        y, = ctx.saved_tensors
+        return gy * y
+
+
+class Log(Function):
+    """y = log(x);  dy/dx = 1 / x"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return backend.get_array_module(x).log(x)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, = ctx.saved_tensors
+        return gy / x
+
+
+class Sqrt(Function):
+    """y = sqrt(x);  dy/dx = 1 / (2 sqrt(x)) = 1 / (2y)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = backend.get_array_module(x).sqrt(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        y, = ctx.saved_tensors
+        return gy / (y * 2)
+
+
+class Abs(Function):
+    """y = |x|;  dy/dx = sign(x)  (0 at x = 0, as in PyTorch)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(backend.get_array_module(x).sign(x))
+        return backend.get_array_module(x).abs(x)
+
+    @staticmethod
+    def backward(ctx, gy):
+        sign, = ctx.saved_tensors
+        return gy * sign
+
+
+class Sin(Function):
+    """y = sin(x);  dy/dx = cos(x)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return backend.get_array_module(x).sin(x)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, = ctx.saved_tensors
+        return gy * cos(x)
+
+
+class Cos(Function):
+    """y = cos(x);  dy/dx = -sin(x)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return backend.get_array_module(x).cos(x)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, = ctx.saved_tensors
+        return -gy * sin(x)
+
+
+class Tanh(Function):
+    """y = tanh(x);  dy/dx = 1 - tanh(x)^2 = 1 - y^2"""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = backend.get_array_module(x).tanh(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        y, = ctx.saved_tensors
+        return gy * (1 - y * y)
+
+
+class Sigmoid(Function):
+    """y = 1 / (1 + exp(-x));  dy/dx = y (1 - y)
+
+    Computed as (1 + tanh(x/2)) / 2, which equals the formula above and never overflows."""
+
+    @staticmethod
+    def forward(ctx, x):
+        xp = backend.get_array_module(x)
+        y = xp.tanh(x * 0.5)
+        y += 1
+        y *= 0.5
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        y, = ctx.saved_tensors
+        return gy * (y * (1 - y))
+
+
+class Relu(Function):
+    """y = max(x, 0);  dy/dx = 1 where x > 0, else 0 (0 at the kink x = 0, as in PyTorch)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = backend.get_array_module(x).maximum(x, 0)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        y, = ctx.saved_tensors
+        # The mask is a constant: relu's second derivative is 0 everywhere it exists.
+        return gy * Tensor._make((y.data > 0).astype(y.dtype), False)
+
+
+def exp(x: Tensor) -> Tensor:
+    return Exp.apply(_float_input("exp", x))
+
+
+def log(x: Tensor) -> Tensor:
+    return Log.apply(_float_input("log", x))
+
+
+def sqrt(x: Tensor) -> Tensor:
+    return Sqrt.apply(_float_input("sqrt", x))
+
+
+def abs(x: Tensor) -> Tensor:
+    if x.dtype.kind != "f":
+        return Tensor._make(backend.get_array_module(x.data).abs(x.data), False)
+    return Abs.apply(x)
+
+
+def sin(x: Tensor) -> Tensor:
+    return Sin.apply(_float_input("sin", x))
+
+
+def cos(x: Tensor) -> Tensor:
+    return Cos.apply(_float_input("cos", x))
+
+
+def tanh(x: Tensor) -> Tensor:
+    return Tanh.apply(_float_input("tanh", x))
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    return Sigmoid.apply(_float_input("sigmoid", x))
+
+
+def relu(x: Tensor) -> Tensor:
+    return Relu.apply(_float_input("relu", x))
+
+
+def sign(x: Tensor) -> Tensor:
+    """-1, 0 or 1 elementwise; carries no gradient (its derivative is 0 almost everywhere)."""
+    return Tensor._make(backend.get_array_module(x.data).sign(x.data), False)

@@ -1,0 +1,380 @@
+"""The Tensor: an array (NumPy or CuPy) plus what autograd needs to know about it.
+
+A Tensor holds
+
+* ``data``          the raw array;
+* ``requires_grad`` whether gradients should flow to it;
+* ``grad_fn``       the Function that produced it (None for leaves: tensors the user created);
+* ``grad``          the accumulated gradient (a Tensor), filled in by ``backward()``;
+* ``_version``      a counter bumped by every in-place change, so that backward can tell when a
+                    tensor it saved was modified after the forward pass.
+
+Operators and methods are thin: each calls one function from ``minidl/ops``, where the forward and
+backward rules live. Read next: ``minidl/autograd.py`` (the engine), then ``minidl/ops``.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Optional
+
+import numpy as np
+
+from minidl import backend
+from minidl.autograd import _GradMode, backward as _backward
+from minidl.errors import AutogradError, DTypeError, ShapeError
+
+
+class Tensor:
+    """An n-dimensional array that can record the operations applied to it."""
+
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_version", "_hooks", "name",
+                 "__weakref__")
+    __array_priority__ = 1000  # make `ndarray * Tensor` call Tensor.__rmul__, not NumPy's loop
+
+    def __init__(self, data: Any, requires_grad: bool = False):
+        if isinstance(data, Tensor):
+            data = data.data
+        elif type(data) not in backend._BY_ARRAY_TYPE:
+            data = np.asarray(data)
+        self.data = data
+        self.grad: Optional[Tensor] = None
+        self.grad_fn = None
+        self._version = 0
+        self._hooks = None
+        self.name = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _make(cls, data, requires_grad: bool) -> "Tensor":
+        """Fast constructor for arrays minidl made itself (skips the checks of __init__)."""
+        t = object.__new__(cls)
+        t.data = data
+        t.grad = None
+        t.grad_fn = None
+        t.requires_grad = requires_grad
+        t._version = 0
+        t._hooks = None
+        t.name = None
+        return t
+
+    # -- what it is --------------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def device(self) -> str:
+        return backend.device_of(self.data)
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    def size(self, dim: Optional[int] = None):
+        if dim is None:
+            return self.data.shape
+        return self.data.shape[ops.normalize_dim(dim, self.ndim, "size")]
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def T(self) -> "Tensor":
+        return ops.permute(self, tuple(reversed(range(self.ndim))))
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    # -- autograd ----------------------------------------------------------------------------
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise DTypeError(f"requires_grad: only floating-point tensors can require "
+                             f"gradients, but this tensor is {self.data.dtype}")
+        if not requires_grad and self.grad_fn is not None:
+            raise AutogradError("requires_grad_(False) on a non-leaf tensor; use .detach()")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def backward(self, gradient: Optional["Tensor"] = None, retain_graph: Optional[bool] = None,
+                 create_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad."""
+        _backward(self, gradient, retain_graph, create_graph)
+
+    def detach(self) -> "Tensor":
+        """The same data, cut from the graph (shares memory, like PyTorch)."""
+        return Tensor._make(self.data, False)
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor too (leaves always keep it)."""
+        if self.grad_fn is not None:
+            import weakref
+            self.grad_fn._retained = weakref.ref(self)
+        elif not self.requires_grad:
+            raise AutogradError("retain_grad: the tensor does not require grad")
+
+    def register_hook(self, hook: Callable[["Tensor"], Optional["Tensor"]]):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned Tensor
+        replaces the gradient. Returns a handle whose ``remove()`` unregisters it."""
+        if not self.requires_grad:
+            raise AutogradError("register_hook: the tensor does not require grad")
+        owner = self.grad_fn if self.grad_fn is not None else self
+        if owner._hooks is None:
+            owner._hooks = {}
+        return _HookHandle(owner._hooks, hook)
+
+    # -- conversions -------------------------------------------------------------------------
+    def to(self, *args, **kwargs) -> "Tensor":
+        """``to(device)``, ``to(dtype)``, ``to(device, dtype)``; differentiable, like PyTorch."""
+        device, dtype = kwargs.pop("device", None), kwargs.pop("dtype", None)
+        if kwargs:
+            raise TypeError(f"to: unexpected arguments {sorted(kwargs)}")
+        for arg in args:
+            if isinstance(arg, str):
+                device = arg
+            else:
+                dtype = arg
+        out = self
+        if dtype is not None:
+            out = ops.cast(out, np.dtype(dtype))
+        if device is not None:
+            out = ops.to_device(out, backend.parse_device(device))
+        return out
+
+    def cpu(self) -> "Tensor":
+        return self.to("cpu")
+
+    def cuda(self, index: int = 0) -> "Tensor":
+        return self.to(f"cuda:{index}")
+
+    def float(self) -> "Tensor":
+        return self.to(np.float32)
+
+    def double(self) -> "Tensor":
+        return self.to(np.float64)
+
+    def long(self) -> "Tensor":
+        return self.to(np.int64)
+
+    def numpy(self) -> np.ndarray:
+        """The data as a NumPy array (shares memory). CPU tensors without a graph only."""
+        if self.device != "cpu":
+            raise backend.DeviceError(f"numpy: the tensor is on {self.device}; call "
+                                      ".to('cpu') first to copy it to the host")
+        if self.requires_grad:
+            raise AutogradError("numpy: can't call numpy() on a tensor that requires grad; "
+                                "use tensor.detach().numpy()")
+        return self.data
+
+    def item(self):
+        if self.data.size != 1:
+            raise ShapeError(f"item: only one-element tensors can be converted to Python "
+                             f"scalars, but this tensor has shape {tuple(self.shape)}")
+        return self.data.item()
+
+    def tolist(self):
+        return backend.to_host(self.data).tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ShapeError(f"bool: the truth value of a tensor of shape {tuple(self.shape)} "
+                             "is ambiguous; use .any() or .all()")
+        return bool(self.item())
+
+    __hash__ = object.__hash__  # tensors are dict keys by identity (e.g. optimizer state)
+
+
+    # -- math: operators and methods, each one call into minidl/ops ------------------------------
+    def __add__(self, other): return ops.add(self, other)
+    def __radd__(self, other): return ops.add(other, self)
+    def __sub__(self, other): return ops.sub(self, other)
+    def __rsub__(self, other): return ops.sub(other, self)
+    def __mul__(self, other): return ops.mul(self, other)
+    def __rmul__(self, other): return ops.mul(other, self)
+    def __truediv__(self, other): return ops.div(self, other)
+    def __rtruediv__(self, other): return ops.div(other, self)
+    def __pow__(self, exponent): return ops.pow(self, exponent)
+    def __rpow__(self, base): return ops.pow(base, self)
+    def __matmul__(self, other): return ops.matmul(self, other)
+    def __rmatmul__(self, other): return ops.matmul(other, self)
+    def __neg__(self): return ops.neg(self)
+    def __pos__(self): return self
+    def __abs__(self): return ops.abs(self)
+    def __getitem__(self, key): return ops.getitem(self, key)
+
+    # Comparisons give boolean tensors that carry no gradient.
+    def __eq__(self, other): return ops.compare("eq", self, other)
+    def __ne__(self, other): return ops.compare("ne", self, other)
+    def __lt__(self, other): return ops.compare("lt", self, other)
+    def __le__(self, other): return ops.compare("le", self, other)
+    def __gt__(self, other): return ops.compare("gt", self, other)
+    def __ge__(self, other): return ops.compare("ge", self, other)
+    def __invert__(self): return ops.logical_not(self)
+    def __and__(self, other): return ops.logical_and(self, other)
+    def __or__(self, other): return ops.logical_or(self, other)
+
+    def exp(self): return ops.exp(self)
+    def log(self): return ops.log(self)
+    def sqrt(self): return ops.sqrt(self)
+    def abs(self): return ops.abs(self)
+    def sin(self): return ops.sin(self)
+    def cos(self): return ops.cos(self)
+    def tanh(self): return ops.tanh(self)
+    def sigmoid(self): return ops.sigmoid(self)
+    def relu(self): return ops.relu(self)
+    def pow(self, exponent): return ops.pow(self, exponent)
+    def maximum(self, other): return ops.maximum(self, other)
+    def minimum(self, other): return ops.minimum(self, other)
+    def clamp(self, min=None, max=None): return ops.clamp(self, min, max)
+    def clip(self, min=None, max=None): return ops.clamp(self, min, max)
+    def sign(self): return ops.sign(self)
+
+    def sum(self, dim=None, keepdim=False): return ops.sum(self, dim, keepdim)
+    def mean(self, dim=None, keepdim=False): return ops.mean(self, dim, keepdim)
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return ops.var(self, dim, unbiased, keepdim, correction=correction)
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return ops.std(self, dim, unbiased, keepdim, correction=correction)
+    def max(self, dim=None, keepdim=False): return ops.max(self, dim, keepdim)
+    def min(self, dim=None, keepdim=False): return ops.min(self, dim, keepdim)
+    def argmax(self, dim=None, keepdim=False): return ops.argmax(self, dim, keepdim)
+    def argmin(self, dim=None, keepdim=False): return ops.argmin(self, dim, keepdim)
+    def any(self, dim=None, keepdim=False): return ops.any(self, dim, keepdim)
+    def all(self, dim=None, keepdim=False): return ops.all(self, dim, keepdim)
+    def logsumexp(self, dim, keepdim=False): return ops.logsumexp(self, dim, keepdim)
+    def softmax(self, dim): return ops.softmax(self, dim)
+    def log_softmax(self, dim): return ops.log_softmax(self, dim)
+    def sum_to(self, shape): return ops.sum_to(self, shape)
+
+    def matmul(self, other): return ops.matmul(self, other)
+    def reshape(self, *shape): return ops.reshape(self, *shape)
+    def view(self, *shape): return ops.reshape(self, *shape)
+    def flatten(self, start_dim=0, end_dim=-1): return ops.flatten(self, start_dim, end_dim)
+    def transpose(self, dim0, dim1): return ops.transpose(self, dim0, dim1)
+    def permute(self, *dims): return ops.permute(self, *dims)
+    def squeeze(self, dim=None): return ops.squeeze(self, dim)
+    def unsqueeze(self, dim): return ops.unsqueeze(self, dim)
+    def expand(self, *sizes): return ops.expand(self, *sizes)
+    def broadcast_to(self, shape): return ops.broadcast_to(self, shape)
+
+    # -- in-place changes (they bump the version counter) --------------------------------------
+    def _begin_inplace(self, op: str) -> None:
+        if _GradMode.enabled and self.requires_grad:
+            raise AutogradError(
+                f"{op}: in-place change of a tensor that requires grad while the graph is being "
+                "recorded; use the out-of-place op, or wrap the update in minidl.no_grad()")
+        self._version += 1
+
+    def _operand_array(self, other):
+        data = other.data if isinstance(other, Tensor) else other
+        return backend.asarray(data, self.dtype, self.device)
+
+    def add_(self, other, alpha: float = 1) -> "Tensor":
+        self._begin_inplace("add_")
+        self.data += self._operand_array(other) * alpha if alpha != 1 else \
+            self._operand_array(other)
+        return self
+
+    def sub_(self, other) -> "Tensor":
+        self._begin_inplace("sub_")
+        self.data -= self._operand_array(other)
+        return self
+
+    def mul_(self, other) -> "Tensor":
+        self._begin_inplace("mul_")
+        self.data *= self._operand_array(other)
+        return self
+
+    def div_(self, other) -> "Tensor":
+        self._begin_inplace("div_")
+        self.data /= self._operand_array(other)
+        return self
+
+    def fill_(self, value) -> "Tensor":
+        self._begin_inplace("fill_")
+        self.data[...] = value
+        return self
+
+    def zero_(self) -> "Tensor":
+        return self.fill_(0)
+
+    def copy_(self, src) -> "Tensor":
+        self._begin_inplace("copy_")
+        src = self._operand_array(src)
+        if np.broadcast_shapes(src.shape, self.shape) != self.shape:
+            raise ShapeError(f"copy_: cannot copy shape {tuple(src.shape)} into "
+                             f"{tuple(self.shape)}")
+        self.data[...] = src
+        return self
+
+    def clamp_(self, min=None, max=None) -> "Tensor":
+        self._begin_inplace("clamp_")
+        backend.get_array_module(self.data).clip(self.data, min, max, out=self.data)
+        return self
+
+    def __setitem__(self, key, value) -> None:
+        self._begin_inplace("__setitem__")
+        key = ops.index_arrays(key)
+        value = self._operand_array(value)
+        try:
+            self.data[key] = value
+        except (IndexError, ValueError) as exc:
+            raise ShapeError(f"__setitem__: cannot assign shape {tuple(value.shape)} at "
+                             f"index {key!r} of a tensor of shape {tuple(self.shape)}: {exc}")
+
+    # -- display -------------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        body = np.array2string(backend.to_host(self.data), separator=", ", prefix="tensor(",
+                               precision=4)
+        extras = []
+        if self.data.dtype not in (np.float32, np.int64, np.bool_):
+            extras.append(f"dtype={self.data.dtype}")
+        if self.device != "cpu":
+            extras.append(f"device='{self.device}'")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn={self.grad_fn!r}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + ", ".join([body] + extras) + ")"
+
+
+class _HookHandle:
+    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
+
+    _next_id = 0
+
+    def __init__(self, hooks: dict, hook: Callable):
+        _HookHandle._next_id += 1
+        self.id = _HookHandle._next_id
+        self.hooks = hooks
+        hooks[self.id] = hook
+
+    def remove(self) -> None:
+        self.hooks.pop(self.id, None)
+
+
+# Imported last because the ops need the Tensor class above; the methods look `ops` up when called.
+from minidl import ops  # noqa: E402
