@@ -125,35 +125,53 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run forward on the arrays inside ``args`` and, if any input needs a gradient,
-        record this node in the graph. Returns the output Tensor."""
-        ctx = cls.__new__(cls)
-        tensors = [a for a in args if isinstance(a, Tensor)]
-        if len(tensors) > 1 or (tensors and type(tensors[0].data) is not np.ndarray):
-            first = type(tensors[0].data)
-            if first is not np.ndarray or any(type(t.data) is not first for t in tensors):
-                backend.same_device_or_raise(cls.__name__, [t.data for t in tensors])
-        record = _GradMode.enabled and any(t.requires_grad for t in tensors)
-        ctx.needs_input_grad = tuple(
-            record and isinstance(a, Tensor) and a.requires_grad for a in args)
+        record this node in the graph. Returns the output Tensor.
+
+        This is the hottest path in minidl (every op of every forward and backward pass goes
+        through it), hence one loop over the arguments and no avoidable allocation."""
+        ctx = object.__new__(cls)
+        xs = []
+        needs = []
+        record = False
+        array_type = None
+        one_device = True
+        for a in args:
+            if isinstance(a, Tensor):
+                data = a.data
+                if array_type is None:
+                    array_type = type(data)
+                elif type(data) is not array_type:
+                    one_device = False
+                xs.append(data)
+                needs.append(a.requires_grad)
+                record = record or a.requires_grad
+            else:
+                xs.append(a)
+                needs.append(False)
+        if not one_device or (array_type is not np.ndarray and array_type is not None):
+            backend.same_device_or_raise(cls.__name__, [a.data for a in args
+                                                        if isinstance(a, Tensor)])
+        record = record and _GradMode.enabled
+        ctx.needs_input_grad = tuple(needs) if record else (False,) * len(args)
         ctx._saved = None
-        xs = [a.data if isinstance(a, Tensor) else a for a in args]
         try:
             y = cls.forward(ctx, *xs, **kwargs)
         except MinidlError:
             raise
-        except (ValueError, IndexError, TypeError) as exc:
-            raise _forward_error(cls, tensors, exc) from None
-        if type(y) is not np.ndarray:  # NumPy reductions return scalars; keep arrays
-            y = backend.get_array_module(xs[0] if not tensors else tensors[0].data).asarray(y)
+        except (ValueError, IndexError, TypeError, OverflowError) as exc:
+            raise _forward_error(cls, args, exc) from None
+        if type(y) is not array_type:  # NumPy reductions return scalars: keep arrays
+            y = backend.get_array_module(next(x for x in xs if type(x) is array_type)).asarray(y)
         if _GradMode.anomaly:
             _check_finite(cls.__name__, "forward", y)
+        record = record and y.dtype.kind in "fc"  # integer outputs carry no gradient
         out = Tensor._make(y, record)
         if record:
             out.grad_fn = ctx
-            ctx.edges = tuple(_edge(a) if need else None
-                              for a, need in zip(args, ctx.needs_input_grad))
-            ctx.input_meta = tuple((a.shape, a.dtype) if need else None
-                                   for a, need in zip(args, ctx.needs_input_grad))
+            ctx.edges = tuple((a.grad_fn if a.grad_fn is not None else a) if need else None
+                              for a, need in zip(args, needs))
+            ctx.input_meta = tuple((a.data.shape, a.data.dtype) if need else None
+                                   for a, need in zip(args, needs))
             ctx.out_shape = y.shape
             ctx._hooks = None
             ctx._retained = None
@@ -169,48 +187,61 @@ class Function:
         self._saved = arrays
 
     def _resolve_saved(self, args, xs, y, out) -> None:
+        """Turn what forward saved into Tensors: inputs map back to the input Tensors, the
+        output to (a weak reference to) the output Tensor, other arrays to constants, and
+        Python numbers stay numbers."""
         resolved = []
+        versions = []
         for s in self._saved:
             for a, x in zip(args, xs):
                 if s is x and isinstance(a, Tensor):
                     resolved.append(a)
+                    versions.append(a._version)
                     break
             else:
                 if s is y:
                     resolved.append(_OUTPUT)
                     self._out_ref = weakref.ref(out)
                     self._out_array = y
-                else:  # an intermediate array: a constant for the gradient's own graph
-                    resolved.append(None if s is None else Tensor._make(s, False))
+                elif hasattr(s, "dtype") and hasattr(s, "shape"):  # an intermediate array
+                    resolved.append(Tensor._make(s, False))
+                else:  # a Python number or None
+                    resolved.append(s)
+                versions.append(None)
         self._saved = tuple(resolved)
-        self._saved_versions = tuple(0 if t is _OUTPUT or t is None else t._version
-                                     for t in resolved)
+        self._saved_versions = tuple(versions)
 
     @property
     def saved_tensors(self) -> tuple:
-        if self._saved is _FREED:
+        saved = self._saved
+        if saved is _FREED:
             raise AutogradError(
                 f"{type(self).__name__}: trying to backward through the graph a second time (or "
                 "to read saved tensors after they were freed). Saved tensors are freed after "
                 "backward; specify retain_graph=True on the first backward() if you need to "
                 "backward through the graph again.")
-        if self._saved is None:
+        if saved is None:
             return ()
         result = []
-        for t, version in zip(self._saved, self._saved_versions):
+        for t, version in zip(saved, self._saved_versions):
             if t is _OUTPUT:
                 t = self._out_ref()
                 if t is None:  # the user dropped the output: rebuild it, still linked to self
                     t = Tensor._make(self._out_array, True)
                     t.grad_fn = self
-            if t is not None and t._version != version:
-                raise AutogradError(
-                    f"{type(self).__name__}: one of the tensors needed for gradient computation "
-                    f"has been modified by an in-place operation: a tensor of shape "
-                    f"{tuple(t.shape)} and dtype {t.dtype} is at version {t._version}; expected "
-                    f"version {version} (the version saved by {type(self).__name__}).")
+                elif t._version:
+                    self._raise_modified(t, 0)
+            elif version is not None and t._version != version:
+                self._raise_modified(t, version)
             result.append(t)
         return tuple(result)
+
+    def _raise_modified(self, t, version: int):
+        raise AutogradError(
+            f"{type(self).__name__}: one of the tensors needed for gradient computation has "
+            f"been modified by an in-place operation: a tensor of shape {tuple(t.shape)} and "
+            f"dtype {t.dtype} is at version {t._version}; expected version {version} (the "
+            f"version saved by {type(self).__name__}).")
 
     def _release(self) -> None:
         if self._saved is not None:
@@ -225,11 +256,11 @@ class Function:
         return f"<{type(self).__name__}Backward>"
 
 
-def _forward_error(cls, tensors, exc) -> MinidlError:
+def _forward_error(cls, args, exc) -> MinidlError:
     """A raw NumPy/CuPy error from a forward, re-raised as a minidl error naming the op."""
-    shapes = ", ".join(f"{tuple(t.shape)} {t.dtype}" for t in tensors)
+    shapes = ", ".join(f"{tuple(t.shape)} {t.dtype}" for t in args if isinstance(t, Tensor))
     kind = (OutOfRangeError if isinstance(exc, IndexError)
-            else ShapeError if isinstance(exc, ValueError) else DTypeError)
+            else ShapeError if isinstance(exc, ValueError) else DTypeError)  # Type/Overflow
     return kind(f"{cls.__name__}: {exc} (tensor inputs: {shapes})")
 
 
@@ -302,42 +333,49 @@ def run_backward(roots: Sequence["Tensor"], root_grads: Sequence["Tensor"], reta
     Leaves accumulate into ``.grad``; if ``capture`` maps leaves/Functions to None, their
     gradients are stored there instead (this is ``minidl.grad``) and no ``.grad`` is touched."""
     grads = {}  # Function -> gradient of its output, summed over all its consumers
-    fresh = _FreshArrays(create_graph)
     with set_grad_enabled(create_graph):
         for t, g in zip(roots, root_grads):
             if t.grad_fn is None:
-                _deliver_to_leaf(t, g, capture, fresh)
+                _deliver_to_leaf(t, g, capture, create_graph, shared=True)
             else:
                 grads[t.grad_fn] = g if t.grad_fn not in grads else grads[t.grad_fn] + g
         for node in _ordered_nodes([t.grad_fn for t in roots if t.grad_fn is not None]):
             gy = grads.pop(node, None)
             if gy is None:  # no gradient reached this node (e.g. every consumer returned None)
                 continue
-            gy = _run_node_hooks(node, gy, capture)
-            fresh.passed_through(gy)
+            if node._hooks or node._retained is not None or capture is not None:
+                gy = _run_node_hooks(node, gy, capture)
             gxs = node.backward(node, gy)
-            if not isinstance(gxs, tuple):
+            if type(gxs) is not tuple:
                 gxs = (gxs,)
             if len(gxs) != len(node.edges):
                 raise AutogradError(f"{node.name}.backward returned {len(gxs)} gradients for "
                                     f"{len(node.edges)} inputs")
-            for index, (edge, meta, gx) in enumerate(zip(node.edges, node.input_meta, gxs)):
+            for index, (edge, gx) in enumerate(zip(node.edges, gxs)):
                 if edge is None or gx is None:
                     continue
-                gx = _fit_gradient(node, index, gx, meta)
+                meta = node.input_meta[index]
+                if type(gx) is not Tensor or gx.data.shape != meta[0] or \
+                        gx.data.dtype != meta[1]:
+                    gx = _fit_gradient(node, index, gx, meta)
                 if _GradMode.anomaly:
                     _check_finite(node.name, "backward", gx.data)
-                if isinstance(edge, Function):
-                    grads[edge] = gx if edge not in grads else grads[edge] + gx
+                if type(edge) is Tensor or isinstance(edge, Tensor):
+                    # A gradient that is the node's own gy, or is returned for two inputs, may
+                    # be shared with other tensors: the leaf must get its own copy.
+                    shared = gx is gy or any(gx is other for other in gxs[:index])
+                    _deliver_to_leaf(edge, gx, capture, create_graph, shared)
+                elif edge in grads:
+                    grads[edge] = grads[edge] + gx
                 else:
-                    _deliver_to_leaf(edge, gx, capture, fresh)
+                    grads[edge] = gx
             if not retain_graph:
                 node._release()
 
 
 def _run_node_hooks(node: Function, gy, capture):
     if node._hooks:
-        for hook in node._hooks.values():
+        for hook in list(node._hooks.values()):
             result = hook(gy)
             gy = gy if result is None else result
     if capture is not None and node in capture:
@@ -349,47 +387,31 @@ def _run_node_hooks(node: Function, gy, capture):
     return gy
 
 
-def _deliver_to_leaf(leaf: "Tensor", g, capture, fresh) -> None:
+def _deliver_to_leaf(leaf: "Tensor", g, capture, create_graph: bool, shared: bool) -> None:
+    """Accumulate ``g`` into ``leaf.grad`` (or into ``capture``, for ``minidl.grad``).
+
+    ``.grad`` must hold an array the leaf owns: optimizers and gradient clipping scale it in
+    place. So a gradient array is copied unless it is freshly computed and owned: ``shared``
+    gradients (passed through unchanged by an op like Add, or the root gradient itself), views
+    and read-only arrays are copied. Later accumulation (``.grad`` not None) is out of place."""
     if leaf._hooks:
-        for hook in leaf._hooks.values():
+        for hook in list(leaf._hooks.values()):
             result = hook(g)
             g = g if result is None else result
     if capture is not None:
         if leaf in capture:
             capture[leaf] = g if capture[leaf] is None else capture[leaf] + g
         return
-    if leaf.grad is None:
-        leaf.grad = fresh.own(g)
-    elif fresh.create_graph:
-        leaf.grad = leaf.grad + g
+    if leaf.grad is not None:
+        leaf.grad = leaf.grad + g if create_graph else Tensor._make(leaf.grad.data + g.data,
+                                                                    False)
+    elif create_graph:
+        leaf.grad = g
     else:
-        leaf.grad.data += g.data  # .grad is the leaf's own array (see _FreshArrays)
-
-
-class _FreshArrays:
-    """Decides when a gradient array can become a leaf's ``.grad`` without a copy.
-
-    ``.grad`` must be an array the leaf owns: later backward calls add into it in place, and
-    optimizers and clipping scale it in place. A gradient array that is a view, read-only, the
-    gradient of some node passed through unchanged (``Add`` returns ``gy`` for both inputs), or
-    already given to another leaf is copied; a freshly computed one is taken as it is."""
-
-    def __init__(self, create_graph: bool):
-        self.create_graph = create_graph
-        self.taken: List[Any] = []  # arrays handed out or passed through (kept alive for `is`)
-
-    def passed_through(self, g) -> None:
-        if not self.create_graph:
-            self.taken.append(g.data)
-
-    def own(self, g):
-        if self.create_graph:
-            return g
         a = g.data
-        if not (a.flags.owndata and a.flags.writeable) or any(a is t for t in self.taken):
+        if shared or not (a.flags.owndata and a.flags.writeable):
             a = a.copy()
-        self.taken.append(a)
-        return Tensor._make(a, False)
+        leaf.grad = Tensor._make(a, False)
 
 
 def _grads_for(outputs, grad_outputs, op: str) -> List["Tensor"]:

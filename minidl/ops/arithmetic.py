@@ -49,8 +49,7 @@ def _tensor_dtype(a: Tensor, b: Tensor) -> np.dtype:
 
 def as_tensor_like(value, like: Tensor) -> Tensor:
     """A non-Tensor operand as a Tensor on ``like``'s device (scalars weakly typed)."""
-    if isinstance(value, (numbers.Number, np.generic)) or (
-            isinstance(value, np.ndarray) and value.ndim == 0):
+    if _is_scalar(value):
         dtype = _weak_dtype(value, like.dtype)
     else:
         arr = np.asarray(value)
@@ -61,22 +60,45 @@ def as_tensor_like(value, like: Tensor) -> Tensor:
     return Tensor._make(backend.asarray(value, dtype, like.device), False)
 
 
+def _is_scalar(value) -> bool:
+    return isinstance(value, (numbers.Number, np.generic)) or (
+        isinstance(value, np.ndarray) and value.ndim == 0)
+
+
+def _tensors_of_one_dtype(a: Tensor, b: Tensor):
+    if a.data.dtype == b.data.dtype:
+        return a, b
+    dtype = _tensor_dtype(a, b)
+    return a.to(dtype), b.to(dtype)
+
+
 def binary_operands(a, b):
     """Both operands as Tensors of one dtype (casts are differentiable ops of their own)."""
-    if isinstance(a, Tensor) and isinstance(b, Tensor):
-        if a.data.dtype == b.data.dtype:
-            return a, b
-    elif isinstance(a, Tensor):
-        b = as_tensor_like(b, a)
+    if isinstance(a, Tensor):
+        if not isinstance(b, Tensor):
+            b = as_tensor_like(b, a)
     elif isinstance(b, Tensor):
         a = as_tensor_like(a, b)
     else:
         raise DTypeError(f"expected at least one Tensor, got {type(a).__name__} and "
                          f"{type(b).__name__}")
-    if a.data.dtype != b.data.dtype:
-        dtype = _tensor_dtype(a, b)
-        a, b = a.to(dtype), b.to(dtype)
-    return a, b
+    return _tensors_of_one_dtype(a, b)
+
+
+def arithmetic_operands(a, b):
+    """Like ``binary_operands``, but a scalar operand stays a Python number: NumPy treats
+    Python numbers as weakly typed (float32 * 0.5 is float32), and skipping the conversion to
+    a 0-d tensor makes ``x * 2`` cheaper. The primitives below accept such numbers."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        return _tensors_of_one_dtype(a, b)
+    tensor, scalar = (a, b) if isinstance(a, Tensor) else (b, a)
+    if not isinstance(tensor, Tensor) or not _is_scalar(scalar) or isinstance(scalar, complex):
+        return binary_operands(a, b)
+    if not isinstance(scalar, (bool, int, float)):
+        scalar = scalar.item()  # NumPy scalars are strongly typed: use the Python value
+    if _category(np.asarray(scalar).dtype) > _category(tensor.dtype):
+        tensor = tensor.to(_weak_dtype(scalar, tensor.dtype))
+    return (tensor, scalar) if isinstance(a, Tensor) else (scalar, tensor)
 
 
 class Add(Function):
@@ -162,34 +184,36 @@ class Pow(Function):
         return gy * (ctx.c * x ** (ctx.c - 1)), None
 
 
-def _reject_bool(op: str, *tensors) -> None:
-    for t in tensors:
-        if t.dtype.kind == "b":
+def _reject_bool(op: str, *operands) -> None:
+    for t in operands:
+        if isinstance(t, Tensor) and t.dtype.kind == "b":
             raise DTypeError(f"{op}: not supported for bool tensors; convert with .long() or "
                              ".float() first")
 
 
 def add(a, b) -> Tensor:
-    a, b = binary_operands(a, b)
+    a, b = arithmetic_operands(a, b)
     return Add.apply(a, b)
 
 
 def sub(a, b) -> Tensor:
-    a, b = binary_operands(a, b)
-    _reject_bool("sub", a)
+    a, b = arithmetic_operands(a, b)
+    _reject_bool("sub", a, b)
     return Sub.apply(a, b)
 
 
 def mul(a, b) -> Tensor:
-    a, b = binary_operands(a, b)
+    a, b = arithmetic_operands(a, b)
     return Mul.apply(a, b)
 
 
 def div(a, b) -> Tensor:
     """True division; integer tensors divide into float32, as in PyTorch."""
-    a, b = binary_operands(a, b)
-    if a.dtype.kind != "f":
-        a, b = a.to(DEFAULT_FLOAT), b.to(DEFAULT_FLOAT)
+    a, b = arithmetic_operands(a, b)
+    tensor = a if isinstance(a, Tensor) else b
+    if tensor.dtype.kind != "f":
+        return div(a.to(DEFAULT_FLOAT) if isinstance(a, Tensor) else float(a),
+                   b.to(DEFAULT_FLOAT) if isinstance(b, Tensor) else float(b))
     return Div.apply(a, b)
 
 
