@@ -85,20 +85,38 @@ def binary_operands(a, b):
     return _tensors_of_one_dtype(a, b)
 
 
+_PYTHON_SCALAR_CATEGORY = {bool: 0, int: 1, float: 2}
+_KIND_CATEGORY = {"b": 0, "i": 1, "u": 1, "f": 2}
+
+
 def arithmetic_operands(a, b):
     """Like ``binary_operands``, but a scalar operand stays a Python number: NumPy treats
     Python numbers as weakly typed (float32 * 0.5 is float32), and skipping the conversion to
     a 0-d tensor makes ``x * 2`` cheaper. The primitives below accept such numbers."""
-    if isinstance(a, Tensor) and isinstance(b, Tensor):
-        return _tensors_of_one_dtype(a, b)
-    tensor, scalar = (a, b) if isinstance(a, Tensor) else (b, a)
-    if not isinstance(tensor, Tensor) or not _is_scalar(scalar) or isinstance(scalar, complex):
-        return binary_operands(a, b)
-    if not isinstance(scalar, (bool, int, float)):
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
+            return _tensors_of_one_dtype(a, b)
+        tensor, scalar = _tensor_and_scalar(a, b)
+        return (tensor, scalar) if tensor is not None else binary_operands(a, b)
+    if isinstance(b, Tensor):
+        tensor, scalar = _tensor_and_scalar(b, a)
+        return (scalar, tensor) if tensor is not None else binary_operands(a, b)
+    return binary_operands(a, b)
+
+
+def _tensor_and_scalar(tensor: Tensor, scalar):
+    """(tensor, Python number) ready for NumPy; (None, None) if ``scalar`` is not a scalar."""
+    category = _PYTHON_SCALAR_CATEGORY.get(type(scalar))  # exact type: np.float64 is a float
+    if category is None:
+        if not _is_scalar(scalar) or isinstance(scalar, complex):
+            return None, None
         scalar = scalar.item()  # NumPy scalars are strongly typed: use the Python value
-    if _category(np.asarray(scalar).dtype) > _category(tensor.dtype):
+        category = _PYTHON_SCALAR_CATEGORY.get(type(scalar))
+        if category is None:
+            return None, None
+    if category > _KIND_CATEGORY.get(tensor.data.dtype.kind, 2):
         tensor = tensor.to(_weak_dtype(scalar, tensor.dtype))
-    return (tensor, scalar) if isinstance(a, Tensor) else (scalar, tensor)
+    return tensor, scalar
 
 
 class Add(Function):
