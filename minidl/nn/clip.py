@@ -1,0 +1,100 @@
+"""Gradient clipping and an L1 penalty: helpers used between ``backward()`` and ``step()``.
+
+``clip_grad_norm_`` rescales all gradients together when their combined norm is too large (the
+usual cure for exploding gradients); ``clip_grad_value_`` clamps each entry. Both work in place
+on the raw gradient arrays, skip parameters without a gradient, and take a Tensor or an iterable
+of Tensors. ``l1_penalty`` is the other way to shape updates: add ``lam * l1_penalty(params)``
+to the loss and backward will push weights toward exactly zero. ``minidl.nn.utils`` re-exports
+all three.
+
+Read next: ``minidl/optim/optimizer.py``, which consumes the clipped gradients.
+"""
+from __future__ import annotations
+
+import math
+from typing import Iterable, List, Union
+
+import numpy as np
+
+from minidl import backend
+from minidl.errors import MinidlError
+from minidl.tensor import Tensor
+
+TensorOrTensors = Union[Tensor, Iterable[Tensor]]
+
+
+class NonFiniteNormError(MinidlError, RuntimeError):
+    """The total gradient norm is NaN or infinite, so clipping would not make it finite."""
+
+
+def _grad_arrays(parameters: TensorOrTensors) -> List:
+    if isinstance(parameters, Tensor):
+        parameters = [parameters]
+    return [p.grad.data for p in parameters if p.grad is not None]
+
+
+def clip_grad_norm_(parameters: TensorOrTensors, max_norm: float, norm_type: float = 2.0,
+                    error_if_nonfinite: bool = False) -> Tensor:
+    """Scale the gradients so that their total ``norm_type``-norm is at most ``max_norm``.
+
+    The total norm is taken over all gradients as if they were concatenated into one vector:
+    ``total = ||(||g_1||, ..., ||g_n||)||`` (for ``norm_type=inf``, the largest ``|entry|``).
+    Every gradient is multiplied by ``min(max_norm / (total + 1e-6), 1)``; the 1e-6 keeps the
+    division finite when all gradients are zero. Returns the total norm *before* clipping, as a
+    0-d Tensor (log it: a norm that keeps growing is an early sign of divergence).
+    """
+    max_norm = float(max_norm)
+    norm_type = float(norm_type)
+    if not norm_type > 0:
+        raise ValueError(f"clip_grad_norm_: Invalid norm_type value: {norm_type!r} (expected > 0)")
+    grads = _grad_arrays(parameters)
+    if not grads:
+        return Tensor(np.zeros((), dtype=np.float32))
+    backend.same_device_or_raise("clip_grad_norm_", grads)
+    xp = backend.get_array_module(grads[0])
+    # The norm of the per-gradient norms equals the norm of everything concatenated, for any p.
+    per_grad = xp.stack([xp.linalg.norm(g.ravel(), ord=norm_type) for g in grads])
+    total = xp.linalg.norm(per_grad, ord=norm_type)
+    total_value = float(total)  # one device-to-host copy per call, needed to decide the scale
+    if error_if_nonfinite and not math.isfinite(total_value):
+        raise NonFiniteNormError(
+            f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is "
+            f"{total_value}, so it cannot be clipped; pass error_if_nonfinite=False to scale "
+            "by it anyway"
+        )
+    # min() keeps a NaN coefficient (NaN compares false), so NaN norms poison the grads as in
+    # PyTorch rather than being silently ignored.
+    coef = min(max_norm / (total_value + 1e-6), 1.0)
+    if coef != 1.0:
+        for g in grads:
+            g *= coef  # a Python float keeps float32 gradients float32
+    # On the gradients' device, like PyTorch (a NumPy norm comes back as a host scalar).
+    return Tensor(backend.asarray(total, device=backend.device_of(grads[0])))
+
+
+def clip_grad_value_(parameters: TensorOrTensors, clip_value: float) -> None:
+    """Clamp every gradient entry into ``[-clip_value, clip_value]``, in place."""
+    clip_value = float(clip_value)
+    if not clip_value >= 0:
+        raise ValueError(
+            f"clip_grad_value_: Invalid clip_value value: {clip_value!r} (expected >= 0)"
+        )
+    for g in _grad_arrays(parameters):
+        backend.get_array_module(g).clip(g, -clip_value, clip_value, out=g)
+
+
+def l1_penalty(params: TensorOrTensors) -> Tensor:
+    """``sum_i |p_i|`` over all entries of all ``params``, as a differentiable 0-d Tensor.
+
+    Its gradient is ``sign(p)``: a constant-size pull toward zero, which (unlike L2's ``p``)
+    does not fade for small weights, so L1 drives weights to exactly zero (sparse models).
+    """
+    if isinstance(params, Tensor):
+        params = [params]
+    total = None
+    for p in params:
+        term = p.abs().sum()
+        total = term if total is None else total + term
+    if total is None:
+        return Tensor(np.zeros((), dtype=np.float32))
+    return total
