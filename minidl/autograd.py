@@ -161,7 +161,10 @@ class Function:
         except (ValueError, IndexError, TypeError, OverflowError) as exc:
             raise _forward_error(cls, args, exc) from None
         if type(y) is not array_type:  # NumPy reductions return scalars: keep arrays
+            scalar = y
             y = backend.get_array_module(next(x for x in xs if type(x) is array_type)).asarray(y)
+            if ctx._saved is not None:  # forward saved that scalar: save the array instead
+                ctx._saved = tuple(y if s is scalar else s for s in ctx._saved)
         if _GradMode.anomaly:
             _check_finite(cls.__name__, "forward", y)
         record = record and y.dtype.kind in "fc"  # integer outputs carry no gradient
@@ -204,6 +207,8 @@ class Function:
                     self._out_ref = weakref.ref(out)
                     self._out_array = y
                 elif hasattr(s, "dtype") and hasattr(s, "shape"):  # an intermediate array
+                    if type(s) is not type(y):  # a NumPy scalar (ops on 0-d arrays give them)
+                        s = backend.get_array_module(y).asarray(s)
                     resolved.append(Tensor._make(s, False))
                 else:  # a Python number or None
                     resolved.append(s)
@@ -403,8 +408,13 @@ def _deliver_to_leaf(leaf: "Tensor", g, capture, create_graph: bool, shared: boo
             capture[leaf] = g if capture[leaf] is None else capture[leaf] + g
         return
     if leaf.grad is not None:
-        leaf.grad = leaf.grad + g if create_graph else Tensor._make(leaf.grad.data + g.data,
-                                                                    False)
+        if create_graph:
+            leaf.grad = leaf.grad + g
+        else:
+            a = leaf.grad.data + g.data
+            if type(a) is not type(g.data):  # 0-d + 0-d gives a NumPy scalar: keep an array
+                a = backend.get_array_module(g.data).asarray(a)
+            leaf.grad = Tensor._make(a, False)
     elif create_graph:
         leaf.grad = g
     else:
