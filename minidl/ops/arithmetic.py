@@ -199,6 +199,8 @@ class Pow(Function):
     @staticmethod
     def backward(ctx, gy):
         x, = ctx.saved_tensors
+        if ctx.c == 0:  # x^0 = 1 has derivative 0 everywhere, also at x = 0 (not 0 * 0^-1 = NaN)
+            return gy * 0, None
         return gy * (ctx.c * x ** (ctx.c - 1)), None
 
 
