@@ -78,7 +78,8 @@ def _analytic_jacobian(fn, inputs) -> list:
                                      f"{tuple(g.shape)} and dtype {g.dtype}, but the input has "
                                      f"shape {tuple(x.shape)} and dtype {x.dtype}")
             again = autograd_grad(out, inputs, v, retain_graph=True, allow_unused=True)[k]
-            if not np.array_equal(backend.to_host(again.data), backend.to_host(g.data)):
+            if not np.array_equal(backend.to_host(again.data), backend.to_host(g.data),
+                                  equal_nan=True):  # NaN is reported below, as a mismatch
                 raise GradcheckError(f"gradcheck: backward is not deterministic for input {k}")
             jacobians[k][i] = backend.to_host(g.data).reshape(-1)
     return jacobians
@@ -114,6 +115,7 @@ def gradcheck(fn: Callable, inputs: Sequence[Tensor], eps: float = 1e-6, atol: f
     numerical = _numerical_jacobian(of_checked, checked, eps)
     for k, (a, n) in enumerate(zip(analytic, numerical)):
         error = np.abs(a - n) - (atol + rtol * np.abs(n))
+        error[np.isnan(error)] = np.inf  # a NaN derivative never passes
         if error.size and error.max() > 0:
             i, j = np.unravel_index(np.argmax(error), error.shape)
             if raise_exception:
