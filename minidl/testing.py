@@ -87,8 +87,9 @@ def _analytic_jacobian(fn, inputs) -> list:
 
 def _private_copy(x):
     """A contiguous leaf copy of an input tensor, so central differences can perturb it in
-    place without touching the caller's tensor."""
-    if isinstance(x, Tensor) and x.requires_grad and x.grad_fn is None:
+    place without touching the caller's tensor. Non-leaf inputs are copied too: their data may
+    be a view (``x.T``) that the perturbation could not write through."""
+    if isinstance(x, Tensor) and x.requires_grad:
         copy = backend.get_array_module(x.data).array(x.data, copy=True, order="C")
         return Tensor(copy, requires_grad=True)
     return x
