@@ -118,13 +118,14 @@ def gradcheck(fn: Callable, inputs: Sequence[Tensor], eps: float = 1e-6, atol: f
         error = np.abs(a - n) - (atol + rtol * np.abs(n))
         error[np.isnan(error)] = np.inf  # a NaN derivative never passes
         if error.size and error.max() > 0:
-            i, j = np.unravel_index(np.argmax(error), error.shape)
+            i, j = (int(m) for m in np.unravel_index(np.argmax(error), error.shape))
+            element = tuple(int(m) for m in np.unravel_index(j, checked[k].shape))
             if raise_exception:
                 raise GradcheckError(
                     f"gradcheck: Jacobian mismatch for input {k} (shape "
                     f"{tuple(checked[k].shape)}): worst at output element {i}, input element "
-                    f"{np.unravel_index(j, checked[k].shape)}: analytic {a[i, j]!r}, numerical "
-                    f"{n[i, j]!r}, difference {abs(a[i, j] - n[i, j])!r} "
+                    f"{element}: analytic {float(a[i, j])!r}, numerical {float(n[i, j])!r}, "
+                    f"difference {float(abs(a[i, j] - n[i, j]))!r} "
                     f"(atol={atol}, rtol={rtol})")
             return False
     return True
