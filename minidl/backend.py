@@ -33,7 +33,9 @@ class Backend:
 
     ``xp`` is the NumPy-compatible module; ``array_type`` the exact class of its arrays;
     ``to_device(host_array, index)`` copies a NumPy array onto device ``index``; ``to_host`` copies
-    back; ``device_index(array)`` says which of the type's devices holds an array.
+    back; ``device_index(array)`` says which of the type's devices holds an array;
+    ``make_rng(seed)`` creates the type's seeded random generator (called with the device
+    selected).
     """
 
     name: str
@@ -44,6 +46,7 @@ class Backend:
     device_index: Callable[[Any], int]
     scatter_add: Callable[[Any, Any, Any], None]
     device_count: Callable[[], int]
+    make_rng: Callable[[int], Any]
     selected: Callable[[int], Any] = lambda index: contextlib.nullcontext()
 
 
@@ -58,6 +61,7 @@ def _numpy_backend() -> Backend:
         # np.add.at is unbuffered: repeated indices each add their value (plain += would not).
         scatter_add=np.add.at,
         device_count=lambda: 1,
+        make_rng=lambda seed: np.random.Generator(np.random.PCG64(seed)),
     )
 
 
@@ -87,6 +91,7 @@ def _cupy_backend() -> Backend:
         # cupyx.scatter_add accumulates repeated indices atomically, like np.add.at.
         scatter_add=cupyx.scatter_add,
         device_count=lambda: count,
+        make_rng=cupy.random.default_rng,
         selected=cupy.cuda.Device,
     )
 
@@ -236,11 +241,9 @@ class Generator:
         if not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ValueError(f"manual_seed: seed must be a non-negative integer, got {seed!r}")
         self.seed = int(seed)
-        if self.xp is np:
-            self.rng = np.random.Generator(np.random.PCG64(self.seed))
-        else:
-            with self.xp.cuda.Device(int(self.device.partition(":")[2] or 0)):
-                self.rng = self.xp.random.default_rng(self.seed)
+        device_backend, index = _split(self.device)
+        with device_backend.selected(index):
+            self.rng = device_backend.make_rng(self.seed)
         return self
 
     def get_state(self) -> dict:
