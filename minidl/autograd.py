@@ -88,6 +88,8 @@ def _check_finite(op_name: str, phase: str, array) -> None:
 
 
 # ------------------------------------------------------------------------------ Function
+_new_object = object.__new__
+_MIXED = object()  # stands for "tensors of different array types" in Function.apply
 _OUTPUT = object()  # marks "the output of this Function" among the saved tensors
 _FREED = object()  # saved tensors were released after a backward without retain_graph
 
@@ -110,9 +112,14 @@ class Function:
     that keeps the forward pass free of graph bookkeeping.
     """
 
-    __slots__ = ("edges", "input_meta", "out_shape", "needs_input_grad", "_saved",
-                 "_saved_versions", "_out_ref", "_out_array", "_hooks", "_retained",
-                 "__weakref__", "__dict__")
+    __slots__ = ("edges", "out_shape", "out_dtype", "needs_input_grad", "_saved",
+                 "_saved_versions", "__weakref__", "__dict__")
+    # Rarely set, so they live in the class until an instance sets its own (hooks, retain_grad,
+    # a saved output): that keeps recording a node cheap.
+    _hooks = None
+    _retained = None
+    _out_ref = None
+    _out_array = None
 
     @staticmethod
     def forward(ctx, *inputs):
@@ -128,32 +135,32 @@ class Function:
         record this node in the graph. Returns the output Tensor.
 
         This is the hottest path in minidl (every op of every forward and backward pass goes
-        through it), hence one loop over the arguments and no avoidable allocation."""
-        ctx = object.__new__(cls)
+        through it), hence one loop over the arguments and nothing allocated that is not used."""
+        ctx = _new_object(cls)
+        ctx._saved = None
         xs = []
-        needs = []
-        record = False
+        edges = None  # becomes a list when some input requires grad and grad mode is on
         array_type = None
-        one_device = True
-        for a in args:
+        for i, a in enumerate(args):
             if isinstance(a, Tensor):
                 data = a.data
                 if array_type is None:
                     array_type = type(data)
                 elif type(data) is not array_type:
-                    one_device = False
+                    array_type = _MIXED
                 xs.append(data)
-                needs.append(a.requires_grad)
-                record = record or a.requires_grad
+                if a.requires_grad and _GradMode.enabled:
+                    if edges is None:
+                        edges = [None] * len(args)
+                        needs = [False] * len(args)
+                    edges[i] = a.grad_fn if a.grad_fn is not None else a
+                    needs[i] = True
             else:
                 xs.append(a)
-                needs.append(False)
-        if not one_device or (array_type is not np.ndarray and array_type is not None):
+        if array_type is not np.ndarray and array_type is not None:
             backend.same_device_or_raise(cls.__name__, [a.data for a in args
                                                         if isinstance(a, Tensor)])
-        record = record and _GradMode.enabled
-        ctx.needs_input_grad = tuple(needs) if record else (False,) * len(args)
-        ctx._saved = None
+        ctx.needs_input_grad = (False,) * len(args) if edges is None else needs
         try:
             y = cls.forward(ctx, *xs, **kwargs)
         except MinidlError:
@@ -167,21 +174,15 @@ class Function:
                 ctx._saved = tuple(y if s is scalar else s for s in ctx._saved)
         if _GradMode.anomaly:
             _check_finite(cls.__name__, "forward", y)
-        record = record and y.dtype.kind in "fc"  # integer outputs carry no gradient
-        out = Tensor._make(y, record)
-        if record:
-            out.grad_fn = ctx
-            ctx.edges = tuple((a.grad_fn if a.grad_fn is not None else a) if need else None
-                              for a, need in zip(args, needs))
-            ctx.input_meta = tuple((a.data.shape, a.data.dtype) if need else None
-                                   for a, need in zip(args, needs))
-            ctx.out_shape = y.shape
-            ctx._hooks = None
-            ctx._retained = None
-            if ctx._saved is not None:
-                ctx._resolve_saved(args, xs, y, out)
-        else:
-            ctx._saved = None
+        if edges is None or y.dtype.kind not in "fc":  # integer outputs carry no gradient
+            return _new_tensor(y, False)
+        out = _new_tensor(y, True)
+        out.grad_fn = ctx
+        ctx.edges = edges
+        ctx.out_shape = y.shape
+        ctx.out_dtype = y.dtype
+        if ctx._saved is not None:
+            ctx._resolve_saved(args, xs, y, out)
         return out
 
     # -- saved tensors -------------------------------------------------------------------
@@ -195,23 +196,24 @@ class Function:
         Python numbers stay numbers."""
         resolved = []
         versions = []
+        position = {id(x): i for i, x in enumerate(xs)}
         for s in self._saved:
-            for a, x in zip(args, xs):
-                if s is x and isinstance(a, Tensor):
-                    resolved.append(a)
-                    versions.append(a._version)
-                    break
+            i = position.get(id(s))
+            if i is not None and isinstance(args[i], Tensor):
+                resolved.append(args[i])
+                versions.append(args[i]._version)
+            elif s is None or type(s) in (int, float, bool):  # a Python number stays one
+                resolved.append(s)
+                versions.append(None)
             else:
                 if s is y:
                     resolved.append(_OUTPUT)
                     self._out_ref = weakref.ref(out)
                     self._out_array = y
-                elif hasattr(s, "dtype") and hasattr(s, "shape"):  # an intermediate array
+                else:  # an intermediate array: a constant for the gradient's own graph
                     if type(s) is not type(y):  # a NumPy scalar (ops on 0-d arrays give them)
                         s = backend.get_array_module(y).asarray(s)
                     resolved.append(Tensor._make(s, False))
-                else:  # a Python number or None
-                    resolved.append(s)
                 versions.append(None)
         self._saved = tuple(resolved)
         self._saved_versions = tuple(versions)
@@ -275,34 +277,35 @@ def _edge(tensor):
 
 
 # ------------------------------------------------------------------------------ the engine
-def _ordered_nodes(roots: Sequence[Function]):
-    """Yield the Functions reachable from ``roots`` so that each comes after every Function
-    that consumes its output (reverse topological order), iteratively and in linear time.
+def _ordered_nodes(roots: Sequence[Function]) -> List[Function]:
+    """The Functions reachable from ``roots``, each placed after every Function that consumes
+    its output (reverse topological order), computed iteratively in linear time.
 
     First count, for every reachable node, how many reachable nodes consume it; then release
-    a node once all its consumers have run (Kahn's algorithm)."""
-    consumers = {}
-    stack = list(roots)
-    for node in roots:
-        consumers.setdefault(node, 0)
-    seen = set(roots)
+    a node once all its consumers are placed (Kahn's algorithm)."""
+    consumers = dict.fromkeys(roots, 0)
+    stack = list(consumers)
     while stack:
-        node = stack.pop()
-        for edge in node.edges:
-            if isinstance(edge, Function):
-                consumers[edge] = consumers.get(edge, 0) + 1
-                if edge not in seen:
-                    seen.add(edge)
-                    stack.append(edge)
+        for edge in stack.pop().edges:
+            if edge is None or type(edge) is Tensor or isinstance(edge, Tensor):
+                continue
+            if edge in consumers:
+                consumers[edge] += 1
+            else:
+                consumers[edge] = 1
+                stack.append(edge)
+    order = []
     ready = [node for node in dict.fromkeys(roots) if consumers[node] == 0]
     while ready:
         node = ready.pop()
-        yield node
+        order.append(node)
         for edge in node.edges:
-            if isinstance(edge, Function):
-                consumers[edge] -= 1
-                if consumers[edge] == 0:
-                    ready.append(edge)
+            if edge is None or type(edge) is Tensor or isinstance(edge, Tensor):
+                continue
+            consumers[edge] -= 1
+            if consumers[edge] == 0:
+                ready.append(edge)
+    return order
 
 
 def _fit_gradient(node: Function, index: int, gx, meta):
@@ -338,7 +341,9 @@ def run_backward(roots: Sequence["Tensor"], root_grads: Sequence["Tensor"], reta
     Leaves accumulate into ``.grad``; if ``capture`` maps leaves/Functions to None, their
     gradients are stored there instead (this is ``minidl.grad``) and no ``.grad`` is touched."""
     grads = {}  # Function -> gradient of its output, summed over all its consumers
-    with set_grad_enabled(create_graph):
+    previous_mode = _GradMode.enabled
+    _GradMode.enabled = create_graph  # backward rules record a graph only for create_graph
+    try:
         for t, g in zip(roots, root_grads):
             if t.grad_fn is None:
                 _deliver_to_leaf(t, g, capture, create_graph, shared=True)
@@ -350,6 +355,7 @@ def run_backward(roots: Sequence["Tensor"], root_grads: Sequence["Tensor"], reta
                 continue
             if node._hooks or node._retained is not None or capture is not None:
                 gy = _run_node_hooks(node, gy, capture)
+            # The chain rule, one link: the gradients of this node's inputs from its output's.
             gxs = node.backward(node, gy)
             if type(gxs) is not tuple:
                 gxs = (gxs,)
@@ -359,23 +365,27 @@ def run_backward(roots: Sequence["Tensor"], root_grads: Sequence["Tensor"], reta
             for index, (edge, gx) in enumerate(zip(node.edges, gxs)):
                 if edge is None or gx is None:
                     continue
-                meta = node.input_meta[index]
-                if type(gx) is not Tensor or gx.data.shape != meta[0] or \
-                        gx.data.dtype != meta[1]:
-                    gx = _fit_gradient(node, index, gx, meta)
+                is_leaf = type(edge) is Tensor or isinstance(edge, Tensor)
+                # What the gradient must look like: the input's shape and dtype.
+                shape, dtype = (edge.data.shape, edge.data.dtype) if is_leaf else \
+                    (edge.out_shape, edge.out_dtype)
+                if type(gx) is not Tensor or gx.data.shape != shape or gx.data.dtype != dtype:
+                    gx = _fit_gradient(node, index, gx, (shape, dtype))  # undoes broadcasting
                 if _GradMode.anomaly:
                     _check_finite(node.name, "backward", gx.data)
-                if type(edge) is Tensor or isinstance(edge, Tensor):
+                if is_leaf:
                     # A gradient that is the node's own gy, or is returned for two inputs, may
                     # be shared with other tensors: the leaf must get its own copy.
                     shared = gx is gy or any(gx is other for other in gxs[:index])
                     _deliver_to_leaf(edge, gx, capture, create_graph, shared)
-                elif edge in grads:
+                elif edge in grads:  # a node used several times sums its gradients
                     grads[edge] = grads[edge] + gx
                 else:
                     grads[edge] = gx
             if not retain_graph:
                 node._release()
+    finally:
+        _GradMode.enabled = previous_mode
 
 
 def _run_node_hooks(node: Function, gy, capture):
@@ -488,4 +498,4 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: Optional[bool] = None
     return tuple(result)
 
 
-from minidl.tensor import Tensor  # noqa: E402  (tensor.py imports this module first)
+from minidl.tensor import Tensor, _new_tensor  # noqa: E402  (tensor.py imports this first)

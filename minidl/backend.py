@@ -46,7 +46,8 @@ class Backend:
     device_index: Callable[[Any], int]
     scatter_add: Callable[[Any, Any, Any], None]
     device_count: Callable[[], int]
-    make_rng: Callable[[int], Any]
+    # Defaults fit NumPy-backed device types (such as the stand-ins tests register).
+    make_rng: Callable[[int], Any] = lambda seed: np.random.Generator(np.random.PCG64(seed))
     selected: Callable[[int], Any] = lambda index: contextlib.nullcontext()
 
 

@@ -45,18 +45,10 @@ class Tensor:
         if requires_grad:
             self.requires_grad_(True)
 
-    @classmethod
-    def _make(cls, data, requires_grad: bool) -> "Tensor":
+    @staticmethod
+    def _make(data, requires_grad: bool) -> "Tensor":
         """Fast constructor for arrays minidl made itself (skips the checks of __init__)."""
-        t = object.__new__(cls)
-        t.data = data
-        t.grad = None
-        t.grad_fn = None
-        t.requires_grad = requires_grad
-        t._version = 0
-        t._hooks = None
-        t.name = None
-        return t
+        return _new_tensor(data, requires_grad)
 
     # -- what it is --------------------------------------------------------------------------
     @property
@@ -359,6 +351,22 @@ class Tensor:
         elif self.requires_grad:
             extras.append("requires_grad=True")
         return "tensor(" + ", ".join([body] + extras) + ")"
+
+
+def _new_tensor(data, requires_grad: bool) -> Tensor:
+    """A Tensor around an array minidl made itself: no conversion, no checks (hot path)."""
+    t = _new_object(Tensor)
+    t.data = data
+    t.grad = None
+    t.grad_fn = None
+    t.requires_grad = requires_grad
+    t._version = 0
+    t._hooks = None
+    t.name = None
+    return t
+
+
+_new_object = object.__new__
 
 
 class _HookHandle:

@@ -18,7 +18,7 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 
 from minidl import backend
-from minidl.autograd import grad as autograd_grad, no_grad
+from minidl.autograd import grad as autograd_grad
 from minidl.errors import MinidlError
 from minidl.tensor import Tensor
 
@@ -137,8 +137,7 @@ def gradgradcheck(fn: Callable, inputs: Sequence[Tensor], grad_outputs: Optional
     whose backward rules must themselves be differentiable (``create_graph=True``)."""
     inputs = tuple(inputs)
     checked = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
-    with no_grad():
-        out = fn(*inputs)
+    out = fn(*inputs)  # with grad mode on: fn may itself differentiate (third derivatives)
     if grad_outputs is None:
         rng = np.random.default_rng(0)
         v0 = rng.standard_normal(out.shape).astype(out.dtype)

@@ -121,7 +121,25 @@ class Tanh(Function):
     @staticmethod
     def backward(ctx, gy):
         y, = ctx.saved_tensors
+        return TanhGrad.apply(y, gy)
+
+
+class TanhGrad(Function):
+    """gx = gy * (1 - y^2), tanh's backward as one op instead of three (``gy * (1 - y * y)``
+    composed costs three graph nodes per tanh). Its own derivatives, for double backward:
+    d/dy = -2 y gy,  d/dgy = 1 - y^2"""
+
+    @staticmethod
+    def forward(ctx, y, gy):
+        ctx.save_for_backward(y, gy)
         return gy * (1 - y * y)
+
+    @staticmethod
+    def backward(ctx, ggx):
+        y, gy = ctx.saved_tensors
+        gy_part = ggx * (1 - y * y) if ctx.needs_input_grad[1] else None
+        y_part = ggx * gy * y * -2 if ctx.needs_input_grad[0] else None
+        return y_part, gy_part
 
 
 class Sigmoid(Function):
@@ -141,7 +159,24 @@ class Sigmoid(Function):
     @staticmethod
     def backward(ctx, gy):
         y, = ctx.saved_tensors
+        return SigmoidGrad.apply(y, gy)
+
+
+class SigmoidGrad(Function):
+    """gx = gy * y (1 - y), sigmoid's backward as one op (three when composed).
+    Its own derivatives, for double backward: d/dy = gy (1 - 2y),  d/dgy = y (1 - y)"""
+
+    @staticmethod
+    def forward(ctx, y, gy):
+        ctx.save_for_backward(y, gy)
         return gy * (y * (1 - y))
+
+    @staticmethod
+    def backward(ctx, ggx):
+        y, gy = ctx.saved_tensors
+        gy_part = ggx * (y * (1 - y)) if ctx.needs_input_grad[1] else None
+        y_part = ggx * gy * (1 - 2 * y) if ctx.needs_input_grad[0] else None
+        return y_part, gy_part
 
 
 class Relu(Function):
