@@ -19,7 +19,8 @@ Read next: ``minidl/ops/arithmetic.py`` for the simplest Functions.
 from __future__ import annotations
 
 import contextlib
-import functools
+import heapq
+import itertools
 import weakref
 from typing import Any, Iterable, List, Optional, Sequence
 
@@ -89,6 +90,9 @@ def _check_finite(op_name: str, phase: str, array) -> None:
 
 # ------------------------------------------------------------------------------ Function
 _new_object = object.__new__
+# Nodes are numbered in creation order. A node's consumers are created after it, so visiting
+# nodes from the highest number down is a valid backward order (see run_backward).
+_next_sequence_nr = itertools.count().__next__
 _MIXED = object()  # stands for "tensors of different array types" in Function.apply
 _OUTPUT = object()  # marks "the output of this Function" among the saved tensors
 _FREED = object()  # saved tensors were released after a backward without retain_graph
@@ -112,8 +116,8 @@ class Function:
     that keeps the forward pass free of graph bookkeeping.
     """
 
-    __slots__ = ("edges", "out_shape", "out_dtype", "needs_input_grad", "_saved",
-                 "_saved_versions", "__weakref__", "__dict__")
+    __slots__ = ("edges", "out_shape", "out_dtype", "needs_input_grad", "sequence_nr",
+                 "_saved", "_saved_versions", "__weakref__", "__dict__")
     # Rarely set, so they live in the class until an instance sets its own (hooks, retain_grad,
     # a saved output): that keeps recording a node cheap.
     _hooks = None
@@ -141,6 +145,7 @@ class Function:
         xs = []
         edges = None  # becomes a list when some input requires grad and grad mode is on
         array_type = None
+        recording = _GradMode.enabled
         for i, a in enumerate(args):
             if isinstance(a, Tensor):
                 data = a.data
@@ -149,7 +154,7 @@ class Function:
                 elif type(data) is not array_type:
                     array_type = _MIXED
                 xs.append(data)
-                if a.requires_grad and _GradMode.enabled:
+                if recording and a.requires_grad:
                     if edges is None:
                         edges = [None] * len(args)
                         needs = [False] * len(args)
@@ -181,6 +186,7 @@ class Function:
         ctx.edges = edges
         ctx.out_shape = y.shape
         ctx.out_dtype = y.dtype
+        ctx.sequence_nr = _next_sequence_nr()
         if ctx._saved is not None:
             ctx._resolve_saved(args, xs, y, out)
         return out
@@ -277,37 +283,6 @@ def _edge(tensor):
 
 
 # ------------------------------------------------------------------------------ the engine
-def _ordered_nodes(roots: Sequence[Function]) -> List[Function]:
-    """The Functions reachable from ``roots``, each placed after every Function that consumes
-    its output (reverse topological order), computed iteratively in linear time.
-
-    First count, for every reachable node, how many reachable nodes consume it; then release
-    a node once all its consumers are placed (Kahn's algorithm)."""
-    consumers = dict.fromkeys(roots, 0)
-    stack = list(consumers)
-    while stack:
-        for edge in stack.pop().edges:
-            if edge is None or type(edge) is Tensor or isinstance(edge, Tensor):
-                continue
-            if edge in consumers:
-                consumers[edge] += 1
-            else:
-                consumers[edge] = 1
-                stack.append(edge)
-    order = []
-    ready = [node for node in dict.fromkeys(roots) if consumers[node] == 0]
-    while ready:
-        node = ready.pop()
-        order.append(node)
-        for edge in node.edges:
-            if edge is None or type(edge) is Tensor or isinstance(edge, Tensor):
-                continue
-            consumers[edge] -= 1
-            if consumers[edge] == 0:
-                ready.append(edge)
-    return order
-
-
 def _fit_gradient(node: Function, index: int, gx, meta):
     """Check one gradient returned by ``node.backward`` and undo broadcasting: a gradient with
     the output's shape for an input that was broadcast is summed back to the input's shape."""
@@ -341,18 +316,25 @@ def run_backward(roots: Sequence["Tensor"], root_grads: Sequence["Tensor"], reta
     Leaves accumulate into ``.grad``; if ``capture`` maps leaves/Functions to None, their
     gradients are stored there instead (this is ``minidl.grad``) and no ``.grad`` is touched."""
     grads = {}  # Function -> gradient of its output, summed over all its consumers
+    # Functions waiting to run, as (-sequence_nr, node): the heap pops the most recently created
+    # first. Every consumer of a node was created after it, so by the time a node is popped all
+    # gradient contributions to its output have arrived (PyTorch orders its engine this way).
+    # Each node is pushed once, when its first gradient arrives: no separate topological sort.
+    pending = []
     previous_mode = _GradMode.enabled
     _GradMode.enabled = create_graph  # backward rules record a graph only for create_graph
     try:
         for t, g in zip(roots, root_grads):
             if t.grad_fn is None:
                 _deliver_to_leaf(t, g, capture, create_graph, shared=True)
+            elif t.grad_fn in grads:
+                grads[t.grad_fn] = grads[t.grad_fn] + g
             else:
-                grads[t.grad_fn] = g if t.grad_fn not in grads else grads[t.grad_fn] + g
-        for node in _ordered_nodes([t.grad_fn for t in roots if t.grad_fn is not None]):
-            gy = grads.pop(node, None)
-            if gy is None:  # no gradient reached this node (e.g. every consumer returned None)
-                continue
+                grads[t.grad_fn] = g
+                heapq.heappush(pending, (-t.grad_fn.sequence_nr, t.grad_fn))
+        while pending:
+            node = heapq.heappop(pending)[1]
+            gy = grads.pop(node)
             if node._hooks or node._retained is not None or capture is not None:
                 gy = _run_node_hooks(node, gy, capture)
             # The chain rule, one link: the gradients of this node's inputs from its output's.
@@ -382,6 +364,7 @@ def run_backward(roots: Sequence["Tensor"], root_grads: Sequence["Tensor"], reta
                     grads[edge] = grads[edge] + gx
                 else:
                     grads[edge] = gx
+                    heapq.heappush(pending, (-edge.sequence_nr, edge))
             if not retain_graph:
                 node._release()
     finally:
