@@ -18,6 +18,8 @@ from minidl.tensor import Tensor
 
 
 def _constant(array) -> Tensor:
+    if isinstance(array, np.generic):  # NumPy gives 0-d results as scalars: keep an array
+        array = np.asarray(array)
     return Tensor._make(array, False)
 
 

@@ -192,7 +192,8 @@ class Relu(Function):
     def backward(ctx, gy):
         y, = ctx.saved_tensors
         # The mask is a constant: relu's second derivative is 0 everywhere it exists.
-        return gy * Tensor._make((y.data > 0).astype(y.dtype), False)
+        xp = backend.get_array_module(y.data)
+        return gy * Tensor._make(xp.asarray(y.data > 0, dtype=y.dtype), False)  # 0-d: array
 
 
 def exp(x: Tensor) -> Tensor:
@@ -209,7 +210,8 @@ def sqrt(x: Tensor) -> Tensor:
 
 def abs(x: Tensor) -> Tensor:
     if x.dtype.kind != "f":
-        return Tensor._make(backend.get_array_module(x.data).abs(x.data), False)
+        xp = backend.get_array_module(x.data)
+        return Tensor._make(xp.asarray(xp.abs(x.data)), False)  # asarray: 0-d stays an array
     return Abs.apply(x)
 
 
@@ -235,4 +237,5 @@ def relu(x: Tensor) -> Tensor:
 
 def sign(x: Tensor) -> Tensor:
     """-1, 0 or 1 elementwise; carries no gradient (its derivative is 0 almost everywhere)."""
-    return Tensor._make(backend.get_array_module(x.data).sign(x.data), False)
+    xp = backend.get_array_module(x.data)
+    return Tensor._make(xp.asarray(xp.sign(x.data)), False)  # asarray: 0-d stays an array
