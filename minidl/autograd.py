@@ -41,12 +41,25 @@ def is_grad_enabled() -> bool:
 
 
 class set_grad_enabled(contextlib.ContextDecorator):
-    """Turn graph recording on or off inside a ``with`` block (or a decorated function)."""
+    """Turn graph recording on or off inside a ``with`` block, for a decorated function, or,
+    called on its own (``set_grad_enabled(False)``), from then on -- as in PyTorch."""
 
     def __init__(self, mode: bool):
         self.mode = bool(mode)
+        self.previous = _GradMode.enabled
+        self._set_at_init = type(self) is set_grad_enabled  # no_grad() waits for `with`
+        if self._set_at_init:
+            _GradMode.enabled = self.mode
+
+    def __call__(self, func):
+        if self._set_at_init:  # used as a decorator: undo the switch made by __init__
+            _GradMode.enabled, self._set_at_init = self.previous, False
+        return super().__call__(func)
 
     def __enter__(self):
+        if self._set_at_init:  # `with set_grad_enabled(mode):` -- __init__ switched already
+            self._set_at_init = False
+            return
         self.previous = _GradMode.enabled
         _GradMode.enabled = self.mode
 
