@@ -101,6 +101,18 @@ def _check_finite(op_name: str, phase: str, array) -> None:
         raise AutogradError(f"detect_anomaly: {op_name} {phase} produced {bad} values")
 
 
+def _backward_blaming_node(node, gy):
+    """``node.backward`` under detect_anomaly: a NaN/Inf made by an op inside the backward rule
+    (``Div`` in Sqrt's ``gy / (2y)``) is reported as the fault of the node's backward."""
+    try:
+        return node.backward(node, gy)
+    except AutogradError as exc:
+        if not str(exc).startswith("detect_anomaly:"):
+            raise
+        raise AutogradError(f"detect_anomaly: {node.name} backward produced non-finite "
+                            f"values (inside its rule, {str(exc).partition(': ')[2]})") from None
+
+
 # ------------------------------------------------------------------------------ Function
 _new_object = object.__new__
 # Nodes are numbered in creation order. A node's consumers are created after it, so visiting
@@ -351,7 +363,8 @@ def run_backward(roots: Sequence["Tensor"], root_grads: Sequence["Tensor"], reta
             if node._hooks or node._retained is not None or capture is not None:
                 gy = _run_node_hooks(node, gy, capture)
             # The chain rule, one link: the gradients of this node's inputs from its output's.
-            gxs = node.backward(node, gy)
+            gxs = node.backward(node, gy) if not _GradMode.anomaly else \
+                _backward_blaming_node(node, gy)
             if type(gxs) is not tuple:
                 gxs = (gxs,)
             if len(gxs) != len(node.edges):
