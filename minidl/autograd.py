@@ -334,6 +334,11 @@ def _broadcast_shape(a, b):
         return None
 
 
+# Callables observe(node, gy, gxs) that watch every step of the backward pass: what a node
+# received and what its rule returned. Empty unless someone is watching (``trace()`` below).
+_observers: List[Any] = []
+
+
 def run_backward(roots: Sequence["Tensor"], root_grads: Sequence["Tensor"], retain_graph: bool,
                  create_graph: bool, capture: Optional[dict] = None) -> None:
     """Propagate ``root_grads`` from ``roots`` through the graph (the chain rule, node by node).
@@ -370,6 +375,9 @@ def run_backward(roots: Sequence["Tensor"], root_grads: Sequence["Tensor"], reta
             if len(gxs) != len(node.edges):
                 raise AutogradError(f"{node.name}.backward returned {len(gxs)} gradients for "
                                     f"{len(node.edges)} inputs")
+            if _observers:
+                for observe in _observers:
+                    observe(node, gy, gxs)
             for index, (edge, gx) in enumerate(zip(node.edges, gxs)):
                 if edge is None or gx is None:
                     continue
@@ -505,6 +513,14 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: Optional[bool] = None
                                 "compute the outputs; pass allow_unused=True to get None")
         result.append(g)
     return tuple(result)
+
+
+def trace(params: Optional[dict] = None):
+    """``with trace() as t: loss.backward()`` records every step of the backward pass;
+    ``print(t)`` shows them (``params``: name -> Tensor, to name the leaves). See
+    ``minidl/trace.py``, which does the recording and formatting."""
+    from minidl.trace import BackwardTrace  # imported here: minidl.trace imports this module
+    return BackwardTrace(params)
 
 
 from minidl.tensor import Tensor, _new_tensor  # noqa: E402  (tensor.py imports this first)
