@@ -114,7 +114,10 @@ def unregister_backend(name: str) -> None:
     """Forget a device type registered with ``register_backend`` (tests clean up with this)."""
     backend = _BACKENDS.pop(name)
     _BY_ARRAY_TYPE.pop(backend.array_type, None)
-    _GENERATORS.pop(name, None)
+    # Generators are keyed by device ("fake:0"), not by type: drop every one of this type, or
+    # manual_seed() would later try to reseed a generator of a device type that is gone.
+    for device in [d for d in _GENERATORS if d.partition(":")[0] == name]:
+        del _GENERATORS[device]
 
 
 def _backend_for_type(device_type: str) -> Backend:
