@@ -22,7 +22,7 @@ def normalize_dims(dim: Union[None, int, Sequence[int]], ndim: int,
     """A tuple of distinct non-negative axes, or None for "all dimensions"."""
     if dim is None:
         return None
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    dims = (dim,) if not isinstance(dim, (tuple, list)) else tuple(dim)  # 0.5 -> checked below
     axes = tuple(normalize_dim(d, ndim, op) for d in dims)
     if len(set(axes)) != len(axes):
         raise ShapeError(f"{op}: dim {dim!r} names the same dimension twice")
