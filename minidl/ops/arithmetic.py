@@ -13,8 +13,8 @@ import numbers
 import numpy as np
 
 from minidl import backend
-from minidl.autograd import Function
-from minidl.errors import DTypeError
+from minidl.autograd import Function, _broadcast_shape
+from minidl.errors import DTypeError, ShapeError
 from minidl.ops.unary import exp, log
 from minidl.tensor import Tensor
 
@@ -53,7 +53,7 @@ def as_tensor_like(value, like: Tensor) -> Tensor:
         dtype = _weak_dtype(value, like.dtype)
     else:
         arr = np.asarray(value)
-        if arr.dtype == object:
+        if arr.dtype.kind not in "biuf":  # objects, strings, ...
             raise DTypeError(f"cannot combine a tensor with {type(value).__name__}")
         dtype = DEFAULT_FLOAT if arr.dtype == np.float64 and not isinstance(
             value, np.ndarray) else arr.dtype
@@ -253,4 +253,7 @@ def pow(base, exponent) -> Tensor:
                              else exponent)
         exponent = as_tensor_like(exponent, base)
     base, exponent = binary_operands(base, exponent)
+    if _broadcast_shape(base.shape, exponent.shape) is None:  # else Mul would be named
+        raise ShapeError(f"pow: shapes {tuple(base.shape)} and {tuple(exponent.shape)} do "
+                         "not broadcast")
     return exp(exponent * log(base))
