@@ -38,7 +38,10 @@ def _infer_dtype(data) -> Optional[np.dtype]:
         return None
     if isinstance(data, np.generic):
         return None
-    kind = np.asarray(data).dtype
+    try:
+        kind = np.asarray(data).dtype
+    except ValueError as exc:  # ragged nested lists
+        raise ShapeError(f"tensor: cannot make a tensor from this data: {exc}") from None
     if kind == object:
         raise DTypeError(f"tensor: cannot make a tensor from {type(data).__name__} data")
     return DEFAULT_DTYPE if kind.kind == "f" else None
