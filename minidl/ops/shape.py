@@ -157,10 +157,12 @@ def permute(x: Tensor, *dims) -> Tensor:
 
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
-    dims = list(range(x.ndim))
     a, b = normalize_dim(dim0, x.ndim, "transpose"), normalize_dim(dim1, x.ndim, "transpose")
+    if a == b:  # includes the 0-d tensor, whose dims 0 and -1 are accepted as in PyTorch
+        return x
+    dims = list(range(x.ndim))
     dims[a], dims[b] = dims[b], dims[a]
-    return Permute.apply(x, tuple(dims)) if a != b else x
+    return Permute.apply(x, tuple(dims))
 
 
 def squeeze(x: Tensor, dim=None) -> Tensor:
