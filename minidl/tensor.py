@@ -19,7 +19,7 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from minidl import backend
-from minidl.autograd import _GradMode, backward as _backward
+from minidl.autograd import _GradMode, _broadcast_shape, backward as _backward
 from minidl.errors import AutogradError, DTypeError, ShapeError
 
 
@@ -284,25 +284,36 @@ class Tensor:
         data = other.data if isinstance(other, Tensor) else other
         return backend.asarray(data, self.dtype, self.device)
 
+    def _inplace_operand(self, other, op: str):
+        """``other`` as an array that broadcasts to this tensor's shape, or a ShapeError."""
+        array = self._operand_array(other)
+        if array.shape != self.shape and _broadcast_shape(array.shape, self.shape) != self.shape:
+            raise ShapeError(f"{op}: an operand of shape {tuple(array.shape)} does not broadcast "
+                             f"to the shape {tuple(self.shape)} of the tensor changed in place")
+        return array
+
     def add_(self, other, alpha: float = 1) -> "Tensor":
+        other = self._inplace_operand(other, "add_")
         self._begin_inplace("add_")
-        self.data += self._operand_array(other) * alpha if alpha != 1 else \
-            self._operand_array(other)
+        self.data += other * alpha if alpha != 1 else other
         return self
 
     def sub_(self, other) -> "Tensor":
+        other = self._inplace_operand(other, "sub_")
         self._begin_inplace("sub_")
-        self.data -= self._operand_array(other)
+        self.data -= other
         return self
 
     def mul_(self, other) -> "Tensor":
+        other = self._inplace_operand(other, "mul_")
         self._begin_inplace("mul_")
-        self.data *= self._operand_array(other)
+        self.data *= other
         return self
 
     def div_(self, other) -> "Tensor":
+        other = self._inplace_operand(other, "div_")
         self._begin_inplace("div_")
-        self.data /= self._operand_array(other)
+        self.data /= other
         return self
 
     def fill_(self, value) -> "Tensor":
@@ -314,11 +325,8 @@ class Tensor:
         return self.fill_(0)
 
     def copy_(self, src) -> "Tensor":
+        src = self._inplace_operand(src, "copy_")
         self._begin_inplace("copy_")
-        src = self._operand_array(src)
-        if np.broadcast_shapes(src.shape, self.shape) != self.shape:
-            raise ShapeError(f"copy_: cannot copy shape {tuple(src.shape)} into "
-                             f"{tuple(self.shape)}")
         self.data[...] = src
         return self
 
