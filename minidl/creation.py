@@ -47,10 +47,20 @@ def _infer_dtype(data) -> Optional[np.dtype]:
     return DEFAULT_DTYPE if kind.kind == "f" else None
 
 
+def _device_for(data, device) -> str:
+    """The device asked for; if none, the device of a Tensor or device array given as data (as
+    in PyTorch); else the CPU."""
+    if device is None and isinstance(data, Tensor):
+        return data.device
+    if device is None and type(data) in backend._BY_ARRAY_TYPE:
+        return backend.device_of(data)
+    return backend.parse_device(device)
+
+
 def tensor(data, dtype=None, device: Optional[str] = None,
            requires_grad: bool = False) -> Tensor:
     """A new leaf tensor holding a copy of ``data`` (a list, a number, an array, a Tensor)."""
-    device = backend.parse_device(device)
+    device = _device_for(data, device)
     if isinstance(data, Tensor):
         data = data.data
     dtype = _dtype(dtype) or _infer_dtype(data)
@@ -64,7 +74,7 @@ def as_tensor(data, dtype=None, device: Optional[str] = None) -> Tensor:
     """Like ``tensor`` but shares memory with ``data`` when no conversion is needed."""
     if isinstance(data, Tensor) and dtype is None and device is None:
         return data
-    device = backend.parse_device(device)
+    device = _device_for(data, device)
     data = data.data if isinstance(data, Tensor) else data
     return Tensor(backend.asarray(data, _dtype(dtype) or _infer_dtype(data), device))
 
