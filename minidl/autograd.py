@@ -197,7 +197,9 @@ class Function:
             raise
         except (ValueError, IndexError, TypeError, OverflowError) as exc:
             raise _forward_error(cls, args, exc) from None
-        if type(y) is not array_type:  # NumPy reductions return scalars: keep arrays
+        # NumPy reductions return scalars: keep arrays (an array of another device type is an
+        # array: ToDevice returns one)
+        if type(y) is not array_type and type(y) not in backend._BY_ARRAY_TYPE:
             scalar = y
             y = backend.get_array_module(next(x for x in xs if type(x) is array_type)).asarray(y)
             if ctx._saved is not None:  # forward saved that scalar: save the array instead
