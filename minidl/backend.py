@@ -277,18 +277,22 @@ class Generator:
 
 
 _GENERATORS: Dict[str, Generator] = {}
+_seed = 0  # the last manual_seed: default generators created later start from it too
 
 
 def default_generator(device: str = "cpu") -> Generator:
     """The generator that minidl uses on ``device`` when no generator is passed."""
     device = parse_device(device)
     if device not in _GENERATORS:
-        _GENERATORS[device] = Generator(device, seed=0)
+        _GENERATORS[device] = Generator(device, seed=_seed)
     return _GENERATORS[device]
 
 
 def manual_seed(seed: int) -> None:
-    """Seed the default generators of every device used so far, and of the CPU."""
+    """Seed the default generators of every device: those used so far, and those created later
+    (as ``torch.manual_seed`` seeds all devices)."""
+    global _seed
     default_generator("cpu").manual_seed(seed)
+    _seed = int(seed)
     for generator in _GENERATORS.values():
         generator.manual_seed(seed)
