@@ -19,7 +19,7 @@ import numpy as np
 
 from minidl import backend
 from minidl.autograd import grad as autograd_grad
-from minidl.errors import MinidlError
+from minidl.errors import AutogradError, MinidlError
 from minidl.tensor import Tensor
 
 
@@ -69,7 +69,10 @@ def _analytic_jacobian(fn, inputs) -> list:
         onehot = np.zeros(n_out, dtype=out.dtype)
         onehot[i] = 1
         v = Tensor(backend.asarray(onehot, device=out.device))
-        grads = autograd_grad(out, inputs, v, retain_graph=True, allow_unused=True)
+        try:
+            grads = autograd_grad(out, inputs, v, retain_graph=True, allow_unused=True)
+        except AutogradError as exc:  # the engine rejected a gradient (wrong shape, dtype, ...)
+            raise GradcheckError(f"gradcheck: the analytic gradient is malformed: {exc}") from exc
         for k, (x, g) in enumerate(zip(inputs, grads)):
             if g is None:
                 continue
