@@ -1,0 +1,168 @@
+"""Hooks: Tensor.register_hook, Module forward (pre-)hooks and full backward hooks -- they fire,
+can change what flows, and are removed by their handle -- and LayerStats built on them."""
+import numpy as np
+import pytest
+
+import minidl
+from minidl import autograd, nn
+from minidl.errors import AutogradError
+from minidl.nn.hooks import BackwardHookIdentity, LayerStats
+
+
+# --------------------------------------------------------------------------- tensor hooks
+def test_tensor_hook_sees_the_gradient_and_can_replace_it():
+    x = minidl.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    seen = []
+    y.register_hook(lambda g: seen.append(g.data.copy()))
+    handle = x.register_hook(lambda g: g * 10)
+    (y * y).sum().backward()
+    np.testing.assert_allclose(seen[0], 2 * 3 * x.data)  # d/dy of y^2 = 2y
+    np.testing.assert_allclose(x.grad.data, 10 * 18 * x.data)  # 3 * 2y * 10
+    handle.remove()
+    x.grad = None
+    (x * 3).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [3, 3])
+
+
+def test_tensor_hook_on_a_tensor_without_grad_is_an_error():
+    with pytest.raises(AutogradError, match="does not require grad"):
+        minidl.ones(2).register_hook(lambda g: g)
+
+
+# --------------------------------------------------------------------------- forward hooks
+def test_forward_hooks_fire_change_values_and_are_removed():
+    layer = nn.Linear(3, 2)
+    calls = []
+    pre = layer.register_forward_pre_hook(lambda m, args: (args[0] * 0,))
+    post = layer.register_forward_hook(lambda m, args, out: calls.append(out.shape) or out + 1)
+    out = layer(minidl.ones(4, 3))
+    np.testing.assert_allclose(out.data, np.broadcast_to(layer.bias.data + 1, (4, 2)))
+    assert calls == [(4, 2)]
+    pre.remove()
+    post.remove()
+    x = minidl.ones(4, 3)
+    np.testing.assert_allclose(layer(x).data, x.data @ layer.weight.data.T + layer.bias.data,
+                               rtol=1e-6)
+    assert calls == [(4, 2)]
+
+
+# --------------------------------------------------------------------------- backward hooks
+def test_full_backward_hook_gets_the_gradients_of_inputs_and_outputs():
+    minidl.manual_seed(0)
+    layer = nn.Linear(3, 2)
+    x = minidl.randn(4, 3, requires_grad=True)
+    calls = []
+    layer.register_full_backward_hook(lambda m, gi, go: calls.append((m, gi, go)))
+    out = layer(x)
+    out.retain_grad()
+    (out ** 2).sum().backward()
+    (module, grad_input, grad_output), = calls
+    assert module is layer and len(grad_input) == 1 and len(grad_output) == 1
+    np.testing.assert_allclose(grad_input[0].data, x.grad.data)
+    np.testing.assert_allclose(grad_output[0].data, 2 * out.data, rtol=1e-6)
+
+
+def test_full_backward_hook_can_replace_grad_input_and_is_removed_by_its_handle():
+    layer = nn.Linear(3, 2)
+    x = minidl.ones(4, 3, requires_grad=True)
+    handle = layer.register_full_backward_hook(lambda m, gi, go: (gi[0] * 0 + 7,))
+    layer(x).sum().backward()
+    np.testing.assert_allclose(x.grad.data, np.full((4, 3), 7.0))
+    handle.remove()
+    x.grad = None
+    out = layer(x)
+    with autograd.trace() as t:
+        out.sum().backward()
+    assert "BackwardHookIdentity" not in {s.op for s in t}  # no trace of the hook is left
+    np.testing.assert_allclose(x.grad.data, np.broadcast_to(layer.weight.data.sum(0), (4, 3)),
+                               rtol=1e-6)
+
+
+def test_full_backward_hook_when_no_input_needs_a_gradient():
+    layer = nn.Linear(3, 2)
+    calls = []
+    layer.register_full_backward_hook(lambda m, gi, go: calls.append((gi, go)))
+    layer(minidl.ones(1, 3)).sum().backward()
+    (grad_input, grad_output), = calls
+    assert grad_input == (None,)
+    np.testing.assert_allclose(grad_output[0].data, [[1.0, 1.0]])
+
+
+def test_full_backward_hook_is_quiet_without_a_graph_and_fires_per_backward():
+    layer = nn.Linear(2, 2)
+    calls = []
+    layer.register_full_backward_hook(lambda m, gi, go: calls.append(1))
+    x = minidl.ones(1, 2, requires_grad=True)
+    with minidl.no_grad():
+        layer(x)
+    loss = layer(x).sum()
+    loss.backward(retain_graph=True)
+    loss.backward()
+    assert calls == [1, 1]
+
+
+class TwoInputs(nn.Module):
+    def forward(self, a, b, scale=1.0):
+        return a * b * scale
+
+
+def test_full_backward_hook_of_a_module_with_two_inputs():
+    a = minidl.tensor([1.0, 2.0], requires_grad=True)
+    b = minidl.tensor([3.0, 4.0], requires_grad=True)
+    module = TwoInputs()
+    calls = []
+    module.register_full_backward_hook(lambda m, gi, go: calls.append(gi))
+    module(a, b, 2.0).sum().backward()
+    grad_a, grad_b, grad_scale = calls[0]  # one per positional input, as in PyTorch
+    assert grad_scale is None
+    np.testing.assert_allclose(grad_a.data, 2 * b.data)
+    np.testing.assert_allclose(grad_b.data, 2 * a.data)
+    # Changing a gradient that has already moved on is refused, not silently ignored.
+    module.register_full_backward_hook(lambda m, gi, go: (gi[0] * 0, gi[1] * 0, None))
+    with pytest.raises(AutogradError, match="already passed on"):
+        module(a, b, 2.0).sum().backward()
+
+
+def test_identity_node_is_an_identity():
+    x = minidl.tensor([1.0, -2.0], requires_grad=True)
+    y = BackwardHookIdentity.apply(x)
+    (y * y).sum().backward()
+    np.testing.assert_array_equal(y.data, x.data)
+    np.testing.assert_allclose(x.grad.data, 2 * x.data)
+
+
+# --------------------------------------------------------------------------- LayerStats
+def test_layer_stats_table_matches_the_numbers_it_reports():
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    with minidl.no_grad():
+        model[0].weight.copy_(np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, -1.0]]))
+        model[0].bias.copy_(np.zeros(3))
+    x = minidl.tensor([[1.0, 2.0], [3.0, 0.5]])  # the third unit is negative for both rows
+    with LayerStats(model) as stats:
+        out = model(x)
+        out.retain_grad()
+        (out ** 2).sum().backward()
+        table = stats.table()
+    assert stats.rows["1"]["dead"] == pytest.approx(1 / 3)
+    assert stats.rows["0"]["mean"] == pytest.approx(np.mean(x.data @ model[0].weight.data.T))
+    assert stats.rows["2"]["grad_out"] == pytest.approx(np.linalg.norm(out.grad.data), rel=1e-6)
+    lines = table.split("\n")
+    assert lines[0].split() == ["layer", "type", "output", "mean", "std", "dead", "|grad",
+                                "out|", "|grad", "W|"]
+    relu_line = next(line for line in lines if line.startswith("1 "))
+    assert "ReLU" in relu_line and "33%" in relu_line
+    w_norm = np.sqrt((model[2].weight.grad.data ** 2).sum() + (model[2].bias.grad.data ** 2).sum())
+    assert next(line for line in lines if line.startswith("2 ")).split()[-1] == f"{w_norm:.3g}"
+    # Leaving the block removed every hook.
+    assert all(not m._forward_hooks for m in model.modules())
+
+
+def test_layer_stats_of_chosen_modules():
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    stats = LayerStats(model, modules=["0", "2"])
+    model(minidl.ones(4, 2)).sum().backward()
+    assert list(stats.rows) == ["0", "2"]
+    stats.remove()
+    with pytest.raises(KeyError, match="no submodule"):
+        LayerStats(model, modules=["9"])
