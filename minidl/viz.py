@@ -122,8 +122,7 @@ def build_graph(outputs: Union[Tensor, Sequence[Tensor]],
         # Name the arrows x0, x1, ... when the op has several inputs, or its only one is not x0.
         used = [i for i, e in enumerate(fn.edges) if e is not None]
         labelled = used != [0]
-        edges = fn.edges
-        for i, edge in enumerate(edges):
+        for i, edge in enumerate(fn.edges):
             if edge is None:
                 continue
             if isinstance(edge, Tensor):
