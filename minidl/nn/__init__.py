@@ -1,0 +1,27 @@
+"""minidl.nn: building blocks for neural networks, with PyTorch's names (``torch.nn``).
+
+Reading order:
+
+1. ``parameter.py``   Parameter, a Tensor that a Module learns
+2. ``module.py``      Module: registration, parameters(), train()/eval(), to(), state_dict()
+3. ``containers.py``  Sequential, ModuleList, ModuleDict
+4. ``functional.py``  the stateless math (``import minidl.nn.functional as F``), with
+                      ``activation_functional.py`` and ``loss_functional.py``
+5. ``layers/``        Linear, activations, Dropout, convolution, pooling, normalization
+6. ``losses.py``      the losses as Modules
+7. ``init.py``        weight initialization;  ``utils.py``  clipping and parameter counting
+"""
+from minidl.nn import functional, init, utils  # noqa: F401
+from minidl.nn.containers import ModuleDict, ModuleList, Sequential  # noqa: F401
+from minidl.nn.layers.activation import (GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid,  # noqa: F401
+                                         Softmax, Softplus, Tanh)
+from minidl.nn.layers.conv import Conv2d  # noqa: F401
+from minidl.nn.layers.dropout import Dropout  # noqa: F401
+from minidl.nn.layers.linear import Flatten, Identity, Linear, Unflatten  # noqa: F401
+from minidl.nn.layers.normalization import BatchNorm1d, BatchNorm2d, LayerNorm  # noqa: F401
+from minidl.nn.layers.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d  # noqa: F401
+from minidl.nn.losses import (BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss,  # noqa: F401
+                              L1Loss, MSELoss, MultiMarginLoss, NLLLoss)
+from minidl.nn.module import IncompatibleKeys, Module, StateDictError  # noqa: F401
+from minidl.nn.parameter import Parameter  # noqa: F401
+

@@ -1,0 +1,104 @@
+"""Stateless neural-network functions (``torch.nn.functional``): the layers' math without state.
+
+This file holds ``linear``, ``dropout`` and ``one_hot`` and gathers the rest under one name,
+``import minidl.nn.functional as F``:
+
+* activations  relu, leaky_relu, gelu, sigmoid, tanh, softplus, softmax, log_softmax, erf
+               (``activation_functional.py``);
+* losses       cross_entropy, nll_loss, mse_loss, l1_loss, huber_loss, multi_margin_loss,
+               binary_cross_entropy_with_logits (``loss_functional.py``);
+* convolution, pooling and normalization (``minidl/ops/conv.py``, ``minidl/ops/pool.py``,
+  ``normalization_functional.py``) and ``pad`` (``minidl/ops/shape.py``).
+
+Read next: ``activation_functional.py``, then ``loss_functional.py``.
+"""
+from __future__ import annotations
+
+import numbers
+from typing import Optional
+
+import numpy as np
+
+from minidl import backend
+from minidl.creation import rand
+from minidl.errors import DTypeError, OutOfRangeError, ShapeError
+from minidl.nn.activation_functional import (erf, gelu, leaky_relu, log_softmax,  # noqa: F401
+                                             relu, sigmoid, softmax, softplus, tanh)
+from minidl.nn.loss_functional import (binary_cross_entropy_with_logits,  # noqa: F401
+                                       cross_entropy, huber_loss, l1_loss, mse_loss,
+                                       multi_margin_loss, nll_loss)
+from minidl.nn.normalization_functional import batch_norm, layer_norm  # noqa: F401
+from minidl.ops import matmul, pad, transpose  # noqa: F401 (pad: re-export)
+from minidl.ops.conv import conv2d  # noqa: F401
+from minidl.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: F401
+from minidl.tensor import Tensor
+
+
+def check_linear_input(layer: str, input: Tensor, weight: Tensor) -> None:
+    """Raise a minidl error naming ``layer`` unless ``input`` is a floating-point Tensor of
+    weight's dtype whose last dimension is ``in_features = weight.shape[1]``."""
+    if not isinstance(input, Tensor):
+        raise DTypeError(f"{layer}: expected a minidl Tensor as input, got "
+                         f"{type(input).__name__}")
+    if weight.ndim != 2:
+        raise ShapeError(f"{layer}: expected a weight of shape (out_features, in_features), "
+                         f"got {tuple(weight.shape)}")
+    in_features = weight.shape[1]
+    if input.ndim == 0 or input.shape[-1] != in_features:
+        raise ShapeError(f"{layer}: expected input with last dimension {in_features}, got "
+                         f"shape {tuple(input.shape)}")
+    if input.dtype != weight.dtype:
+        raise DTypeError(f"{layer}: input dtype {input.dtype} does not match the weight dtype "
+                         f"{weight.dtype}; convert the input (x.to({str(weight.dtype)!r})) or "
+                         f"the model (model.to({str(input.dtype)!r}))")
+
+
+def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
+    """y = x W^T + b, for x of shape (*, in_features), W (out_features, in_features),
+    b (out_features,). Gradients: gx = gy W, gW = gy^T x, gb = sum of gy over the batch
+    (matmul's and the broadcast add's rules)."""
+    check_linear_input(f"linear (weight shape {tuple(weight.shape)})", input, weight)
+    y = matmul(input, transpose(weight, 0, 1))
+    return y if bias is None else y + bias
+
+
+def check_dropout_p(p, name: str = "dropout") -> None:
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p < 1:
+        raise ValueError(f"{name}: probability p must be in [0, 1), got p={p!r} (minidl "
+                         "refuses p = 1, which would zero every input, unlike PyTorch)")
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True,
+            inplace: bool = False) -> Tensor:
+    """Inverted dropout: in training, y = x * m / (1 - p) with m_i ~ Bernoulli(1 - p), so that
+    E[y] = x; the identity when ``training`` is False or p = 0. The mask is a constant
+    (gx = gy * m / (1 - p)) drawn from minidl's generator for input's device, so runs repeat
+    after ``minidl.manual_seed``. ``inplace`` is accepted for PyTorch compatibility; the
+    result is always a new tensor."""
+    check_dropout_p(p)
+    if not isinstance(input, Tensor) or input.dtype.kind != "f":
+        raise DTypeError(f"dropout: expected a floating-point Tensor, got "
+                         f"{getattr(input, 'dtype', type(input).__name__)}")
+    if not training or p == 0:
+        return input
+    # float32 draws for every dtype: the same seed gives the same mask in float32 and float64.
+    keep = rand(input.shape, dtype=np.float32, device=input.device).data >= p
+    mask = keep.astype(input.dtype) / (1 - p)
+    return input * Tensor._make(mask, False)
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """int64 tensor of shape tensor.shape + (num_classes,) with a 1 at each class index
+    (``num_classes=-1``: max(tensor) + 1). No gradient (its input is integer)."""
+    if not isinstance(tensor, Tensor) or tensor.dtype.kind not in "iu":
+        raise DTypeError(f"one_hot: expected an integer tensor of class indices, got "
+                         f"{getattr(tensor, 'dtype', type(tensor).__name__)}")
+    xp = backend.get_array_module(tensor.data)
+    values = tensor.data
+    if num_classes == -1:
+        num_classes = int(values.max()) + 1 if values.size else 0
+    if values.size and (int(values.min()) < 0 or int(values.max()) >= num_classes):
+        raise OutOfRangeError(f"one_hot: class values must be in [0, {num_classes}), got "
+                              f"values in [{int(values.min())}, {int(values.max())}]")
+    out = (values[..., None] == xp.arange(num_classes)).astype(np.int64)
+    return Tensor._make(out, False)

@@ -1,0 +1,156 @@
+"""Weight initialization (``torch.nn.init``): fill a tensor in place, keeping its dtype and device.
+
+Why the scale matters: a layer y = W x with fan_in inputs has Var(y) = fan_in Var(W) Var(x), so
+Var(W) = 1 / fan_in keeps activations from growing or shrinking layer after layer. The schemes:
+
+    xavier (Glorot):  Var(W) = gain^2 * 2 / (fan_in + fan_out)   (tanh/sigmoid networks)
+    kaiming (He):     Var(W) = gain^2 / fan                       (relu networks; fan = fan_in
+                                                                   or fan_out, see ``mode``)
+
+and U(-b, b) has variance b^2 / 3, so a uniform init uses b = sqrt(3) * std. Random numbers come
+from minidl's generator for the tensor's device (``minidl.manual_seed``), or ``generator``.
+Every function runs under ``no_grad`` and returns its tensor.
+
+Read next: ``minidl/nn/layers/linear.py``, whose ``reset_parameters`` uses kaiming_uniform_.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Optional, Tuple
+
+import numpy as np
+
+from minidl.autograd import no_grad
+from minidl.backend import Generator
+from minidl.creation import rand, randn
+from minidl.errors import ShapeError
+from minidl.tensor import Tensor
+
+_LINEAR_LIKE = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+                "conv_transpose3d", "sigmoid")
+
+
+def calculate_gain(nonlinearity: str, param: Optional[float] = None) -> float:
+    """The factor by which to scale the std of the init for ``nonlinearity``: it undoes how
+    much the activation shrinks the signal's second moment.
+
+        linear, conv*, sigmoid: 1    tanh: 5/3    relu: sqrt(2)
+        leaky_relu: sqrt(2 / (1 + slope^2)), slope = param (default 0.01)    selu: 3/4
+    """
+    if nonlinearity in _LINEAR_LIKE:
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        if param is None:
+            slope = 0.01
+        elif isinstance(param, numbers.Real) and not isinstance(param, bool):
+            slope = float(param)
+        else:
+            raise ValueError(f"calculate_gain: negative_slope {param!r} is not a valid number")
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}; expected one "
+                     f"of {', '.join(_LINEAR_LIKE)}, tanh, relu, leaky_relu, selu")
+
+
+def _calculate_fan_in_and_fan_out(tensor: Tensor) -> Tuple[int, int]:
+    """(fan_in, fan_out) of a weight: a Linear weight (out, in) has fan_in = in and
+    fan_out = out; a conv weight (out_channels, in_channels, kh, kw) multiplies both by the
+    receptive field size kh * kw (each output sums in_channels * kh * kw inputs)."""
+    if tensor.ndim < 2:
+        raise ShapeError(f"init: fan in and fan out can not be computed for a tensor with fewer "
+                         f"than 2 dimensions (shape {tuple(tensor.shape)})")
+    receptive_field = math.prod(tensor.shape[2:])
+    return tensor.shape[1] * receptive_field, tensor.shape[0] * receptive_field
+
+
+def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"init: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return fan_in if mode == "fan_in" else fan_out
+
+
+def _fill(tensor: Tensor, array) -> Tensor:
+    """Copy ``array`` into ``tensor`` in place (cast to its dtype; bumps its version)."""
+    with no_grad():
+        tensor.copy_(array)
+    return tensor
+
+
+def _draw_dtype(tensor: Tensor):
+    """Random draws in float64 for float64 tensors, else float32 (then cast): float16 and
+    integer tensors can be filled too, and float32 tensors never go through float64."""
+    return np.float64 if tensor.dtype == np.float64 else np.float32
+
+
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
+             generator: Optional[Generator] = None) -> Tensor:
+    """Fill with samples of U(a, b)."""
+    u = rand(tensor.shape, dtype=_draw_dtype(tensor), device=tensor.device,
+             generator=generator).data
+    return _fill(tensor, u * (b - a) + a)
+
+
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
+            generator: Optional[Generator] = None) -> Tensor:
+    """Fill with samples of N(mean, std^2)."""
+    z = randn(tensor.shape, dtype=_draw_dtype(tensor), device=tensor.device,
+              generator=generator).data
+    return _fill(tensor, z * std + mean)
+
+
+def constant_(tensor: Tensor, val: float) -> Tensor:
+    """Fill with ``val``."""
+    with no_grad():
+        tensor.fill_(val)
+    return tensor
+
+
+def zeros_(tensor: Tensor) -> Tensor:
+    return constant_(tensor, 0.0)
+
+
+def ones_(tensor: Tensor) -> Tensor:
+    return constant_(tensor, 1.0)
+
+
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
+                    generator: Optional[Generator] = None) -> Tensor:
+    """U(-b, b) with b = gain * sqrt(6 / (fan_in + fan_out))  (std = gain sqrt(2/(in+out)))."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def xavier_normal_(tensor: Tensor, gain: float = 1.0,
+                   generator: Optional[Generator] = None) -> Tensor:
+    """N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
+
+
+def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
+                     nonlinearity: str = "leaky_relu",
+                     generator: Optional[Generator] = None) -> Tensor:
+    """U(-b, b) with b = gain * sqrt(3 / fan), gain = calculate_gain(nonlinearity, a).
+    ``a`` is the leaky_relu slope. Linear and Conv2d use a = sqrt(5): then gain = sqrt(2 / 6)
+    and b = sqrt(3) gain / sqrt(fan_in) = 1 / sqrt(fan_in), PyTorch's default init."""
+    fan = _calculate_correct_fan(tensor, mode)
+    std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
+    bound = math.sqrt(3.0) * std
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
+                    nonlinearity: str = "leaky_relu",
+                    generator: Optional[Generator] = None) -> Tensor:
+    """N(0, std^2) with std = gain / sqrt(fan), gain = calculate_gain(nonlinearity, a)."""
+    fan = _calculate_correct_fan(tensor, mode)
+    return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan), generator)
+

@@ -1,0 +1,113 @@
+"""Activation layers: Modules that call the functions in ``minidl/nn/activation_functional.py``.
+
+They hold no parameters; as layers they can sit in a ``Sequential`` and show in a model's repr.
+``inplace`` is accepted where PyTorch has it, for compatibility: minidl always returns a new
+tensor (the values are the same).
+
+Read next: ``dropout.py``.
+"""
+from __future__ import annotations
+
+from minidl.nn import functional as F
+from minidl.nn.module import Module
+from minidl.tensor import Tensor
+
+
+class ReLU(Module):
+    """y = max(x, 0)."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.relu(input)
+
+
+class LeakyReLU(Module):
+    """y = x if x > 0 else negative_slope * x."""
+
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
+        super().__init__()
+        self.negative_slope = negative_slope
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.leaky_relu(input, self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"
+
+
+class Sigmoid(Module):
+    """y = 1 / (1 + exp(-x))."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.sigmoid(input)
+
+
+class Tanh(Module):
+    """y = tanh(x)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.tanh(input)
+
+
+class GELU(Module):
+    """y = x Phi(x) = 0.5 x (1 + erf(x / sqrt(2))), or its tanh approximation
+    (``approximate="tanh"``)."""
+
+    def __init__(self, approximate: str = "none"):
+        super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.gelu(input, self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+class Softplus(Module):
+    """y = log(1 + exp(beta x)) / beta."""
+
+    def __init__(self, beta: float = 1.0):
+        super().__init__()
+        self.beta = beta
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softplus(input, self.beta)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}"
+
+
+class Softmax(Module):
+    """y = exp(x) / sum(exp(x)) along ``dim`` (required here: PyTorch's implicit choice of
+    dim is deprecated)."""
+
+    def __init__(self, dim: int):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softmax(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Module):
+    """y = x - logsumexp(x) along ``dim``: log-probabilities for NLLLoss."""
+
+    def __init__(self, dim: int):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.log_softmax(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"

@@ -1,0 +1,95 @@
+"""Linear (fully connected) layer, and the shape helpers Identity, Flatten, Unflatten.
+
+Read next: ``activation.py`` and ``dropout.py``; the math is in ``minidl/nn/functional.py``.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+from minidl.creation import empty
+from minidl.nn import functional as F
+from minidl.nn import init
+from minidl.nn.module import Module
+from minidl.nn.parameter import Parameter
+from minidl.ops import normalize_dim
+from minidl.tensor import Tensor
+
+
+class Linear(Module):
+    """y = x W^T + b, for x of shape (*, in_features) -> y of shape (*, out_features).
+
+    ``weight`` has shape (out_features, in_features) and ``bias`` (out_features,). Both start
+    as PyTorch's do: U(-1/sqrt(in_features), 1/sqrt(in_features)) (kaiming_uniform_ with
+    a = sqrt(5) for the weight), which keeps Var(y) close to Var(x) / 3."""
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 device: Any = None, dtype: Any = None):
+        super().__init__()
+        for name, n in (("in_features", in_features), ("out_features", out_features)):
+            if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+                raise ValueError(f"Linear: {name} must be a positive integer, got {n!r}")
+        self.in_features = in_features
+        self.out_features = out_features
+        self.weight = Parameter(empty(out_features, in_features, dtype=dtype, device=device))
+        if bias:
+            self.bias = Parameter(empty(out_features, dtype=dtype, device=device))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1 / math.sqrt(self.in_features)
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input: Tensor) -> Tensor:
+        F.check_linear_input(f"{type(self).__name__}({self.extra_repr()})", input, self.weight)
+        return F.linear(input, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
+
+
+class Identity(Module):
+    """y = x. Accepts (and ignores) any constructor arguments, like PyTorch's."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__()
+
+    def forward(self, input: Any) -> Any:
+        return input
+
+
+class Flatten(Module):
+    """Merge dimensions start_dim..end_dim into one: (N, C, H, W) -> (N, C*H*W) by default."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1):
+        super().__init__()
+        self.start_dim = start_dim
+        self.end_dim = end_dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        return input.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Split dimension ``dim`` into ``unflattened_size``: Unflatten(1, (1, 28, 28)) turns
+    (N, 784) into (N, 1, 28, 28)."""
+
+    def __init__(self, dim: int, unflattened_size: Sequence[int]):
+        super().__init__()
+        self.dim = dim
+        self.unflattened_size = tuple(unflattened_size)
+
+    def forward(self, input: Tensor) -> Tensor:
+        axis = normalize_dim(self.dim, input.ndim, "Unflatten")
+        return input.reshape(input.shape[:axis] + self.unflattened_size + input.shape[axis + 1:])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

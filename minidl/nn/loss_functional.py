@@ -1,0 +1,313 @@
+"""Loss functions (``torch.nn.functional`` names): each maps predictions and targets to a loss.
+
+    mse_loss            (x - y)^2
+    l1_loss             |x - y|
+    huber_loss          0.5 (x - y)^2 if |x - y| < delta else delta (|x - y| - 0.5 delta)
+    binary_cross_entropy_with_logits
+                        (1 - y) x + (1 + (pos_weight - 1) y) softplus(-x)   [times weight]
+    nll_loss            -w[c] x[c]                         (x: log-probabilities, c: the class)
+    cross_entropy       -sum_k q_k log softmax(x)_k,  q_k = (1 - s) w[c] [k = c] + s w[k] / C
+    multi_margin_loss   sum_{k != c} w[c] max(0, margin - x[c] + x[k])^p / C
+
+``reduction`` is "mean" (the default; for the class losses a mean weighted by w[c]), "sum" or
+"none". Everything is composed from Tensor ops except ``cross_entropy``, which is one fused
+Function (see ``CrossEntropy``) with a composed twin, ``cross_entropy_composed``, that the tests
+compare it with. Unlike PyTorch, a regression loss refuses targets whose shape differs from the
+input's (PyTorch warns and broadcasts, which silently computes the wrong loss). Arguments after
+``weight`` (or after ``target``) are keyword-only: PyTorch's deprecated positional
+``size_average``/``reduce`` are not reproduced.
+
+Read next: ``minidl/nn/losses.py`` (the same losses as Modules).
+"""
+from __future__ import annotations
+
+import numbers
+from typing import Optional, Tuple
+
+import numpy as np
+
+from minidl import backend
+from minidl.autograd import Function, is_grad_enabled
+from minidl.errors import DTypeError, OutOfRangeError, ShapeError
+from minidl.nn.activation_functional import Softplus
+from minidl.ops import log_softmax, relu, softmax, where
+from minidl.tensor import Tensor
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+# ------------------------------------------------------------------------------ checks
+def check_reduction(name: str, reduction: str) -> None:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{name}: {reduction!r} is not a valid value for reduction; expected "
+                         "'mean', 'sum' or 'none'")
+
+
+def _check_float(name: str, what: str, t) -> None:
+    if not isinstance(t, Tensor):
+        raise DTypeError(f"{name}: {what} must be a minidl Tensor, got {type(t).__name__}")
+    if t.dtype.kind != "f":
+        raise DTypeError(f"{name}: {what} must be a floating-point tensor, got {t.dtype}")
+
+
+def _check_pair(name: str, input: Tensor, target: Tensor, reduction: str) -> None:
+    """Input and target: floating point, one shape (no broadcasting), valid reduction."""
+    check_reduction(name, reduction)
+    _check_float(name, "input", input)
+    _check_float(name, "target", target)
+    if input.shape != target.shape:
+        raise ShapeError(f"{name}: target shape {tuple(target.shape)} differs from input shape "
+                         f"{tuple(input.shape)}; minidl does not broadcast loss targets "
+                         "(reshape the target to the input's shape)")
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
+
+
+# ------------------------------------------------------------------------------ regression
+def mse_loss(input: Tensor, target: Tensor, *, reduction: str = "mean") -> Tensor:
+    """l = (x - y)^2, reduced."""
+    _check_pair("mse_loss", input, target, reduction)
+    d = input - target
+    return _reduce(d * d, reduction)
+
+
+def l1_loss(input: Tensor, target: Tensor, *, reduction: str = "mean") -> Tensor:
+    """l = |x - y|, reduced (gradient sign(x - y), 0 at x = y)."""
+    _check_pair("l1_loss", input, target, reduction)
+    return _reduce((input - target).abs(), reduction)
+
+
+def huber_loss(input: Tensor, target: Tensor, *, reduction: str = "mean",
+               delta: float = 1.0) -> Tensor:
+    """l = 0.5 d^2 if |d| < delta else delta (|d| - 0.5 delta), d = x - y: quadratic near 0,
+    linear (gradient +-delta) for outliers; the two pieces meet with equal slope at |d| = delta."""
+    _check_pair("huber_loss", input, target, reduction)
+    if not delta > 0:
+        raise ValueError(f"huber_loss: delta must be positive, got delta={delta!r}")
+    d = input - target
+    a = d.abs()
+    return _reduce(where(a < delta, d * d * 0.5, (a - 0.5 * delta) * delta), reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
+                                     weight: Optional[Tensor] = None, *,
+                                     reduction: str = "mean",
+                                     pos_weight: Optional[Tensor] = None) -> Tensor:
+    """Sigmoid and binary cross-entropy in one stable formula. With p = sigmoid(x):
+
+        l = -w [pos_weight y log p + (1 - y) log(1 - p)]
+          = w [(1 - y) x + (1 + (pos_weight - 1) y) softplus(-x)],
+
+    using log p = -softplus(-x) and log(1 - p) = -x - softplus(-x). softplus never overflows,
+    so logits of size 1e4 give finite losses. ``pos_weight`` (broadcast along the last
+    dimension) scales the positive term; ``weight`` broadcasts against the input."""
+    name = "binary_cross_entropy_with_logits"
+    _check_pair(name, input, target, reduction)
+    for what, extra in (("weight", weight), ("pos_weight", pos_weight)):
+        if extra is None:
+            continue
+        _check_float(name, what, extra)
+        if _broadcast(extra.shape, input.shape) != input.shape:
+            raise ShapeError(f"{name}: {what} of shape {tuple(extra.shape)} does not broadcast "
+                             f"to the input shape {tuple(input.shape)}")
+    log_weight = 1 if pos_weight is None else (pos_weight - 1) * target + 1
+    loss = (1 - target) * input + log_weight * Softplus.apply(-input)
+    return _reduce(loss if weight is None else loss * weight, reduction)
+
+
+def _broadcast(a: tuple, b: tuple) -> Optional[tuple]:
+    try:
+        return np.broadcast_shapes(a, b)
+    except ValueError:
+        return None
+
+
+# ------------------------------------------------------------------------------ class targets
+class _ClassTargets:
+    """Class-index targets checked against a (N, C), (C,) or (N, C, d1, ...) input and laid out
+    as rows: ``rows`` is the input as (M, C); ``safe`` the M targets (ignored ones set to 0);
+    ``valid`` 1.0 where a target counts, else 0.0; ``w`` the class weights (ones by default);
+    ``w_y`` = w[target] * valid, whose sum is the denominator of the weighted mean."""
+
+    def __init__(self, name: str, input: Tensor, target, weight: Optional[Tensor],
+                 ignore_index: Optional[int], max_dims: Optional[int] = None):
+        _check_float(name, "input", input)
+        if not isinstance(target, Tensor) or target.dtype.kind not in "iu":
+            raise DTypeError(f"{name}: target must be a tensor of integer class indices "
+                             f"(int64), got {getattr(target, 'dtype', type(target).__name__)}")
+        if input.ndim == 0 or (max_dims is not None and input.ndim > max_dims):
+            shapes = "(C,) or (N, C)" if max_dims == 2 else "(C,), (N, C) or (N, C, d1, ...)"
+            raise ShapeError(f"{name}: expected input of shape {shapes}, got shape "
+                             f"{tuple(input.shape)}")
+        arrays = [input.data, target.data] + ([weight.data] if weight is not None else [])
+        backend.same_device_or_raise(name, arrays)
+        batched = input.ndim > 1
+        self.num_classes = c = input.shape[1] if batched else input.shape[0]
+        expected = input.shape[:1] + input.shape[2:] if batched else ()
+        if target.shape != expected:
+            raise ShapeError(f"{name}: expected target of shape {expected} for input of shape "
+                             f"{tuple(input.shape)} (the class dimension removed), got "
+                             f"{tuple(target.shape)}")
+        self.out_shape = expected
+        xp = backend.get_array_module(input.data)
+        t = target.data.reshape(-1)
+        valid = t != ignore_index if ignore_index is not None else xp.ones(t.shape, bool)
+        bad = valid & ((t < 0) | (t >= c))
+        if bool(bad.any()):
+            value = int(t[bad][0])
+            ignore = f", or ignore_index={ignore_index}" if ignore_index is not None else ""
+            raise OutOfRangeError(f"{name}: target {value} is out of bounds for {c} classes "
+                                  f"(expected a class index in [0, {c - 1}]{ignore})")
+        if input.ndim > 2:  # move the class dimension last: (N, C, d...) -> (N, d..., C)
+            input = input.permute(0, *range(2, input.ndim), 1)
+        self.rows = input.reshape(-1, c)
+        self.safe = xp.where(valid, t, 0)
+        self.valid = valid.astype(input.dtype)
+        if weight is None:
+            self.w = xp.ones(c, dtype=input.dtype)
+        else:
+            _check_float(name, "weight", weight)
+            if weight.shape != (c,):
+                raise ShapeError(f"{name}: weight must have shape ({c},), one weight per "
+                                 f"class, got {tuple(weight.shape)}")
+            self.w = weight.data.astype(input.dtype, copy=False)
+        self.w_y = self.w[self.safe] * self.valid
+
+    def constant(self, array) -> Tensor:
+        """An array (or a NumPy scalar, as reductions return) as a constant Tensor."""
+        return Tensor._make(backend.get_array_module(self.safe).asarray(array), False)
+
+    def pick(self, x: Tensor) -> Tensor:
+        """x[i, target_i] for every row i (a gather; its backward scatters back)."""
+        xp = backend.get_array_module(self.safe)
+        return x[xp.arange(self.safe.shape[0]), self.safe]
+
+    def reduce(self, loss: Tensor, reduction: str) -> Tensor:
+        """Weighted mean (sum / sum of w[target]), sum, or per-target losses in target shape."""
+        if reduction == "none":
+            return loss.reshape(self.out_shape)
+        total = loss.sum()
+        return total / self.constant(self.w_y.sum()) if reduction == "mean" else total
+
+
+def nll_loss(input: Tensor, target: Tensor, weight: Optional[Tensor] = None, *,
+             ignore_index: int = -100, reduction: str = "mean") -> Tensor:
+    """l_i = -w[c_i] x[i, c_i] for log-probabilities x (e.g. from log_softmax); targets equal
+    to ``ignore_index`` contribute 0 and are left out of the mean's denominator sum w[c_i]."""
+    check_reduction("nll_loss", reduction)
+    targets = _ClassTargets("nll_loss", input, target, weight, ignore_index)
+    loss = -targets.pick(targets.rows) * targets.constant(targets.w_y)
+    return targets.reduce(loss, reduction)
+
+
+def check_label_smoothing(name: str, label_smoothing: float) -> None:
+    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, numbers.Real) \
+            or not 0 <= label_smoothing <= 1:
+        raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing!r}")
+
+
+class CrossEntropy(Function):
+    """log_softmax and the negative log-likelihood fused into one node:
+
+        l_i = -sum_k q_ik log p_ik,   p = softmax(x),   q_ik = (1 - s) w[c_i] [k = c_i] + s w_k / C
+        dl_i/dx_i = (sum_k q_ik) p_i - q_i
+
+    (for one-hot q this is the familiar p - onehot). Why fused: the composed version records
+    about ten graph nodes, several of them holding (N, C) intermediates, and its backward walks
+    them all; here the forward is one stable pass (shift by the row maximum) and the backward is
+    one expression. Higher derivatives still work: when a graph is being recorded (create_graph)
+    p is recomputed as softmax(x), a differentiable function of x; otherwise the saved p is used.
+    ``cross_entropy_composed`` is the reference twin."""
+
+    @staticmethod
+    def forward(ctx, x, targets, smoothing, reduction):
+        xp = backend.get_array_module(x)
+        shifted = x - x.max(axis=1, keepdims=True)
+        e = xp.exp(shifted)
+        total = e.sum(axis=1, keepdims=True)
+        logp = shifted - xp.log(total)
+        rows = xp.arange(x.shape[0])
+        loss = -logp[rows, targets.safe] * targets.w_y * (1 - smoothing)
+        if smoothing:
+            loss -= (logp * targets.w).sum(axis=1) * targets.valid * (smoothing / x.shape[1])
+        ctx.save_for_backward(x, e / total)
+        ctx.targets, ctx.smoothing, ctx.reduction = targets, smoothing, reduction
+        if reduction == "none":
+            return loss
+        return loss.sum() / targets.w_y.sum() if reduction == "mean" else loss.sum()
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, p = ctx.saved_tensors
+        if is_grad_enabled():  # create_graph: p must depend on x for the second derivative
+            p = softmax(x, 1)
+        targets, s = ctx.targets, ctx.smoothing
+        xp = backend.get_array_module(x.data)
+        m, c = x.shape
+        q = xp.zeros((m, c), dtype=x.dtype)
+        q[xp.arange(m), targets.safe] = targets.w_y * (1 - s)
+        if s:
+            q += targets.w * (targets.valid[:, None] * (s / c))
+        row_sums = q.sum(axis=1, keepdims=True)
+        scale = (gy.reshape(m, 1) if ctx.reduction == "none" else
+                 gy / targets.constant(targets.w_y.sum()) if ctx.reduction == "mean" else gy)
+        gx = (p * targets.constant(row_sums) - targets.constant(q)) * scale
+        return gx, None, None, None
+
+
+def cross_entropy(input: Tensor, target: Tensor, weight: Optional[Tensor] = None, *,
+                  ignore_index: int = -100, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """Softmax cross-entropy of logits ``input`` (N, C) (or (C,), or (N, C, d1, ...)) against
+    integer class indices ``target`` (N,) (or (), or (N, d1, ...)):
+
+        l_i = (1 - s) w[c_i] (-log p_i[c_i]) + (s / C) sum_k w_k (-log p_ik),   p = softmax(x_i)
+
+    with label smoothing s; the mean divides by sum_i w[c_i] over non-ignored targets (exactly
+    PyTorch's). One fused Function, ``CrossEntropy``; ``weight`` gets no gradient."""
+    check_reduction("cross_entropy", reduction)
+    check_label_smoothing("cross_entropy", label_smoothing)
+    targets = _ClassTargets("cross_entropy", input, target, weight, ignore_index)
+    loss = CrossEntropy.apply(targets.rows, targets, float(label_smoothing), reduction)
+    return loss.reshape(targets.out_shape) if reduction == "none" else loss
+
+
+def cross_entropy_composed(input: Tensor, target: Tensor, weight: Optional[Tensor] = None, *,
+                           ignore_index: int = -100, reduction: str = "mean",
+                           label_smoothing: float = 0.0) -> Tensor:
+    """The composed twin of ``cross_entropy`` (log_softmax, gather, weighted mean), written as
+    PyTorch defines the loss; the tests check that both agree in values and gradients."""
+    check_reduction("cross_entropy", reduction)
+    check_label_smoothing("cross_entropy", label_smoothing)
+    targets = _ClassTargets("cross_entropy", input, target, weight, ignore_index)
+    logp = log_softmax(targets.rows, 1)
+    nll = -targets.pick(logp) * targets.constant(targets.w_y)
+    smooth = -(logp * targets.constant(targets.w)).sum(1) * targets.constant(targets.valid)
+    loss = nll * (1 - label_smoothing) + smooth * (label_smoothing / targets.num_classes)
+    return targets.reduce(loss, reduction)
+
+
+def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,
+                      weight: Optional[Tensor] = None, *, reduction: str = "mean") -> Tensor:
+    """Multi-class hinge loss for scores x (N, C) or (C,):
+
+        l_i = sum_{k != c_i} w[c_i] max(0, margin - x[i, c_i] + x[i, k])^p / C,   p in {1, 2}
+
+    zero once the true class beats every other by ``margin``. "mean" averages over N."""
+    name = "multi_margin_loss"
+    check_reduction(name, reduction)
+    if p not in (1, 2) or isinstance(p, bool):
+        raise ValueError(f"{name}: only p == 1 and p == 2 are supported, got p={p!r}")
+    targets = _ClassTargets(name, input, target, weight, None, max_dims=2)
+    x = targets.rows
+    xp = backend.get_array_module(x.data)
+    m, c = x.shape
+    h = relu(x - targets.pick(x).reshape(m, 1) + margin)
+    if p == 2:
+        h = h * h
+    others = xp.ones((m, c), dtype=x.dtype)
+    others[xp.arange(m), targets.safe] = 0  # the k = c_i term is left out
+    loss = (h * targets.constant(others * targets.w_y[:, None])).sum(1) * (1 / c)
+    return loss.reshape(targets.out_shape) if reduction == "none" else _reduce(loss, reduction)

@@ -1,0 +1,46 @@
+"""Utilities over a model's parameters: gradient clipping (from ``clip.py``), flattening all
+parameters into one vector and back, and counting parameters.
+
+Read next: ``minidl/optim/optimizer.py``.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+from minidl.autograd import no_grad
+from minidl.errors import ShapeError
+from minidl.nn.clip import clip_grad_norm_, clip_grad_value_, l1_penalty  # noqa: F401
+from minidl.nn.module import Module
+from minidl.ops import cat
+from minidl.tensor import Tensor
+
+
+def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
+    """All parameters flattened and joined into one 1-D tensor (differentiable)."""
+    parameters = list(parameters)
+    if not parameters:
+        raise ShapeError("parameters_to_vector: no parameters given")
+    return cat([p.reshape(-1) for p in parameters])
+
+
+def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
+    """Copy consecutive slices of the 1-D ``vec`` into the parameters, in place (the inverse
+    of ``parameters_to_vector``)."""
+    parameters = list(parameters)
+    total = sum(p.numel() for p in parameters)
+    if not isinstance(vec, Tensor) or vec.ndim != 1 or vec.numel() != total:
+        raise ShapeError(f"vector_to_parameters: expected a 1-D tensor of {total} elements "
+                         f"(the parameters' total), got shape "
+                         f"{tuple(getattr(vec, 'shape', ()))}")
+    start = 0
+    with no_grad():
+        for p in parameters:
+            p.copy_(vec.data[start:start + p.numel()].reshape(p.shape))
+            start += p.numel()
+
+
+def count_parameters(module: Module, trainable_only: bool = False) -> int:
+    """The number of scalar parameters (shared ones counted once); with ``trainable_only``,
+    only those with ``requires_grad``."""
+    return sum(p.numel() for p in module.parameters()
+               if p.requires_grad or not trainable_only)
