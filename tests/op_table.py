@@ -1,0 +1,227 @@
+"""The table of differentiable ops that drives the gradient tests (``test_ops_gradcheck.py``),
+the device tests (``test_device.py``) and the random-graph test (``test_engine_stateful.py``).
+
+Each row (an ``Op``) holds
+
+* ``fn``     the minidl computation: ``fn(*tensors, **params)``;
+* ``ref``    a NumPy reference for its value: ``ref(*arrays, **params)``;
+* ``cases``  a Hypothesis strategy for a ``Case`` (``tests/op_cases.py``): the input arrays and
+             the params;
+* ``domain`` the inputs it is tested on, in words;
+* ``kinks``  what keeps the samples away from points where the op is not differentiable.
+
+Read next: ``tests/test_ops_gradcheck.py``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+from hypothesis import strategies as st
+
+import minidl
+from op_cases import (basic_index_cases, binary, cat_cases, clamp_cases, distinct,
+                      expand_cases, flatten_cases, index_pairs_cases, int_array_index_cases,
+                      mask_cases, matmul_cases, numpy_axes, numpy_pad_widths, off_zero,
+                      on_grid, pad_cases, permute_cases, positive, reduction, reshape_cases,
+                      squeeze_cases, stack_cases, sum_to_cases, transpose_cases, unary,
+                      unsqueeze_cases, values, variance, where_cases, with_scalar)
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    fn: Callable[..., minidl.Tensor]
+    ref: Callable[..., np.ndarray]
+    cases: Any  # a Hypothesis strategy of Case
+    domain: str = "[-3, 3]"
+    kinks: str = "smooth everywhere on the domain"
+    eps: float = 1e-6  # central-difference step
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+# ------------------------------------------------------------------ references
+def sum_to_ref(a, shape):
+    """Brute force: add every element of ``a`` into the cell broadcasting maps it from."""
+    out = np.zeros(shape)
+    lead = a.ndim - len(shape)
+    for index in np.ndindex(a.shape):
+        out[tuple(0 if n == 1 else i for i, n in zip(index[lead:], shape))] += a[index]
+    return out
+
+
+def int_array_index(x, axis, index, as_tensor):
+    key = minidl.tensor(index, device=x.device) if as_tensor else index
+    return x[(slice(None),) * axis + (key,)]
+
+
+def _softmax(a, dim):
+    e = np.exp(a - a.max(axis=dim, keepdims=True))
+    return e / e.sum(axis=dim, keepdims=True)
+
+
+def _logsumexp(a, dim, keepdims):
+    m = np.max(a, axis=numpy_axes(dim, a.ndim), keepdims=True)
+    out = m + np.log(np.sum(np.exp(a - m), axis=numpy_axes(dim, a.ndim), keepdims=True))
+    return out if keepdims else np.squeeze(out, numpy_axes(dim, a.ndim))
+
+
+def _reduce_ref(np_fn):
+    return lambda a, dim, keepdim=False: np_fn(a, axis=numpy_axes(dim, a.ndim), keepdims=keepdim)
+
+
+def _variance_ref(np_fn):
+    return lambda a, dim, keepdim, unbiased: np_fn(a, axis=numpy_axes(dim, a.ndim),
+                                                   keepdims=keepdim, ddof=int(unbiased))
+
+
+def _extremum_ref(np_fn):
+    return lambda a, dim, keepdim: np_fn(a, axis=dim % max(a.ndim, 1) if a.ndim else None,
+                                         keepdims=keepdim and a.ndim > 0)
+
+
+def _clamp_ref(a, lo, hi):
+    return np.clip(a, -np.inf if lo is None else lo, np.inf if hi is None else hi)
+
+
+def _reshape_ref(a, shape, method):
+    return a.reshape(shape)
+
+
+def _flatten_ref(a, start_dim, end_dim):
+    start, end = start_dim % a.ndim, end_dim % a.ndim
+    return a.reshape(a.shape[:start] + (-1,) + a.shape[end + 1:])
+
+
+def _squeeze_ref(a, dim):
+    axes = numpy_axes(dim, a.ndim)
+    if axes is None:
+        return np.squeeze(a)
+    return np.squeeze(a, tuple(ax for ax in axes if a.shape[ax] == 1))
+
+
+TIES = "distinct values at least 0.1 apart, so the selected element is unique"
+ARITHMETIC = [
+    Op("add", lambda a, b: a + b, np.add, binary()),
+    Op("sub", lambda a, b: a - b, np.subtract, binary()),
+    Op("mul", lambda a, b: a * b, np.multiply, binary()),
+    Op("div", lambda a, b: a / b, np.divide, binary(right=off_zero(0.5)),
+       domain="numerator [-3, 3]; denominator |x| in [0.5, 3.5]",
+       kinks="the pole at 0: the denominator stays 0.5 away"),
+    Op("pow_tensor_tensor", lambda a, b: a ** b, np.power,
+       binary(left=positive(), right=values),
+       domain="base [0.5, 3] (composed as exp(b * log(a)), which needs a > 0); exponent [-3, 3]"),
+    Op("pow_int_exponent", lambda a, c: a ** c, lambda a, c: np.power(a, float(c)),
+       with_scalar(off_zero(0.5), st.sampled_from([-2, -1, 0, 1, 2, 3])),
+       domain="base |x| in [0.5, 3.5]; integer exponent -2..3",
+       kinks="negative exponents have a pole at 0: the base stays 0.5 away"),
+    Op("pow_real_exponent", lambda a, c: a ** c, lambda a, c: np.power(a, c),
+       with_scalar(positive(), st.floats(-2.5, 2.5)),
+       domain="base [0.5, 3] (x^c is real only for x > 0); exponent [-2.5, 2.5]"),
+    Op("rpow_scalar_base", lambda a, c: c ** a, lambda a, c: np.power(c, a),
+       with_scalar(scalar=st.floats(0.5, 3.0)), domain="exponent [-3, 3]; base [0.5, 3]"),
+    Op("rsub_scalar", lambda a, c: c - a, lambda a, c: c - a, with_scalar()),
+    Op("rdiv_scalar", lambda a, c: c / a, lambda a, c: c / a, with_scalar(off_zero(0.5)),
+       domain="|x| in [0.5, 3.5]", kinks="the pole at 0: x stays 0.5 away"),
+    Op("mul_scalar", lambda a, c: a * c + c, lambda a, c: a * c + c, with_scalar()),
+    Op("neg", lambda a: -a, np.negative, unary()),
+]
+UNARY = [
+    Op("exp", minidl.exp, np.exp, unary()),
+    Op("log", minidl.log, np.log, unary(positive(0.1)), domain="[0.1, 3]"),
+    Op("sqrt", minidl.sqrt, np.sqrt, unary(positive(0.1)), domain="[0.1, 3]",
+       kinks="the infinite slope at 0: x >= 0.1"),
+    Op("abs", minidl.abs, np.abs, unary(off_zero(1e-3)), domain="|x| in [1e-3, 3.001]",
+       kinks="|x| >= 1e-3 (the kink is at 0)"),
+    Op("sin", minidl.sin, np.sin, unary()),
+    Op("cos", minidl.cos, np.cos, unary()),
+    Op("tanh", minidl.tanh, np.tanh, unary()),
+    Op("sigmoid", minidl.sigmoid, lambda a: 1 / (1 + np.exp(-a)), unary()),
+    Op("relu", minidl.relu, lambda a: np.maximum(a, 0), unary(off_zero(1e-3)),
+       domain="|x| in [1e-3, 3.001]", kinks="|x| >= 1e-3 (the kink is at 0)"),
+]
+SELECTION = [
+    Op("maximum", minidl.maximum, np.maximum, binary(on_grid(0.0), on_grid(0.1)),
+       kinks="ties: the two inputs lie on grids that stay 0.05 apart"),
+    Op("minimum", minidl.minimum, np.minimum, binary(on_grid(0.0), on_grid(0.1)),
+       kinks="ties: the two inputs lie on grids that stay 0.05 apart"),
+    Op("clamp", lambda a, lo, hi: a.clamp(lo, hi), _clamp_ref, clamp_cases(),
+       kinks="the bounds: data at least 1e-3 away from both"),
+    Op("where", lambda a, b, cond: minidl.where(minidl.tensor(cond, device=a.device), a, b),
+       lambda a, b, cond: np.where(cond, a, b), where_cases(),
+       kinks="none: the condition is a constant"),
+]
+REDUCTION = [
+    Op("sum", lambda a, dim, keepdim: a.sum(dim, keepdim), _reduce_ref(np.sum), reduction()),
+    Op("mean", lambda a, dim, keepdim: a.mean(dim, keepdim), _reduce_ref(np.mean),
+       reduction()),
+    Op("var", lambda a, dim, keepdim, unbiased: a.var(dim, unbiased, keepdim),
+       _variance_ref(np.var),
+       variance(), domain="[-3, 3], at least 2 elements per reduced slice"),
+    Op("std", lambda a, dim, keepdim, unbiased: a.std(dim, unbiased, keepdim),
+       _variance_ref(np.std),
+       variance(distinct), domain="at least 2 elements per reduced slice",
+       kinks="sqrt at variance 0: " + TIES),
+    Op("max_all", lambda a: a.max(), np.max, unary(distinct), kinks=TIES),
+    Op("min_all", lambda a: a.min(), np.min, unary(distinct), kinks=TIES),
+    Op("max_dim", lambda a, dim, keepdim: a.max(dim, keepdim).values, _extremum_ref(np.max),
+       reduction(distinct, tuples=False, none=False), kinks=TIES),
+    Op("min_dim", lambda a, dim, keepdim: a.min(dim, keepdim).values, _extremum_ref(np.min),
+       reduction(distinct, tuples=False, none=False), kinks=TIES),
+    Op("logsumexp", lambda a, dim, keepdim: a.logsumexp(dim, keepdim),
+       lambda a, dim, keepdim: _logsumexp(a, dim, keepdim), reduction(none=False),
+       kinks="smooth: the max it shifts by is a constant that cancels"),
+    Op("softmax", lambda a, dim: a.softmax(dim),
+       lambda a, dim: _softmax(a, numpy_axes(dim, a.ndim)),
+       reduction(tuples=False, none=False, keepdim=False)),
+    Op("log_softmax", lambda a, dim: a.log_softmax(dim),
+       lambda a, dim: a - _logsumexp(a, dim, True),
+       reduction(tuples=False, none=False, keepdim=False)),
+]
+SHAPE = [
+    Op("matmul", lambda a, b: a @ b, np.matmul, matmul_cases(),
+       domain="1-D, 2-D and batched operands with broadcast batch dimensions"),
+    Op("reshape", lambda a, shape, method: getattr(a, method)(*shape), _reshape_ref,
+       reshape_cases(), domain="reshape and view, to any shape of the same size (maybe -1)"),
+    Op("flatten", lambda a, start_dim, end_dim: a.flatten(start_dim, end_dim), _flatten_ref,
+       flatten_cases()),
+    Op("transpose", lambda a, dim0, dim1: a.transpose(dim0, dim1),
+       lambda a, dim0, dim1: np.swapaxes(a, dim0, dim1), transpose_cases()),
+    Op("permute", lambda a, dims: a.permute(*dims),
+       lambda a, dims: np.transpose(a, [d % a.ndim for d in dims]), permute_cases()),
+    Op("squeeze", lambda a, dim: a.squeeze(dim), _squeeze_ref, squeeze_cases()),
+    Op("unsqueeze", lambda a, dim: a.unsqueeze(dim),
+       lambda a, dim: np.expand_dims(a, dim % (a.ndim + 1)), unsqueeze_cases()),
+    Op("expand", lambda a, sizes, shape: a.expand(*sizes),
+       lambda a, sizes, shape: np.broadcast_to(a, shape), expand_cases()),
+    Op("broadcast_to", lambda a, sizes, shape: minidl.broadcast_to(a, shape),
+       lambda a, sizes, shape: np.broadcast_to(a, shape), expand_cases()),
+    Op("sum_to", lambda a, shape: a.sum_to(shape), sum_to_ref, sum_to_cases()),
+    Op("getitem_basic", lambda a, key: a[key], lambda a, key: a[key], basic_index_cases(),
+       domain="ints, slices with any step, None, Ellipsis"),
+    Op("getitem_int_array", int_array_index,
+       lambda a, axis, index, as_tensor: a[(slice(None),) * axis + (index,)],
+       int_array_index_cases(), domain="a list or int64 tensor with a repeated index"),
+    Op("getitem_index_pairs", lambda a, rows, cols: a[rows, cols],
+       lambda a, rows, cols: a[rows, cols], index_pairs_cases(),
+       domain="x[rows, cols] with a repeated (row, col) pair"),
+    Op("getitem_mask", lambda a, mask: a[minidl.tensor(mask, device=a.device)],
+       lambda a, mask: a[mask], mask_cases(), domain="a bool mask over leading dimensions"),
+    Op("cat", lambda *xs, dim: minidl.cat(xs, dim), lambda *xs, dim: np.concatenate(xs, dim),
+       cat_cases()),
+    Op("stack", lambda *xs, dim: minidl.stack(xs, dim), lambda *xs, dim: np.stack(xs, dim),
+       stack_cases()),
+    Op("pad", lambda a, pad, value: minidl.pad(a, pad, value=value),
+       lambda a, pad, value: np.pad(a, numpy_pad_widths(pad, a.ndim), constant_values=value),
+       pad_cases()),
+    Op("to_float32", lambda a: a.to(minidl.float32).to(minidl.float64),
+       lambda a: a.astype(np.float32).astype(np.float64), unary(), eps=0.1,
+       domain="float64 -> float32 -> float64 (gradcheck needs float64 ends)",
+       kinks="float32 rounding: the op is linear, so a step of 0.1 is exact and its "
+             "rounding error stays below 1e-5"),
+]
+OPS = ARITHMETIC + UNARY + SELECTION + REDUCTION + SHAPE
+OPS_BY_NAME = {op.name: op for op in OPS}
