@@ -10,6 +10,7 @@ from typing import Iterable
 from minidl.autograd import no_grad
 from minidl.errors import ShapeError
 from minidl.nn.clip import clip_grad_norm_, clip_grad_value_, l1_penalty  # noqa: F401
+from minidl.nn.hooks import LayerStats, register_full_backward_hook  # noqa: F401
 from minidl.nn.module import Module
 from minidl.ops import cat
 from minidl.tensor import Tensor
