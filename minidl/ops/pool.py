@@ -1,0 +1,232 @@
+"""Pooling: max_pool2d, avg_pool2d and adaptive_avg_pool2d over (N, C, H, W) tensors.
+
+Pooling slides a window over each channel, like a convolution without weights, so it reuses
+``Window`` from ``conv.py``. Both kinds loop over the kh*kw kernel offsets; each step handles
+the element at that offset of *every* window at once, as one strided slice of the padded input.
+
+* max: y = the largest element of each window. The forward remembers, per window, the offset of
+  that element (the argmax: the first one on ties, as PyTorch) so the backward never re-scans.
+  Its gradient is a scatter of gy to those positions (``MaxPoolScatter``); the scatter's own
+  gradient gathers from them (``MaxPoolGather``), and vice versa: twice differentiable.
+* average: y = the mean of each window (zero padding counted, PyTorch's count_include_pad=True);
+  its gradient spreads gy / (kh*kw) over each window (``AvgPoolSpread``), whose gradient is the
+  average pool again.
+* adaptive average: composed from matmul with constant averaging matrices (any output size).
+
+Read next: ``minidl/nn/normalization_functional.py`` (batch_norm, layer_norm).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from minidl import backend
+from minidl.autograd import Function
+from minidl.errors import DTypeError, ShapeError
+from minidl.ops.conv import Window, check_fits, make_window, pad_window, pair
+from minidl.ops.shape import squeeze, unsqueeze
+from minidl.tensor import Tensor
+
+
+def _windows_overlap(window: Window) -> bool:
+    """Can two windows share an input element (so that scattered gradients must add up)?"""
+    return any(s < d * (k - 1) + 1 for k, s, d in zip(window.kernel, window.stride,
+                                                       window.dilation))
+
+
+class MaxPool(Function):
+    """y = max of each window;  gx = gy at each window's argmax (MaxPoolScatter)"""
+
+    @staticmethod
+    def forward(ctx, x, window):
+        xp = backend.get_array_module(x)
+        padded = pad_window(x, window, value=-np.inf)  # padding never wins the max
+        kh, kw = window.kernel
+        y, argmax = None, None
+        for offset, (i, j, (rows, columns)) in enumerate(
+                window.offsets(window.out_size(*x.shape[2:]))):
+            candidate = padded[..., rows, columns]
+            if y is None:  # (copies keep x's memory order: conv2d's outputs are channel-major)
+                y = xp.copy(candidate)
+                argmax = xp.zeros_like(y, dtype=np.int8 if kh * kw <= 127 else np.int32)
+                continue
+            better = candidate > y  # strictly: the first maximum wins ties
+            xp.maximum(y, candidate, out=y)  # (a NaN propagates, as in PyTorch)
+            # argmax = where(better, offset, argmax), as arithmetic: NumPy's masked selects
+            # are several times slower when the mask is random.
+            argmax += better * (offset - argmax)
+        ctx.window, ctx.in_shape = window, x.shape
+        ctx.save_for_backward(argmax)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        argmax, = ctx.saved_tensors
+        return MaxPoolScatter.apply(gy, argmax, ctx.in_shape, ctx.window), None
+
+
+class MaxPoolScatter(Function):
+    """gx = zeros with each gy added at its window's argmax;  g_gy = ggx gathered there"""
+
+    @staticmethod
+    def forward(ctx, gy, argmax, in_shape, window):
+        xp = backend.get_array_module(gy)
+        n, c, height, width = in_shape
+        ph, pw = window.padding
+        gx = xp.zeros((n, c, height + 2 * ph, width + 2 * pw), dtype=gy.dtype)
+        zero = gy.dtype.type(0)
+        overlap = _windows_overlap(window)
+        for offset, (i, j, (rows, columns)) in enumerate(window.offsets(gy.shape[2:])):
+            if overlap:  # an element may be the argmax of several windows: add
+                gx[..., rows, columns] += xp.where(argmax == offset, gy, zero)
+            else:  # each element is in one window at most: assigning is enough
+                gx[..., rows, columns] = xp.where(argmax == offset, gy, zero)
+        ctx.window = window
+        ctx.save_for_backward(argmax)
+        return gx[:, :, ph:ph + height, pw:pw + width]
+
+    @staticmethod
+    def backward(ctx, ggx):
+        argmax, = ctx.saved_tensors
+        return MaxPoolGather.apply(ggx, argmax, ctx.window), None, None, None
+
+
+class MaxPoolGather(Function):
+    """y = x at each window's argmax (given, not searched);  gx = MaxPoolScatter(gy)"""
+
+    @staticmethod
+    def forward(ctx, x, argmax, window):
+        xp = backend.get_array_module(x)
+        padded = pad_window(x, window)
+        y = xp.zeros(argmax.shape, dtype=x.dtype)
+        zero = x.dtype.type(0)
+        for offset, (i, j, (rows, columns)) in enumerate(window.offsets(argmax.shape[2:])):
+            y += xp.where(argmax == offset, padded[..., rows, columns], zero)
+        ctx.window, ctx.in_shape = window, x.shape
+        ctx.save_for_backward(argmax)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        argmax, = ctx.saved_tensors
+        return MaxPoolScatter.apply(gy, argmax, ctx.in_shape, ctx.window), None, None
+
+
+class AvgPool(Function):
+    """y = mean of each window (padding counts as zeros);  gx = AvgPoolSpread(gy)"""
+
+    @staticmethod
+    def forward(ctx, x, window):
+        out_size = window.out_size(*x.shape[2:])
+        padded = pad_window(x, window)
+        y = backend.get_array_module(x).zeros(x.shape[:2] + out_size, dtype=x.dtype)
+        for i, j, (rows, columns) in window.offsets(out_size):
+            y += padded[..., rows, columns]
+        y /= window.kernel[0] * window.kernel[1]
+        ctx.window, ctx.in_shape = window, x.shape
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        return AvgPoolSpread.apply(gy, ctx.in_shape, ctx.window), None
+
+
+class AvgPoolSpread(Function):
+    """gx = gy / (kh*kw) added to every element of its window;  g_gy = AvgPool(ggx)"""
+
+    @staticmethod
+    def forward(ctx, gy, in_shape, window):
+        n, c, height, width = in_shape
+        ph, pw = window.padding
+        share = gy / (window.kernel[0] * window.kernel[1])
+        gx = backend.get_array_module(gy).zeros((n, c, height + 2 * ph, width + 2 * pw),
+                                                dtype=gy.dtype)
+        for i, j, (rows, columns) in window.offsets(gy.shape[2:]):
+            gx[..., rows, columns] += share
+        ctx.window = window
+        return gx[:, :, ph:ph + height, pw:pw + width]
+
+    @staticmethod
+    def backward(ctx, ggx):
+        return AvgPool.apply(ggx, ctx.window), None, None
+
+
+# ------------------------------------------------------------------------ public functions
+def pool_window(op: str, kernel_size, stride=None, padding=0, dilation=1) -> Window:
+    """Check pooling hyperparameters (stride defaults to the kernel size, as in PyTorch)."""
+    window = make_window(op, kernel_size, kernel_size if stride is None else stride, padding,
+                         dilation)
+    if any(2 * p > k for p, k in zip(window.padding, window.kernel)):
+        raise ValueError(f"{op}: padding {window.padding} must be at most half the kernel "
+                         f"size {window.kernel}")
+    return window
+
+
+def check_pool_input(op: str, x: Tensor) -> None:
+    """A 4-D (N, C, H, W) or unbatched 3-D (C, H, W) floating-point Tensor, or an error."""
+    if not isinstance(x, Tensor) or x.ndim not in (3, 4):
+        shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
+        raise ShapeError(f"{op}: expected a 4-D input (N, C, H, W) or a 3-D input (C, H, W), "
+                         f"got {shape}")
+    if x.dtype.kind != "f":
+        raise DTypeError(f"{op}: expected a floating-point input, got {x.dtype}")
+
+
+def pool(op: str, function, x: Tensor, window: Window) -> Tensor:
+    """Apply a pooling Function (MaxPool or AvgPool) to a checked input."""
+    check_pool_input(op, x)
+    check_fits(op, x, window)
+    if x.ndim == 3:
+        return squeeze(function.apply(unsqueeze(x, 0), window), 0)
+    return function.apply(x, window)
+
+
+def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1) -> Tensor:
+    """The maximum of each kernel_size window, moving by stride (default: kernel_size), over an
+    input padded with -inf. The gradient goes to the first maximum of each window. A window
+    holding a NaN gives NaN, as in PyTorch (its gradient then goes to one of its elements)."""
+    window = pool_window("max_pool2d", kernel_size, stride, padding, dilation)
+    return pool("max_pool2d", MaxPool, input, window)
+
+
+def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0) -> Tensor:
+    """The mean of each window; zero padding counts in the mean (count_include_pad=True)."""
+    window = pool_window("avg_pool2d", kernel_size, stride, padding)
+    return pool("avg_pool2d", AvgPool, input, window)
+
+
+def _averaging_matrix(n_in: int, n_out: int, like: Tensor) -> Tensor:
+    """(n_out, n_in): row i averages inputs floor(i*n_in/n_out) to ceil((i+1)*n_in/n_out)-1,
+    PyTorch's adaptive windows (they may overlap when n_in is not a multiple of n_out)."""
+    matrix = np.zeros((n_out, n_in), dtype=like.dtype)
+    for i in range(n_out):
+        start, end = (i * n_in) // n_out, -((-(i + 1) * n_in) // n_out)
+        matrix[i, start:end] = 1 / (end - start)
+    return Tensor._make(backend.asarray(matrix, like.dtype, like.device), False)
+
+
+def adaptive_output_size(op: str, x: Tensor, output_size) -> tuple:
+    """``output_size`` as (Ho, Wo); None keeps that input dimension, as PyTorch."""
+    check_pool_input(op, x)
+    sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * 2
+    if len(sizes) == 2:
+        sizes = tuple(n if s is None else s for s, n in zip(sizes, x.shape[-2:]))
+    sizes = pair(sizes, "output_size", op)
+    if min(sizes) <= 0:
+        raise ValueError(f"{op}: output_size must be positive, got {output_size!r}")
+    return sizes
+
+
+def adaptive_average(op: str, x: Tensor, output_size) -> Tensor:
+    """``adaptive_avg_pool2d``, with ``op`` naming the caller in errors."""
+    out_h, out_w = adaptive_output_size(op, x, output_size)
+    if (out_h, out_w) == (1, 1):
+        return x.mean((-2, -1), keepdim=True)
+    rows = _averaging_matrix(x.shape[-2], out_h, x)
+    columns = _averaging_matrix(x.shape[-1], out_w, x)
+    return rows @ x @ columns.T
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
+    """Average pooling to a fixed output size: y[..., a, b] = A_h @ x @ A_w^T with averaging
+    matrices A (composed from matmul). Output size 1 is the mean over H and W."""
+    return adaptive_average("adaptive_avg_pool2d", input, output_size)
