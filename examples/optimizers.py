@@ -1,0 +1,166 @@
+"""Lesson: optimizers compared, on 2-D test functions and on a small network.
+
+(a) Rosenbrock's banana valley (1 - x)^2 + 100 (y - x^2)^2 (minimum 0 at (1, 1)) and an
+    ill-conditioned bowl (x^2 + 50 y^2) / 2 (curvatures 1 and 50). Each optimizer gets the best
+    learning rate from a grid (fewest steps until the loss stays below 1e-3, then lowest final
+    loss), so the comparison is of methods, not of one lucky lr. Plain gradient descent is
+    limited by the steepest direction (lr < 2 / 50 on the bowl) and crawls along the flat one;
+    momentum builds speed along the flat direction; the adaptive methods (AdaGrad, RMSProp, Adam)
+    divide each coordinate by its own gradient scale.
+(b) A 784-128-10 MLP on a Fashion-MNIST subset for a few epochs: loss and accuracy curves.
+
+Momentum comes in two spellings. PyTorch's: b <- mu b + g, theta <- theta - lr b. The exponentially
+weighted average (EWA) taught in many courses: v <- beta v + (1 - beta) g, theta <- theta - lr v,
+which is SGD(momentum=beta, dampening=beta). With the same lr the EWA form takes steps (1 - beta)
+times smaller; with lr / (1 - beta) it takes exactly PyTorch's steps.
+
+    python examples/optimizers.py [--quick] [--out DIR]
+
+Read next: ``minidl/optim/sgd.py`` and ``adam.py`` (each update written out as math).
+"""
+import time
+
+import numpy as np
+from _lesson_utils import accuracy, fashion_mnist, parse_args, print_table, pyplot, save_figure
+
+import minidl
+import minidl.nn as nn
+import minidl.nn.functional as F
+import minidl.optim as optim
+from minidl.data import DataLoader, TensorDataset
+
+args = parse_args(__doc__.splitlines()[0])
+STEPS = 60 if args.quick else 1000
+LR_GRID = [1e-3, 1e-2] if args.quick else [10.0 ** e for e in np.arange(-4, 0.01, 0.5)]
+
+OPTIMIZERS = {  # name -> (factory taking (params, lr), lr used for the network in part b)
+    "SGD": (lambda p, lr: optim.SGD(p, lr=lr), 0.1),
+    "momentum": (lambda p, lr: optim.SGD(p, lr=lr, momentum=0.9), 0.01),
+    "momentum (EWA)": (lambda p, lr: optim.SGD(p, lr=lr, momentum=0.9, dampening=0.9), 0.1),
+    "Nesterov": (lambda p, lr: optim.SGD(p, lr=lr, momentum=0.9, nesterov=True), 0.01),
+    "AdaGrad": (lambda p, lr: optim.Adagrad(p, lr=lr), 0.01),
+    "RMSProp": (lambda p, lr: optim.RMSprop(p, lr=lr), 1e-3),
+    "Adam": (lambda p, lr: optim.Adam(p, lr=lr), 1e-3),
+    "AdamW": (lambda p, lr: optim.AdamW(p, lr=lr, weight_decay=0.01), 1e-3),
+}
+
+
+# ---- (a) 2-D test functions --------------------------------------------------------------------
+def rosenbrock(v):
+    return (1 - v[0]) ** 2 + 100 * (v[1] - v[0] ** 2) ** 2
+
+
+def bowl(v):
+    return (v[0] ** 2 + 50 * v[1] ** 2) / 2
+
+
+PROBLEMS = {"Rosenbrock": (rosenbrock, (-1.5, 2.0)), "bowl x^2 + 50 y^2": (bowl, (-4.0, 0.8))}
+
+
+def descend(f, start, make_optimizer, lr):
+    """STEPS steps from ``start``; returns the path (STEPS + 1, 2) and the loss after each step."""
+    v = minidl.tensor(start, dtype=minidl.float64, requires_grad=True)
+    optimizer = make_optimizer([v], lr)
+    path = [v.detach().numpy().copy()]
+    losses = []
+    for _ in range(STEPS):
+        optimizer.zero_grad()
+        loss = f(v)
+        loss.backward()
+        optimizer.step()
+        path.append(v.detach().numpy().copy())
+        losses.append(loss.item())
+    final = f(v.detach()).item()
+    return np.array(path), losses + [final]
+
+
+def steps_to(losses, threshold=1e-3):
+    """The number of steps after which the loss stays below threshold (inf if it never does).
+
+    "Stays": RMSProp and Adam with a large lr pass through the minimum and keep bouncing."""
+    above = [i for i, loss in enumerate(losses) if not loss < threshold]
+    first_for_good = above[-1] + 1 if above else 0
+    return first_for_good if first_for_good < len(losses) else np.inf
+
+
+paths = {}
+for problem, (f, start) in PROBLEMS.items():
+    rows = []
+    for name, (make, _) in OPTIMIZERS.items():
+        runs = []
+        for lr in LR_GRID:
+            with np.errstate(all="ignore"):  # some grid points diverge: that is the point
+                path, losses = descend(f, start, make, lr)
+            final = losses[-1] if np.isfinite(losses[-1]) else np.inf
+            runs.append((steps_to(losses), final, lr, path))
+        steps, final, lr, path = min(runs, key=lambda r: r[:2])
+        paths[problem, name] = path
+        rows.append([name, f"{lr:.3g}", final, steps if steps < np.inf else f">{STEPS}",
+                     f"({path[-1][0]:.3f}, {path[-1][1]:.3f})"])
+    print(f"(a) {problem} from {start}, {STEPS} steps, best lr from {len(LR_GRID)} on a log grid")
+    print_table(["optimizer", "best lr", "final loss", "steps until loss stays < 1e-3",
+                 "final point"], rows)
+
+plt = pyplot()
+if plt is not None:
+    fig, axes = plt.subplots(1, 2, figsize=(12, 5))
+    grids = {"Rosenbrock": np.meshgrid(np.linspace(-2, 2, 200), np.linspace(-1, 3, 200)),
+             "bowl x^2 + 50 y^2": np.meshgrid(np.linspace(-4.5, 1, 200), np.linspace(-1, 1, 200))}
+    for ax, (problem, (f, start)) in zip(axes, PROBLEMS.items()):
+        xs, ys = grids[problem]
+        zs = f(np.stack([xs, ys]))
+        ax.contour(xs, ys, np.log10(zs + 1e-3), levels=25, cmap="Greys", alpha=0.5)
+        for name in OPTIMIZERS:
+            path = paths[problem, name]
+            ax.plot(path[:, 0], path[:, 1], ".-", markersize=2, linewidth=1, label=name)
+        ax.set_xlim(xs.min(), xs.max())
+        ax.set_ylim(ys.min(), ys.max())
+        ax.set_title(problem)
+    axes[0].legend(fontsize=8)
+    save_figure(fig, args.out, "optimizers_2d.png")
+
+# ---- (b) an MLP on Fashion-MNIST ---------------------------------------------------------------
+N_TRAIN, N_VAL, EPOCHS = (1000, 500, 1) if args.quick else (20000, 5000, 5)
+x_train, y_train, x_val, y_val = fashion_mnist(N_TRAIN, N_VAL, seed=args.seed)
+rows = []
+curves = {}
+for name, (make, lr) in OPTIMIZERS.items():
+    minidl.manual_seed(args.seed)  # same initial weights and batch order for every optimizer
+    model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+    optimizer = make(model.parameters(), lr)
+    loader = DataLoader(TensorDataset(x_train, y_train), batch_size=64, shuffle=True)
+    curves[name] = []
+    start = time.perf_counter()
+    for epoch in range(EPOCHS):
+        model.train()
+        total = 0.0
+        for x, y in loader:
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(y)
+        model.eval()
+        with minidl.no_grad():
+            logits = model(x_val)
+            val_loss = F.cross_entropy(logits, y_val).item()
+            val_acc = accuracy(logits, y_val)
+        curves[name].append((total / N_TRAIN, val_loss, val_acc))
+    seconds = time.perf_counter() - start
+    rows.append([name, lr, curves[name][-1][0], curves[name][-1][1], curves[name][-1][2],
+                 f"{seconds:.1f}"])
+print(f"(b) MLP 784-128-10, {N_TRAIN} Fashion-MNIST training images, {EPOCHS} epochs, batch 64")
+print_table(["optimizer", "lr", "train loss", "val loss", "val accuracy", "seconds"], rows)
+
+if plt is not None:
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+    epochs = range(1, EPOCHS + 1)
+    for name, curve in curves.items():
+        axes[0].plot(epochs, [c[0] for c in curve], "o-", label=name)
+        axes[1].plot(epochs, [c[2] for c in curve], "o-", label=name)
+    axes[0].set_ylabel("training loss")
+    axes[1].set_ylabel("validation accuracy")
+    for ax in axes:
+        ax.set_xlabel("epoch")
+    axes[1].legend(fontsize=8)
+    save_figure(fig, args.out, "optimizers_mlp.png")
