@@ -9,9 +9,9 @@ nothing: w stops moving once 0.02 (5 - w) < 2.4e-7, i.e. about 1.2e-5 below 5.
 
 The TensorFlow 1 tutorial that popularised this program prints 0.099999994 and 4.999988: one
 float32 step (ulp) lower than our 4.9999886. The difference is rounding, not a bug: we round
-lr * grad to float32 and then round w - (lr * grad) again, while TensorFlow's update kernel
-computes w - lr * grad with a fused multiply-add, rounding once. The third row below does that
-(exact product, one rounding) and lands on TensorFlow's 4.999988.
+lr * grad to float32 and then round w - (lr * grad) again. Rounding w - lr * grad only once, as a
+fused multiply-add does (which TensorFlow's compiled update kernel may use), lands exactly on
+TensorFlow's 4.999988: the third row below.
 
     python examples/quadratic.py [--quick]
 
