@@ -29,3 +29,6 @@ from minidl.tensor import Tensor  # noqa: F401
 
 clip = clamp
 __version__ = "0.1.0"
+
+# The subpackages, imported last: they build on everything above.
+from minidl import data, nn, optim, viz  # noqa: E402,F401
