@@ -480,8 +480,9 @@ def _grads_for(outputs, grad_outputs, op: str) -> List["Tensor"]:
 def backward(tensors, grad_tensors=None, retain_graph: Optional[bool] = None,
              create_graph: bool = False) -> None:
     """Accumulate d(tensors)/d(leaf) into every leaf's ``.grad`` (``torch.autograd.backward``)."""
-    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
-    if grad_tensors is None or isinstance(grad_tensors, Tensor):
+    one = isinstance(tensors, Tensor)  # then grad_tensors is one gradient, maybe an array
+    tensors = [tensors] if one else list(tensors)
+    if one or grad_tensors is None or isinstance(grad_tensors, Tensor):
         grad_tensors = [grad_tensors] * len(tensors)
     roots = _grads_for(tensors, grad_tensors, "backward")
     retain = create_graph if retain_graph is None else retain_graph
@@ -495,10 +496,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: Optional[bool] = None
     With ``create_graph=True`` the returned gradients carry a graph of their own, so they can be
     differentiated again: ``grad(grad(f, x, create_graph=True)[0].sum(), x)`` is a second
     derivative."""
-    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    one = isinstance(outputs, Tensor)  # then grad_outputs is one gradient, maybe an array
+    outputs = [outputs] if one else list(outputs)
     single = isinstance(inputs, Tensor)
     inputs = [inputs] if single else list(inputs)
-    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+    if one or grad_outputs is None or isinstance(grad_outputs, Tensor):
         grad_outputs = [grad_outputs] * len(outputs)
     for i, x in enumerate(inputs):
         if not isinstance(x, Tensor) or not x.requires_grad:
