@@ -122,7 +122,7 @@ def dims(ndim: int, tuples: bool = True, none: bool = True):
 
 @st.composite
 def reduction(draw, elements=values, tuples=True, none=True, min_count=1, keepdim=True):
-    shape = draw(shapes())
+    shape = draw(shapes().filter(lambda s: math.prod(s) >= min_count))
     dim = draw(dims(len(shape), tuples, none).filter(lambda d: _count(shape, d) >= min_count))
     params = {"dim": dim}
     if keepdim:

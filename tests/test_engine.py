@@ -245,6 +245,19 @@ def test_grad_with_respect_to_a_non_leaf():
     assert x.grad is None
 
 
+def test_gradients_given_as_arrays_and_several_roots():
+    x = leaf([1.0, 2.0])
+    (x * 2).backward(np.array([1.0, 3.0]))  # one output: the array is its gradient
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 6.0])
+    x.grad = None
+    minidl.autograd.backward([(x * x).sum(), x * 3], [None, [1.0, 2.0]])
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0 + 3.0, 4.0 + 6.0])
+    y = x * 2
+    gx, gy = minidl.grad([(y * y).sum(), y], [x, y], [None, np.array([1.0, 0.0])])
+    np.testing.assert_array_equal(gx.numpy(), 8 * x.detach().numpy() + [2.0, 0.0])
+    np.testing.assert_array_equal(gy.numpy(), 2 * y.detach().numpy() + [1.0, 0.0])
+
+
 def test_retain_grad_keeps_a_non_leaf_gradient():
     x = leaf([1.0, 2.0])
     h, k = x * 3, x * 4
@@ -318,6 +331,7 @@ def test_grad_mode_is_restored_when_the_block_raises():
     assert minidl.is_grad_enabled()
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NumPy's own note on log(-1), 1/0
 def test_detect_anomaly_names_the_op_in_forward_and_in_backward():
     with minidl.detect_anomaly():
         with pytest.raises(AutogradError, match="Log forward produced NaN"):
