@@ -292,6 +292,19 @@ class Tensor:
                              f"to the shape {tuple(self.shape)} of the tensor changed in place")
         return array
 
+    # `x += y` changes x in place, as in PyTorch (so `w -= lr * w.grad` under no_grad updates the
+    # parameter itself). For a non-leaf tensor while a graph is recorded, minidl computes
+    # x + y out of place and rebinds the name instead: it does not record in-place ops.
+    def __iadd__(self, other): return self._augmented(other, "add_", ops.add)
+    def __isub__(self, other): return self._augmented(other, "sub_", ops.sub)
+    def __imul__(self, other): return self._augmented(other, "mul_", ops.mul)
+    def __itruediv__(self, other): return self._augmented(other, "div_", ops.div)
+
+    def _augmented(self, other, inplace: str, out_of_place) -> "Tensor":
+        if _GradMode.enabled and self.requires_grad and self.grad_fn is not None:
+            return out_of_place(self, other)
+        return getattr(self, inplace)(other)
+
     def add_(self, other, alpha: float = 1) -> "Tensor":
         other = self._inplace_operand(other, "add_")
         self._begin_inplace("add_")

@@ -1,0 +1,44 @@
+"""`x += y` and friends: in place where PyTorch is in place."""
+import numpy as np
+import pytest
+
+import minidl
+from minidl.errors import AutogradError
+
+
+def test_parameter_update_under_no_grad_is_in_place():
+    w = minidl.tensor([1.0, 2.0], requires_grad=True)
+    before = w
+    (w * w).sum().backward()
+    with minidl.no_grad():
+        w -= 0.1 * w.grad
+        w *= 2
+        w /= 4
+        w += 1
+    assert w is before and w.is_leaf and w.requires_grad
+    np.testing.assert_allclose(w.detach().numpy(), ([1.0, 2.0] - 0.1 * np.array([2.0, 4.0])) / 2 + 1)
+    assert w._version == 4
+    assert w.dtype == np.float32
+
+
+def test_plain_tensor_is_changed_in_place_and_aliases_see_it():
+    x = minidl.arange(3)
+    alias = x
+    x += 2
+    assert alias is x and alias.tolist() == [2, 3, 4]
+
+
+def test_leaf_requiring_grad_under_grad_mode_raises():
+    w = minidl.tensor([1.0], requires_grad=True)
+    with pytest.raises(AutogradError, match="add_"):
+        w += 1
+
+
+def test_non_leaf_in_graph_is_rebound_out_of_place_and_differentiates():
+    x = minidl.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3
+    original = h
+    h += x
+    assert h is not original
+    h.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [4.0, 4.0])
