@@ -76,6 +76,8 @@ class Tensor:
     def size(self, dim: Optional[int] = None):
         if dim is None:
             return self.data.shape
+        if self.ndim == 0:  # normalize_dim lets dims 0 and -1 name a 0-d tensor's "all"
+            raise ShapeError(f"size: dim {dim!r} is out of range: the tensor is 0-d")
         return self.data.shape[ops.normalize_dim(dim, self.ndim, "size")]
 
     @property
