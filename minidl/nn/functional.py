@@ -28,7 +28,8 @@ from minidl.nn.loss_functional import (binary_cross_entropy_with_logits,  # noqa
                                        cross_entropy, huber_loss, l1_loss, mse_loss,
                                        multi_margin_loss, nll_loss)
 from minidl.nn.normalization_functional import batch_norm, layer_norm  # noqa: F401
-from minidl.ops import matmul, pad, transpose  # noqa: F401 (pad: re-export)
+from minidl.ops import pad  # noqa: F401 (re-export)
+from minidl.ops.linalg import Linear
 from minidl.ops.conv import conv2d  # noqa: F401
 from minidl.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: F401
 from minidl.tensor import Tensor
@@ -56,10 +57,12 @@ def check_linear_input(layer: str, input: Tensor, weight: Tensor) -> None:
 def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
     """y = x W^T + b, for x of shape (*, in_features), W (out_features, in_features),
     b (out_features,). Gradients: gx = gy W, gW = gy^T x, gb = sum of gy over the batch
-    (matmul's and the broadcast add's rules)."""
+    (one fused node: ``minidl/ops/linalg.py``, ``Linear``)."""
     check_linear_input(f"linear (weight shape {tuple(weight.shape)})", input, weight)
-    y = matmul(input, transpose(weight, 0, 1))
-    return y if bias is None else y + bias
+    if bias is not None and bias.shape != (weight.shape[0],):
+        raise ShapeError(f"linear: expected a bias of shape ({weight.shape[0]},), got "
+                         f"{tuple(bias.shape)}")
+    return Linear.apply(input, weight, bias)
 
 
 def check_dropout_p(p, name: str = "dropout") -> None:

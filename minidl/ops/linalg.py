@@ -8,6 +8,8 @@ where ^T swaps the last two axes. When batch dimensions were broadcast, those gr
 broadcast batch shape and are summed back (``sum_to``). 1-D operands are lifted to matrices
 around the primitive (a leading or trailing 1) and the extra axis is removed afterwards.
 
+``Linear`` fuses y = x W^T + b into one node for the layers of ``minidl.nn``.
+
 Read next: ``reduce.py``.
 """
 from __future__ import annotations
@@ -18,7 +20,7 @@ from minidl import backend
 from minidl.autograd import Function
 from minidl.errors import DTypeError, ShapeError
 from minidl.ops.arithmetic import binary_operands
-from minidl.ops.shape import squeeze, sum_to, transpose, unsqueeze
+from minidl.ops.shape import reshape, squeeze, sum_to, transpose, unsqueeze
 from minidl.tensor import Tensor
 
 
@@ -74,3 +76,36 @@ def matmul(a, b) -> Tensor:
     if a.ndim == 1:
         y = squeeze(y, -2 if b.ndim > 1 else -1)
     return y
+
+
+class Linear(Function):
+    """y = x W^T + b;  gx = gy W,  gW = gy^T x,  gb = sum of gy over the batch
+
+    Fused, where ``x @ W.T + b`` composed from primitives takes three nodes (transpose, matmul,
+    add) and hands W a transposed view of its gradient, which must be copied to become W.grad;
+    here gW comes out of one GEMM in W's own layout. ``linear_composed`` is the twin the tests
+    compare it with."""
+
+    @staticmethod
+    def forward(ctx, x, W, b):
+        ctx.save_for_backward(x, W)
+        y = backend.get_array_module(x).matmul(x, W.T)
+        if b is not None:
+            y += b
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, W = ctx.saved_tensors
+        need_x, need_W, need_b = ctx.needs_input_grad
+        gx = matmul(gy, W) if need_x else None
+        gy2 = reshape(gy, -1, gy.shape[-1])  # the batch dimensions as one
+        gW = matmul(transpose(gy2, 0, 1), reshape(x, -1, x.shape[-1])) if need_W else None
+        gb = gy2.sum(0) if need_b else None
+        return gx, gW, gb
+
+
+def linear_composed(x: Tensor, W: Tensor, b=None) -> Tensor:
+    """x W^T + b from primitives: the reference for ``Linear``."""
+    y = matmul(x, transpose(W, 0, 1))
+    return y if b is None else y + b

@@ -30,12 +30,17 @@ def _shape_args(shape, op: str) -> Tuple[int, ...]:
 
 
 def sum_to_array(x, shape: Tuple[int, ...]):
-    """Sum an array down to ``shape``: the inverse of broadcasting ``shape`` up to x.shape."""
+    """Sum an array down to ``shape``: the inverse of broadcasting ``shape`` up to x.shape.
+
+    Summing the kept axes first (keepdims) and the leading axes last returns a fresh array of
+    exactly ``shape``, never a reshaped view: it can become a leaf's ``.grad`` without a copy."""
     lead = x.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
-    y = x.sum(axis=axes, keepdims=True) if axes else x
-    return y.reshape(shape) if lead else y
+    inner = tuple(lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
+    if inner:
+        x = x.sum(axis=inner, keepdims=True)
+    if lead:
+        x = x.sum(axis=tuple(range(lead)))
+    return x
 
 
 class Reshape(Function):
