@@ -71,6 +71,10 @@ class SGD(Optimizer):
                 state["momentum_buffer"] = buf
             else:
                 buf *= momentum
-                buf += (1 - float(group["dampening"])) * grad
+                dampening = float(group["dampening"])
+                if dampening == 0:
+                    buf += grad  # PyTorch's default: no temporary array for (1 - 0) * grad
+                else:
+                    buf += (1 - dampening) * grad
             grad = grad + momentum * buf if group["nesterov"] else buf
         param -= lr * grad
