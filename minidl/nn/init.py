@@ -154,3 +154,12 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
     fan = _calculate_correct_fan(tensor, mode)
     return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan), generator)
 
+
+
+def default_layer_init_(weight: Tensor, bias: Optional[Tensor]) -> None:
+    """How PyTorch's Linear and Conv2d start: W ~ kaiming_uniform_(a=sqrt(5)), which is
+    U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and the bias from the same interval."""
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        bound = 1 / math.sqrt(_calculate_fan_in_and_fan_out(weight)[0])
+        uniform_(bias, -bound, bound)

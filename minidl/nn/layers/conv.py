@@ -7,7 +7,6 @@ Read next: ``pooling.py``.
 """
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from minidl.creation import empty
@@ -57,11 +56,7 @@ class Conv2d(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.in_channels // self.groups * self.kernel_size[0] * self.kernel_size[1]
-            bound = 1 / math.sqrt(fan_in)
-            init.uniform_(self.bias, -bound, bound)
+        init.default_layer_init_(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
         label = f"Conv2d({self.extra_repr()})"

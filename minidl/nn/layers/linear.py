@@ -4,7 +4,6 @@ Read next: ``activation.py`` and ``dropout.py``; the math is in ``minidl/nn/func
 """
 from __future__ import annotations
 
-import math
 from typing import Any, Sequence
 
 from minidl.creation import empty
@@ -39,10 +38,7 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = 1 / math.sqrt(self.in_features)
-            init.uniform_(self.bias, -bound, bound)
+        init.default_layer_init_(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
         F.check_linear_input(f"{type(self).__name__}({self.extra_repr()})", input, self.weight)
