@@ -283,8 +283,13 @@ class Tensor:
         self._version += 1
 
     def _operand_array(self, other):
-        data = other.data if isinstance(other, Tensor) else other
-        return backend.asarray(data, self.dtype, self.device)
+        if isinstance(other, Tensor):
+            if type(other.data) is not type(self.data) or other.device != self.device:
+                raise backend.DeviceError(
+                    f"in-place op: the tensor is on {self.device} but the operand is on "
+                    f"{other.device}; move it with .to({self.device!r})")
+            other = other.data
+        return backend.asarray(other, self.dtype, self.device)
 
     def _inplace_operand(self, other, op: str):
         """``other`` as an array that broadcasts to this tensor's shape, or a ShapeError."""
@@ -352,7 +357,7 @@ class Tensor:
 
     def __setitem__(self, key, value) -> None:
         self._begin_inplace("__setitem__")
-        key = ops.index_arrays(key)
+        key = ops.index_arrays(key, self.data)
         value = self._operand_array(value)
         try:
             self.data[key] = value

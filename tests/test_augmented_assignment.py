@@ -4,6 +4,7 @@ import pytest
 
 import minidl
 from minidl.errors import AutogradError
+from fake_device import fake  # noqa: F401  (a fixture: the stand-in device)
 
 
 def test_parameter_update_under_no_grad_is_in_place():
@@ -42,3 +43,16 @@ def test_non_leaf_in_graph_is_rebound_out_of_place_and_differentiates():
     assert h is not original
     h.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [4.0, 4.0])
+
+
+def test_in_place_operand_on_another_device_is_refused(fake):
+    from minidl.errors import DeviceError
+    x = minidl.zeros(3)
+    with pytest.raises(DeviceError, match="fake"):
+        x.add_(minidl.ones(3, device="fake"))
+
+
+def test_setitem_index_arrays_follow_the_tensor_to_its_device(fake):
+    x = minidl.zeros(4, device="fake")
+    x[minidl.tensor([0, 2])] = 1.0
+    assert x.device == "fake:0" and x.to("cpu").tolist() == [1.0, 0.0, 1.0, 0.0]

@@ -16,8 +16,11 @@ from minidl.autograd import Function
 from minidl.tensor import Tensor
 
 
-def index_arrays(key):
-    """The key with every Tensor (or list) inside it replaced by its array."""
+def index_arrays(key, like=None):
+    """The key with every Tensor (or list) inside it replaced by its array, on the device of
+    the array ``like`` (the tensor being indexed) when given."""
+    if like is not None:
+        return _on_device(index_arrays(key), like)
     if isinstance(key, tuple):
         return tuple(index_arrays(k) for k in key)
     if isinstance(key, Tensor):
@@ -75,5 +78,4 @@ class IndexAdd(Function):
 
 
 def getitem(x: Tensor, key) -> Tensor:
-    key = _on_device(index_arrays(key), x.data)
-    return GetItem.apply(x, key)
+    return GetItem.apply(x, index_arrays(key, x.data))
