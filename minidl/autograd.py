@@ -119,6 +119,7 @@ _new_object = object.__new__
 # nodes from the highest number down is a valid backward order (see run_backward).
 _next_sequence_nr = itertools.count().__next__
 _MIXED = object()  # stands for "tensors of different array types" in Function.apply
+_PYTHON_NUMBERS = frozenset((int, float, bool))
 _OUTPUT = object()  # marks "the output of this Function" among the saved tensors
 _FREED = object()  # saved tensors were released after a backward without retain_graph
 
@@ -229,15 +230,16 @@ class Function:
         Python numbers stay numbers."""
         resolved = []
         versions = []
-        position = {id(x): i for i, x in enumerate(xs)}
         for s in self._saved:
-            i = position.get(id(s))
-            if i is not None and isinstance(args[i], Tensor):
-                resolved.append(args[i])
-                versions.append(args[i]._version)
-            elif s is None or type(s) in (int, float, bool):  # a Python number stays one
+            if s is None or type(s) in _PYTHON_NUMBERS:  # a Python number stays one
                 resolved.append(s)
                 versions.append(None)
+                continue
+            for a, x in zip(args, xs):  # an input? (a short loop by identity beats a dict)
+                if x is s and isinstance(a, Tensor):
+                    resolved.append(a)
+                    versions.append(a._version)
+                    break
             else:
                 if s is y:
                     resolved.append(_OUTPUT)
