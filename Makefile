@@ -30,12 +30,19 @@ test-explore: $(VENV)/.stamp-test
 # Train the example classifier (MNIST; e.g. make train ARGS="--dataset fashion-mnist --model mlp").
 # Outputs go to runs/<dataset>-<model>/; `make train ARGS="... --resume"` continues a run.
 # One BLAS thread unless you set OPENBLAS_NUM_THREADS: measured on a 2-core machine shared with
-# other jobs, a CNN step took 0.09 s with one thread and 0.9 s with two (docs/readme-train.md).
+# other jobs, a CNN step took 0.09 s with one thread and 0.9 s with two (README, "Training").
 train: $(VENV)/.stamp-train
 	OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} $(PY) examples/train_mnist.py $(ARGS)
 
-bench: $(VENV)/.stamp-test
-	@for f in benchmarks/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+# Benchmarks print medians of interleaved runs (and PyTorch's column when torch is installed:
+# pip install torch==2.13.0). All but memory.py take --json FILE to keep results.
+BENCHMARKS := overhead training_step conv_kernels memory
+bench: $(VENV)/.stamp-bench
+	@for b in $(BENCHMARKS); do echo "== benchmarks/$$b.py"; $(PY) benchmarks/$$b.py || exit 1; done
+
+$(VENV)/.stamp-bench: setup.cfg pyproject.toml | $(PY)
+	$(PIP) install -q -e '.[test,bench]'
+	touch $@
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
