@@ -7,7 +7,7 @@ Reading order for learners:
 3. ``minidl/ops/``          the primitives, forward and backward side by side
                             (arithmetic, unary, compare, reduce, softmax, shape, indexing, linalg)
 4. ``minidl/creation.py``   tensor(), zeros(), randn(), ...
-5. ``minidl/backend.py``    the only file that knows about NumPy vs CuPy
+5. ``minidl/backend.py``    the only file that knows about NumPy vs CuPy (``grad_mode.py``: no_grad)
 6. ``minidl/testing.py``    gradcheck: how every backward rule above is verified
 """
 from minidl import autograd, backend  # noqa: F401  (autograd first: it defines Function)
