@@ -3,12 +3,17 @@
 Reading order for learners:
 
 1. ``minidl/tensor.py``     the Tensor: an array plus what autograd needs (grad, grad_fn, version)
-2. ``minidl/autograd.py``   Function (one graph node) and the backward engine (the chain rule)
+2. ``minidl/autograd.py``   Function (one graph node) and the backward engine (the chain rule);
+                            ``grad_mode.py`` holds the no_grad / detect_anomaly switches
 3. ``minidl/ops/``          the primitives, forward and backward side by side
-                            (arithmetic, unary, compare, reduce, softmax, shape, indexing, linalg)
+                            (arithmetic, unary, compare, reduce, softmax, shape, indexing, linalg,
+                            conv, pool)
 4. ``minidl/creation.py``   tensor(), zeros(), randn(), ...
-5. ``minidl/backend.py``    the only file that knows about NumPy vs CuPy (``grad_mode.py``: no_grad)
+5. ``minidl/backend.py``    the only file that knows about NumPy vs CuPy
 6. ``minidl/testing.py``    gradcheck: how every backward rule above is verified
+7. ``minidl/nn``            modules, layers, losses, init; ``minidl/optim``: optimizers, schedules;
+                            ``minidl/data``: datasets and loaders; ``minidl/train``: checkpoints
+8. ``minidl/analysis.py``, ``tune.py``, ``viz.py``, ``trace.py``: the lessons' tools
 """
 from minidl import autograd, backend  # noqa: F401  (autograd first: it defines Function)
 from minidl.autograd import (detect_anomaly, enable_grad, grad, is_grad_enabled,  # noqa: F401
