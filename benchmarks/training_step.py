@@ -6,7 +6,8 @@ Workloads (float32, batch 128 unless stated):
     fc(10): one training step, a forward pass, and inference (no_grad, eval) at batch 1024.
 Runs are interleaved (A B C A B C ...) after a warm-up; medians and ratios against PyTorch
 (when installed) are printed, with the BLAS library and thread count, and optionally saved as
-JSON so results can be compared over time.
+JSON so results can be compared over time. When DeZero is installed (pip install dezero==0.0.13;
+benchmarks/dezero_models.py), a DeZero column is added to the two training steps.
 
     python benchmarks/training_step.py [--repeats 10] [--only mlp|cnn] [--json FILE]
 """
@@ -138,6 +139,13 @@ def main() -> None:
         print("PyTorch is not installed: its column is skipped "
               "(pip install torch==2.13.0 for the CPU build)")
 
+    try:
+        import dezero_models
+        dezero_models.import_dezero()
+    except ImportError:
+        dezero_models = None
+    dezero_notes = []
+
     results = {}
     labels = rng.integers(0, 10, 128).astype(np.int64)
     if args.only in (None, "mlp"):
@@ -147,6 +155,10 @@ def main() -> None:
                       "numpy floor": lambda: floor.step(x, labels)}
         if torch:
             candidates["pytorch"] = torch_trainer(torch_mlp, x, labels)
+        if dezero_models:
+            dezero_mlp = dezero_models.dezero_mlp()
+            dezero_notes.append("MLP: " + dezero_models.gradient_dtypes(dezero_mlp, x, labels))
+            candidates["dezero"] = dezero_models.dezero_trainer(dezero_mlp, x, labels)
         results["MLP training step"] = interleaved(candidates, args.repeats)
     if args.only in (None, "cnn"):
         x = rng.standard_normal((128, 1, 28, 28)).astype(np.float32)
@@ -157,6 +169,10 @@ def main() -> None:
                       "numpy floor": lambda: floor.step(x, labels)}
         if torch:
             candidates["pytorch"] = torch_trainer(torch_cnn, x, labels)
+        if dezero_models:
+            dezero_cnn = dezero_models.dezero_cnn()
+            dezero_notes.append("CNN: " + dezero_models.gradient_dtypes(dezero_cnn, x, labels))
+            candidates["dezero"] = dezero_models.dezero_trainer(dezero_cnn, x, labels)
         results["CNN training step"] = interleaved(candidates, args.repeats)
         candidates = {"minidl": minidl_inference(model, big),
                       "numpy floor": lambda: floor.forward(big)}
@@ -170,6 +186,9 @@ def main() -> None:
         cells = "  ".join(f"{name} {ms:8.2f}" + (f" ({ms / reference:4.2f}x)" if reference else "")
                           for name, ms in times.items())
         print(f"  {workload:28s} {cells}")
+    if dezero_notes:
+        print("  dezero: float32 parameters and forward; weight-gradient dtypes: "
+              + "; ".join(dezero_notes) + " (NumPy 2 promotes its int64 one-hot labels)")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"benchmark": "training_step", "median_ms": results}, f, indent=2)
