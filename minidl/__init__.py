@@ -3,7 +3,8 @@
 Reading order for learners:
 
 1. ``minidl/tensor.py``     the Tensor: an array plus what autograd needs (grad, grad_fn, version)
-2. ``minidl/autograd.py``   Function (one graph node) and the backward engine (the chain rule);
+2. ``minidl/function.py``   Function: one graph node, forward on arrays, backward on Tensors
+   ``minidl/autograd.py``   the backward engine (the chain rule), backward(), grad();
                             ``grad_mode.py`` holds the no_grad / detect_anomaly switches
 3. ``minidl/ops/``          the primitives, forward and backward side by side
                             (arithmetic, unary, compare, reduce, softmax, shape, indexing, linalg,

@@ -1,14 +1,8 @@
-"""Reverse-mode automatic differentiation: the Function base class and the backward engine.
+"""Reverse-mode automatic differentiation: the backward engine and its entry points.
 
-A forward computation builds a graph as it runs. Every differentiable primitive is a ``Function``
-subclass; calling ``MyFunction.apply(x, y)`` creates one instance of it (the "context", ``ctx``),
-runs ``forward(ctx, *arrays)`` on the raw arrays and returns a Tensor whose ``grad_fn`` is ``ctx``.
-``ctx.edges`` points at what produced each input: another Function, or the leaf Tensor itself.
-
-``backward(ctx, gy)`` receives the gradient of the final output with respect to this Function's
-output (``gy``) and returns one gradient per input -- the chain rule, one link at a time:
-
-    dL/dx = dL/dy * dy/dx          ("gx = gy * local derivative")
+The forward pass records a graph of ``Function`` nodes (``minidl/function.py``). ``backward()``
+and ``grad()`` walk it from the output back to the leaves, calling each node's backward rule
+once all the gradients of its output have arrived and summing what reaches each input.
 
 Backward rules are written with differentiable Tensor operations. With ``create_graph=False`` the
 engine runs them with graph recording off (cheap); with ``create_graph=True`` they record a graph of
@@ -19,215 +13,15 @@ Read next: ``minidl/ops/arithmetic.py`` for the simplest Functions.
 from __future__ import annotations
 
 import heapq
-import itertools
-import weakref
 from typing import Any, List, Optional, Sequence
 
-import numpy as np
-
 from minidl import backend
-from minidl.errors import AutogradError, DTypeError, MinidlError, OutOfRangeError, ShapeError
+from minidl.errors import AutogradError, DTypeError, ShapeError
+from minidl.function import Function  # noqa: F401  (minidl.autograd.Function, as in PyTorch)
+from minidl.ops.dims import broadcast_shape
 from minidl.grad_mode import (_GradMode, _backward_blaming_node, _check_finite,  # noqa: F401
                               detect_anomaly, enable_grad, is_grad_enabled, no_grad,
                               set_grad_enabled)
-
-
-# ------------------------------------------------------------------------------ Function
-_new_object = object.__new__
-# Nodes are numbered in creation order. A node's consumers are created after it, so visiting
-# nodes from the highest number down is a valid backward order (see run_backward).
-_next_sequence_nr = itertools.count().__next__
-_MIXED = object()  # stands for "tensors of different array types" in Function.apply
-_PYTHON_NUMBERS = frozenset((int, float, bool))
-_OUTPUT = object()  # marks "the output of this Function" among the saved tensors
-_FREED = object()  # saved tensors were released after a backward without retain_graph
-
-
-
-class Function:
-    """Base class of every differentiable operation (one node of the graph).
-
-    Subclasses define two static methods, side by side:
-
-    * ``forward(ctx, *inputs)``: receives raw arrays (Tensor inputs are unwrapped; other
-      arguments pass through) and returns one array. Call ``ctx.save_for_backward(*arrays)``
-      with what backward needs.
-    * ``backward(ctx, gy)``: receives the output's gradient as a Tensor and returns one gradient
-      Tensor (or None) per forward input, using Tensor operations only.
-
-    ``ctx.saved_tensors`` gives back what was saved, as Tensors: a saved input comes back as the
-    very input Tensor (so second derivatives flow through it), the saved output as the output
-    Tensor, anything else as a constant. Unlike PyTorch, ``forward`` sees arrays, not Tensors:
-    that keeps the forward pass free of graph bookkeeping.
-    """
-
-    __slots__ = ("edges", "out_shape", "out_dtype", "needs_input_grad", "sequence_nr",
-                 "_saved", "_saved_versions", "__weakref__", "__dict__")
-    # Rarely set, so they live in the class until an instance sets its own (hooks, retain_grad,
-    # a saved output): that keeps recording a node cheap.
-    _hooks = None
-    _retained = None
-    _out_ref = None
-    _out_array = None
-
-    @staticmethod
-    def forward(ctx, *inputs):
-        raise NotImplementedError
-
-    @staticmethod
-    def backward(ctx, gy):
-        raise NotImplementedError
-
-    @classmethod
-    def apply(cls, *args, **kwargs):
-        """Run forward on the arrays inside ``args`` and, if any input needs a gradient,
-        record this node in the graph. Returns the output Tensor.
-
-        This is the hottest path in minidl (every op of every forward and backward pass goes
-        through it), hence one loop over the arguments and nothing allocated that is not used."""
-        ctx = _new_object(cls)
-        ctx._saved = None
-        xs = []
-        edges = None  # becomes a list when some input requires grad and grad mode is on
-        array_type = None
-        recording = _GradMode.enabled
-        for i, a in enumerate(args):
-            if isinstance(a, Tensor):
-                data = a.data
-                if array_type is None:
-                    array_type = type(data)
-                elif type(data) is not array_type:
-                    array_type = _MIXED
-                xs.append(data)
-                if recording and a.requires_grad:
-                    if edges is None:
-                        edges = [None] * len(args)
-                        needs = [False] * len(args)
-                    edges[i] = a.grad_fn if a.grad_fn is not None else a
-                    needs[i] = True
-            else:
-                xs.append(a)
-        if array_type is not np.ndarray and array_type is not None:
-            backend.same_device_or_raise(cls.__name__, [a.data for a in args
-                                                        if isinstance(a, Tensor)])
-        ctx.needs_input_grad = (False,) * len(args) if edges is None else needs
-        try:
-            y = cls.forward(ctx, *xs, **kwargs)
-        except MinidlError:
-            raise
-        except (ValueError, IndexError, TypeError, OverflowError) as exc:
-            raise _forward_error(cls, args, exc) from None
-        # NumPy reductions return scalars: keep arrays (an array of another device type is an
-        # array: ToDevice returns one)
-        if type(y) is not array_type and type(y) not in backend._BY_ARRAY_TYPE:
-            scalar = y
-            y = backend.get_array_module(next(x for x in xs if type(x) is array_type)).asarray(y)
-            if ctx._saved is not None:  # forward saved that scalar: save the array instead
-                ctx._saved = tuple(y if s is scalar else s for s in ctx._saved)
-        if _GradMode.anomaly:
-            _check_finite(cls.__name__, "forward", y)
-        if edges is None or y.dtype.kind not in "fc":  # integer outputs carry no gradient
-            return _new_tensor(y, False)
-        out = _new_tensor(y, True)
-        out.grad_fn = ctx
-        ctx.edges = edges
-        ctx.out_shape = y.shape
-        ctx.out_dtype = y.dtype
-        ctx.sequence_nr = _next_sequence_nr()
-        if ctx._saved is not None:
-            ctx._resolve_saved(args, xs, y, out)
-        return out
-
-    # -- saved tensors -------------------------------------------------------------------
-    def save_for_backward(self, *arrays) -> None:
-        """Remember arrays (inputs, the output, or intermediates) for backward."""
-        self._saved = arrays
-
-    def _resolve_saved(self, args, xs, y, out) -> None:
-        """Turn what forward saved into Tensors: inputs map back to the input Tensors, the
-        output to (a weak reference to) the output Tensor, other arrays to constants, and
-        Python numbers stay numbers."""
-        resolved = []
-        versions = []
-        for s in self._saved:
-            if s is None or type(s) in _PYTHON_NUMBERS:  # a Python number stays one
-                resolved.append(s)
-                versions.append(None)
-                continue
-            for a, x in zip(args, xs):  # an input? (a short loop by identity beats a dict)
-                if x is s and isinstance(a, Tensor):
-                    resolved.append(a)
-                    versions.append(a._version)
-                    break
-            else:
-                if s is y:
-                    resolved.append(_OUTPUT)
-                    self._out_ref = weakref.ref(out)
-                    self._out_array = y
-                else:  # an intermediate array: a constant for the gradient's own graph
-                    if type(s) is not type(y):  # a NumPy scalar (ops on 0-d arrays give them)
-                        s = backend.get_array_module(y).asarray(s)
-                    resolved.append(Tensor._make(s, False))
-                versions.append(None)
-        self._saved = tuple(resolved)
-        self._saved_versions = tuple(versions)
-
-    @property
-    def saved_tensors(self) -> tuple:
-        saved = self._saved
-        if saved is _FREED:
-            raise AutogradError(
-                f"{type(self).__name__}: trying to backward through the graph a second time (or "
-                "to read saved tensors after they were freed). Saved tensors are freed after "
-                "backward; specify retain_graph=True on the first backward() if you need to "
-                "backward through the graph again.")
-        if saved is None:
-            return ()
-        result = []
-        for t, version in zip(saved, self._saved_versions):
-            if t is _OUTPUT:
-                t = self._out_ref()
-                if t is None:  # the user dropped the output: rebuild it, still linked to self
-                    t = Tensor._make(self._out_array, True)
-                    t.grad_fn = self
-                elif t._version:
-                    self._raise_modified(t, 0)
-            elif version is not None and t._version != version:
-                self._raise_modified(t, version)
-            result.append(t)
-        return tuple(result)
-
-    def _raise_modified(self, t, version: int):
-        raise AutogradError(
-            f"{type(self).__name__}: one of the tensors needed for gradient computation has "
-            f"been modified by an in-place operation: a tensor of shape {tuple(t.shape)} and "
-            f"dtype {t.dtype} is at version {t._version}; expected version {version} (the "
-            f"version saved by {type(self).__name__}).")
-
-    def _release(self) -> None:
-        if self._saved is not None:
-            self._saved = _FREED
-            self._out_array = None
-
-    @property
-    def name(self) -> str:
-        return type(self).__name__
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__}Backward>"
-
-
-def _forward_error(cls, args, exc) -> MinidlError:
-    """A raw NumPy/CuPy error from a forward, re-raised as a minidl error naming the op."""
-    shapes = ", ".join(f"{tuple(t.shape)} {t.dtype}" for t in args if isinstance(t, Tensor))
-    kind = (OutOfRangeError if isinstance(exc, IndexError)
-            else ShapeError if isinstance(exc, ValueError) else DTypeError)  # Type/Overflow
-    return kind(f"{cls.__name__}: {exc} (tensor inputs: {shapes})")
-
-
-def _edge(tensor):
-    """Where a gradient for ``tensor`` goes: its Function, or the leaf Tensor itself."""
-    return tensor.grad_fn if tensor.grad_fn is not None else tensor
 
 
 # ------------------------------------------------------------------------------ the engine
@@ -242,19 +36,12 @@ def _fit_gradient(node: Function, index: int, gx, meta):
         raise AutogradError(f"{node.name}.backward returned a {gx.dtype} gradient for input "
                             f"{index}, which is {dtype}")
     if gx.shape != shape:
-        if gx.shape != node.out_shape or _broadcast_shape(shape, gx.shape) != gx.shape:
+        if gx.shape != node.out_shape or broadcast_shape(shape, gx.shape) != gx.shape:
             raise AutogradError(
                 f"{node.name}.backward returned a gradient of shape {tuple(gx.shape)} for input "
                 f"{index} of shape {tuple(shape)} (output shape {tuple(node.out_shape)})")
         gx = gx.sum_to(shape)
     return gx
-
-
-def _broadcast_shape(a, b):
-    try:
-        return np.broadcast_shapes(a, b)
-    except ValueError:
-        return None
 
 
 # Callables observe(node, gy, gxs) that watch every step of the backward pass: what a node
@@ -448,4 +235,4 @@ def trace(params: Optional[dict] = None):
     return BackwardTrace(params)
 
 
-from minidl.tensor import Tensor, _new_tensor  # noqa: E402  (tensor.py imports this first)
+from minidl.tensor import Tensor  # noqa: E402  (tensor.py imports this first)

@@ -19,7 +19,8 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from minidl import backend
-from minidl.autograd import _GradMode, _broadcast_shape, backward as _backward
+from minidl import autograd
+from minidl.grad_mode import _GradMode
 from minidl.errors import AutogradError, DTypeError, ShapeError
 
 
@@ -110,7 +111,7 @@ class Tensor:
     def backward(self, gradient: Optional["Tensor"] = None, retain_graph: Optional[bool] = None,
                  create_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad."""
-        _backward(self, gradient, retain_graph, create_graph)
+        autograd.backward(self, gradient, retain_graph, create_graph)
 
     def detach(self) -> "Tensor":
         """The same data, cut from the graph (shares memory, like PyTorch)."""
@@ -294,7 +295,8 @@ class Tensor:
     def _inplace_operand(self, other, op: str):
         """``other`` as an array that broadcasts to this tensor's shape, or a ShapeError."""
         array = self._operand_array(other)
-        if array.shape != self.shape and _broadcast_shape(array.shape, self.shape) != self.shape:
+        if array.shape != self.shape and \
+                ops.dims.broadcast_shape(array.shape, self.shape) != self.shape:
             raise ShapeError(f"{op}: an operand of shape {tuple(array.shape)} does not broadcast "
                              f"to the shape {tuple(self.shape)} of the tensor changed in place")
         return array

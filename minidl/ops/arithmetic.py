@@ -13,7 +13,8 @@ import numbers
 import numpy as np
 
 from minidl import backend
-from minidl.autograd import Function, _broadcast_shape
+from minidl.function import Function
+from minidl.ops.dims import broadcast_shape
 from minidl.errors import DTypeError, ShapeError
 from minidl.ops.unary import exp, log
 from minidl.tensor import Tensor
@@ -253,7 +254,7 @@ def pow(base, exponent) -> Tensor:
                              else exponent)
         exponent = as_tensor_like(exponent, base)
     base, exponent = binary_operands(base, exponent)
-    if _broadcast_shape(base.shape, exponent.shape) is None:  # else Mul would be named
+    if broadcast_shape(base.shape, exponent.shape) is None:  # else Mul would be named
         raise ShapeError(f"pow: shapes {tuple(base.shape)} and {tuple(exponent.shape)} do "
                          "not broadcast")
     return exp(exponent * log(base))

@@ -29,7 +29,7 @@ from typing import NamedTuple, Tuple
 import numpy as np
 
 from minidl import backend
-from minidl.autograd import Function
+from minidl.function import Function
 from minidl.errors import DTypeError, ShapeError
 from minidl.ops.linalg import matmul
 from minidl.ops.shape import pad, reshape, squeeze, unsqueeze

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Optional, Sequence, Tuple, Union
 
+import numpy as np
+
 from minidl.errors import ShapeError
 
 
@@ -27,3 +29,11 @@ def normalize_dims(dim: Union[None, int, Sequence[int]], ndim: int,
     if len(set(axes)) != len(axes):
         raise ShapeError(f"{op}: dim {dim!r} names the same dimension twice")
     return axes if ndim else ()
+
+
+def broadcast_shape(a: Tuple[int, ...], b: Tuple[int, ...]) -> Optional[Tuple[int, ...]]:
+    """The shape ``a`` and ``b`` broadcast to, or None when they do not broadcast."""
+    try:
+        return np.broadcast_shapes(a, b)
+    except ValueError:
+        return None

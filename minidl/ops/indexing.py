@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from minidl import backend
-from minidl.autograd import Function
+from minidl.function import Function
 from minidl.tensor import Tensor
 
 

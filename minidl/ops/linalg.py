@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from minidl import backend
-from minidl.autograd import Function
+from minidl.function import Function
 from minidl.errors import DTypeError, ShapeError
 from minidl.ops.arithmetic import binary_operands
 from minidl.ops.shape import reshape, squeeze, sum_to, transpose, unsqueeze

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from minidl import backend
-from minidl.autograd import Function
+from minidl.function import Function
 from minidl.errors import DTypeError, ShapeError
 from minidl.ops.conv import Window, check_fits, make_window, pad_window, pair
 from minidl.ops.shape import squeeze, unsqueeze

@@ -13,7 +13,7 @@ from collections import namedtuple
 import numpy as np
 
 from minidl import backend
-from minidl.autograd import Function
+from minidl.function import Function
 from minidl.errors import DTypeError, ShapeError
 from minidl.ops.dims import normalize_dim, normalize_dims
 from minidl.ops.shape import broadcast_to, reshape

@@ -14,7 +14,7 @@ from typing import Sequence, Tuple
 import numpy as np
 
 from minidl import backend
-from minidl.autograd import Function
+from minidl.function import Function
 from minidl.errors import ShapeError
 from minidl.ops.dims import normalize_dim
 from minidl.tensor import Tensor

@@ -16,7 +16,7 @@ Read next: ``convert.py`` (dtype and device changes).
 from __future__ import annotations
 
 from minidl import backend
-from minidl.autograd import Function
+from minidl.function import Function
 from minidl.ops.dims import normalize_dim, normalize_dims
 from minidl.ops.reduce import Sum, _require_float
 from minidl.ops.shape import squeeze

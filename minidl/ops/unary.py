@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from minidl import backend
-from minidl.autograd import Function
+from minidl.function import Function
 from minidl.errors import DTypeError
 from minidl.tensor import Tensor
 
