@@ -72,14 +72,14 @@ def run_backward(roots: Sequence["Tensor"], root_grads: Sequence["Tensor"], reta
             else:
                 grads[t.grad_fn] = g
                 heapq.heappush(pending, (-t.grad_fn.sequence_nr, t.grad_fn))
+        anomaly = _GradMode.anomaly  # read once: this loop runs for every node
         while pending:
             node = heapq.heappop(pending)[1]
             gy = grads.pop(node)
             if node._hooks or node._retained is not None or capture is not None:
                 gy = _run_node_hooks(node, gy, capture)
             # The chain rule, one link: the gradients of this node's inputs from its output's.
-            gxs = node.backward(node, gy) if not _GradMode.anomaly else \
-                _backward_blaming_node(node, gy)
+            gxs = node.backward(node, gy) if not anomaly else _backward_blaming_node(node, gy)
             if type(gxs) is not tuple:
                 gxs = (gxs,)
             if len(gxs) != len(node.edges):
@@ -95,9 +95,10 @@ def run_backward(roots: Sequence["Tensor"], root_grads: Sequence["Tensor"], reta
                 # What the gradient must look like: the input's shape and dtype.
                 shape, dtype = (edge.data.shape, edge.data.dtype) if is_leaf else \
                     (edge.out_shape, edge.out_dtype)
-                if type(gx) is not Tensor or gx.data.shape != shape or gx.data.dtype != dtype:
+                if type(gx) is not Tensor or gx.data.shape != shape or (
+                        gx.data.dtype is not dtype and gx.data.dtype != dtype):
                     gx = _fit_gradient(node, index, gx, (shape, dtype))  # undoes broadcasting
-                if _GradMode.anomaly:
+                if anomaly:
                     _check_finite(node.name, "backward", gx.data)
                 if is_leaf:
                     # A gradient that is the node's own gy, or is returned for two inputs, may
@@ -109,7 +110,7 @@ def run_backward(roots: Sequence["Tensor"], root_grads: Sequence["Tensor"], reta
                 else:
                     grads[edge] = gx
                     heapq.heappush(pending, (-edge.sequence_nr, edge))
-            if not retain_graph:
+            if not retain_graph and node._saved is not None:
                 node._release()
     finally:
         _GradMode.enabled = previous_mode

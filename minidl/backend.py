@@ -167,7 +167,10 @@ def backend_of(array: Any) -> Backend:
 
 def get_array_module(array: Any):
     """The NumPy-compatible module for ``array``: ``numpy`` for CPU arrays, ``cupy`` for GPU."""
-    return backend_of(array).xp
+    backend = _BY_ARRAY_TYPE.get(type(array))  # backend_of, inlined: every op calls this
+    if backend is None:
+        return backend_of(array).xp  # raises the error
+    return backend.xp
 
 
 def device_of(array: Any) -> str:
