@@ -11,8 +11,10 @@ $(PY):
 	python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 
-$(VENV)/.stamp-test: setup.cfg pyproject.toml | $(PY)
-	$(PIP) install -q -e '.[test]'
+# The tests also install the optional extras of `make train` (tqdm, matplotlib), so that both
+# the progress bar and the curves are exercised (their fallbacks are tested by hiding them).
+$(VENV)/.stamp-test: setup.cfg pyproject.toml Makefile | $(PY)
+	$(PIP) install -q -e '.[test,train]'
 	touch $@
 
 $(VENV)/.stamp-train: setup.cfg pyproject.toml | $(PY)
