@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import weakref
+from typing import Callable
 
 import numpy as np
 
@@ -212,6 +213,21 @@ def _forward_error(cls, args, exc) -> MinidlError:
     kind = (OutOfRangeError if isinstance(exc, IndexError)
             else ShapeError if isinstance(exc, ValueError) else DTypeError)  # Type/Overflow
     return kind(f"{cls.__name__}: {exc} (tensor inputs: {shapes})")
+
+
+class _HookHandle:
+    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
+
+    _next_id = 0
+
+    def __init__(self, hooks: dict, hook: Callable):
+        _HookHandle._next_id += 1
+        self.id = _HookHandle._next_id
+        self.hooks = hooks
+        hooks[self.id] = hook
+
+    def remove(self) -> None:
+        self.hooks.pop(self.id, None)
 
 
 from minidl.tensor import Tensor, _new_tensor  # noqa: E402  (tensor.py needs Function first)

@@ -20,6 +20,7 @@ import numpy as np
 
 from minidl import backend
 from minidl import autograd
+from minidl.function import _HookHandle  # noqa: F401  (also used by nn.Module)
 from minidl.grad_mode import _GradMode
 from minidl.errors import AutogradError, DTypeError, ShapeError
 
@@ -397,21 +398,6 @@ def _new_tensor(data, requires_grad: bool) -> Tensor:
 
 
 _new_object = object.__new__
-
-
-class _HookHandle:
-    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
-
-    _next_id = 0
-
-    def __init__(self, hooks: dict, hook: Callable):
-        _HookHandle._next_id += 1
-        self.id = _HookHandle._next_id
-        self.hooks = hooks
-        hooks[self.id] = hook
-
-    def remove(self) -> None:
-        self.hooks.pop(self.id, None)
 
 
 # Imported last because the ops need the Tensor class above; the methods look `ops` up when called.
