@@ -157,7 +157,8 @@ def _deliver_to_leaf(leaf: "Tensor", g, capture, create_graph: bool, shared: boo
         leaf.grad = g
     else:
         a = g.data
-        if shared or not (a.flags.owndata and a.flags.writeable):
+        # (CuPy's flags have no ``writeable``: its arrays always are.)
+        if shared or not (a.flags.owndata and getattr(a.flags, "writeable", True)):
             a = a.copy()
         leaf.grad = Tensor._make(a, False)
 

@@ -69,7 +69,6 @@ def _numpy_backend() -> Backend:
 def _cupy_backend() -> Backend:
     try:
         cupy = importlib.import_module("cupy")
-        cupyx = importlib.import_module("cupyx")
         count = cupy.cuda.runtime.getDeviceCount()
     except Exception as exc:  # ImportError, or CUDA present without a usable driver
         raise DeviceError(
@@ -89,8 +88,8 @@ def _cupy_backend() -> Backend:
         to_device=to_device,
         to_host=cupy.asnumpy,
         device_index=lambda a: a.device.id,
-        # cupyx.scatter_add accumulates repeated indices atomically, like np.add.at.
-        scatter_add=cupyx.scatter_add,
+        # cupy.add.at accumulates repeated indices atomically, like np.add.at.
+        scatter_add=cupy.add.at,
         device_count=lambda: count,
         make_rng=cupy.random.default_rng,
         selected=cupy.cuda.Device,

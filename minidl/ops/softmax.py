@@ -77,11 +77,18 @@ class LogSoftmax(Function):
         return gy - exp(y) * gy.sum(ctx.axis, keepdim=True), None
 
 
+def _softmax_axis(x: Tensor, dim: int, op: str):
+    """The axis to normalise over; None for a 0-d tensor (whose dim 0 or -1 NumPy accepts as
+    an axis but CuPy does not)."""
+    axis = normalize_dim(dim, x.ndim, op)
+    return axis if x.ndim else None
+
+
 def softmax(x: Tensor, dim: int) -> Tensor:
     _require_float("softmax", x)
-    return Softmax.apply(x, normalize_dim(dim, x.ndim, "softmax"))
+    return Softmax.apply(x, _softmax_axis(x, dim, "softmax"))
 
 
 def log_softmax(x: Tensor, dim: int) -> Tensor:
     _require_float("log_softmax", x)
-    return LogSoftmax.apply(x, normalize_dim(dim, x.ndim, "log_softmax"))
+    return LogSoftmax.apply(x, _softmax_axis(x, dim, "log_softmax"))

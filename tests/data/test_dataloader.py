@@ -148,7 +148,7 @@ def test_tensor_dataset_on_a_device_is_indexed_there(device):
     loader = DataLoader(TensorDataset(data), batch_size=4, shuffle=True)
     batches = [batch for (batch,) in loader]
     assert all(b.device == data.device for b in batches)
-    values = np.concatenate([b.numpy() for b in batches])
+    values = np.concatenate([b.cpu().numpy() for b in batches])
     assert sorted(values.tolist()) == list(range(10))
 
 
