@@ -38,7 +38,7 @@ train: $(VENV)/.stamp-train
 
 # Benchmarks print medians of interleaved runs (and PyTorch's column when torch is installed:
 # pip install torch==2.13.0). All but memory.py take --json FILE to keep results.
-BENCHMARKS := overhead training_step conv_kernels memory
+BENCHMARKS := overhead training_step conv_kernels memory gpu
 bench: $(VENV)/.stamp-bench
 	@for b in $(BENCHMARKS); do echo "== benchmarks/$$b.py"; $(PY) benchmarks/$$b.py || exit 1; done
 
