@@ -375,8 +375,9 @@ class Module:
                                  + "; ".join(problems))
         with no_grad():
             for key, target in own.items():
-                if key in state_dict:
-                    target.copy_(state_dict[key])
+                if key in state_dict:  # pass the array: copy_ refuses a Tensor on another device
+                    value = state_dict[key]
+                    target.copy_(value.data if isinstance(value, Tensor) else value)
         return IncompatibleKeys(missing, unexpected)
 
     # -- display ----------------------------------------------------------------------------
