@@ -131,6 +131,8 @@ class Optimizer:
                 if p.grad is None:  # not used in this forward pass (or frozen): leave it alone
                     continue
                 grad = p.grad.data
+                if type(grad) is not type(p.data):  # a .grad set by hand on another device
+                    backend.same_device_or_raise(f"{type(self).__name__}.step", [p.data, grad])
                 if grad.dtype != p.data.dtype:  # keep state in the parameter's dtype
                     grad = grad.astype(p.data.dtype)
                 self._update(p.data, grad, self.state[p], group)
