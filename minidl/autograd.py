@@ -73,8 +73,9 @@ def run_backward(roots: Sequence["Tensor"], root_grads: Sequence["Tensor"], reta
                 grads[t.grad_fn] = g
                 heapq.heappush(pending, (-t.grad_fn.sequence_nr, t.grad_fn))
         anomaly = _GradMode.anomaly  # read once: this loop runs for every node
+        pop, push = heapq.heappop, heapq.heappush
         while pending:
-            node = heapq.heappop(pending)[1]
+            node = pop(pending)[1]
             gy = grads.pop(node)
             if node._hooks or node._retained is not None or capture is not None:
                 gy = _run_node_hooks(node, gy, capture)
@@ -91,10 +92,12 @@ def run_backward(roots: Sequence["Tensor"], root_grads: Sequence["Tensor"], reta
             for index, (edge, gx) in enumerate(zip(node.edges, gxs)):
                 if edge is None or gx is None:
                     continue
-                is_leaf = type(edge) is Tensor or isinstance(edge, Tensor)
+                is_leaf = edge._is_leaf_edge  # a Tensor (leaf), not a Function
                 # What the gradient must look like: the input's shape and dtype.
-                shape, dtype = (edge.data.shape, edge.data.dtype) if is_leaf else \
-                    (edge.out_shape, edge.out_dtype)
+                if is_leaf:
+                    shape, dtype = edge.data.shape, edge.data.dtype
+                else:
+                    shape, dtype = edge.out_shape, edge.out_dtype
                 if type(gx) is not Tensor or gx.data.shape != shape or (
                         gx.data.dtype is not dtype and gx.data.dtype != dtype):
                     gx = _fit_gradient(node, index, gx, (shape, dtype))  # undoes broadcasting
@@ -109,7 +112,7 @@ def run_backward(roots: Sequence["Tensor"], root_grads: Sequence["Tensor"], reta
                     grads[edge] = grads[edge] + gx
                 else:
                     grads[edge] = gx
-                    heapq.heappush(pending, (-edge.sequence_nr, edge))
+                    push(pending, (-edge.sequence_nr, edge))
             if not retain_graph and node._saved is not None:
                 node._release()
     finally:

@@ -59,6 +59,7 @@ class Function:
     _retained = None
     _out_ref = None
     _out_array = None
+    _is_leaf_edge = False  # Tensor says True: the engine tells the two kinds of edge apart
 
     @staticmethod
     def forward(ctx, *inputs):

@@ -31,6 +31,7 @@ class Tensor:
     __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_version", "_hooks", "name",
                  "__weakref__")
     __array_priority__ = 1000  # make `ndarray * Tensor` call Tensor.__rmul__, not NumPy's loop
+    _is_leaf_edge = True  # as a graph edge a Tensor is a leaf (Function says False)
 
     def __init__(self, data: Any, requires_grad: bool = False):
         if isinstance(data, Tensor):

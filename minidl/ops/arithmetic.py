@@ -94,6 +94,8 @@ def arithmetic_operands(a, b):
     """Like ``binary_operands``, but a scalar operand stays a Python number: NumPy treats
     Python numbers as weakly typed (float32 * 0.5 is float32), and skipping the conversion to
     a 0-d tensor makes ``x * 2`` cheaper. The primitives below accept such numbers."""
+    if type(b) is float and type(a) is Tensor and a.data.dtype.kind == "f":
+        return a, b  # the commonest case, x * 0.5, decided without the general rules below
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
             return _tensors_of_one_dtype(a, b)
