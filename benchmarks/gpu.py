@@ -107,11 +107,10 @@ def main() -> None:
     for workload, times in results.items():
         gpu = times["minidl cuda"]
         cells = [f"minidl cuda {gpu:8.2f}",
-                 f"minidl cpu {times['minidl cpu']:8.2f} ({times['minidl cpu'] / gpu:5.1f}x "
-                 "slower than minidl cuda)"]
+                 f"minidl cpu {times['minidl cpu']:8.2f} (cpu/cuda {times['minidl cpu'] / gpu:5.1f}x)"]
         if "pytorch cuda" in times:
-            cells.append(f"pytorch cuda {times['pytorch cuda']:7.2f} (minidl cuda is "
-                         f"{gpu / times['pytorch cuda']:4.2f}x its time)")
+            cells.append(f"pytorch cuda {times['pytorch cuda']:7.2f} "
+                         f"(minidl cuda/pytorch cuda {gpu / times['pytorch cuda']:4.2f}x)")
         print(f"  {workload:30s} " + "  ".join(cells))
     if args.json:
         with open(args.json, "w") as f:
