@@ -107,58 +107,77 @@ def pad_window(x, window: Window, value: float = 0.0):
     return backend.get_array_module(x).pad(x, widths, constant_values=value)
 
 
+def is_batch_last(x) -> bool:
+    """Is the (N, C, H, W) array x stored in memory as (C, H, W, N) (see im2col)?"""
+    return x.transpose(1, 2, 3, 0).flags.c_contiguous
+
+
+def pad_batch_last(x, window: Window):
+    """x zero-padded like ``pad_window``, stored batch-last: (C, H, W, N) in memory, returned
+    as an (N, C, H, W) view. A copy unless x is batch-last already and needs no padding."""
+    ph, pw = window.padding
+    if ph == 0 and pw == 0 and is_batch_last(x):
+        return x
+    n, c, height, width = x.shape
+    padded = backend.get_array_module(x).zeros((c, height + 2 * ph, width + 2 * pw, n),
+                                                dtype=x.dtype)
+    padded[:, ph:ph + height, pw:pw + width, :] = x.transpose(1, 2, 3, 0)
+    return padded.transpose(3, 0, 1, 2)
+
+
 # --------------------------------------------------------------------------- im2col, col2im
 # Layout. Each group's product is ONE matrix product over the whole batch:
-#     W (O/g, K) @ cols (K, N*Ho*Wo) -> (O/g, N*Ho*Wo)
-# so conv2d's output comes out channel-major, memory order (O, N, Ho, Wo), and is returned as
-# an (N, O, Ho, Wo) transposed view of it: no copy. NumPy's elementwise ops keep that memory
-# order, im2col reads any strides, and the backward's gy arrives in it too, so the layout costs
-# nothing downstream. Measured on the benchmark CNN (batch 128, float32, forward+backward of
-# the whole network, median ms on 2 CPU cores shared with other jobs):
-#     one GEMM per op (this file)                        296   (1023 under heavier load)
-#     N per-sample GEMMs (batched matmul, lands in NCHW)  361   (10565: each of the N small
-#                                                              BLAS calls waits for threads)
-#     either, single-threaded (OMP_NUM_THREADS=1)         136
-# tensordot and einsum(optimize=True) are one GEMM too, but copy the strided windows in a
-# transposed order first: 24.8 and 10.9 ms for the 32->64 conv's forward, vs 11 ms for matmul.
+#     W (O/g, K) @ cols (K, Ho*Wo*N) -> (O/g, Ho*Wo*N)
+# with the batch as the fastest-varying column index, so conv2d's output comes out in memory
+# order (O, Ho, Wo, N), "batch-last", and is returned as an (N, O, Ho, Wo) transposed view of
+# it: no copy. NumPy's elementwise ops keep that memory order, so ReLU's and pooling's outputs,
+# and the gradients flowing back, are batch-last too; the next conv's im2col then copies runs
+# of Wo*N contiguous elements instead of Wo, and col2im adds such runs. Measured on the
+# benchmark CNN's second conv (batch 128, 32 -> 64 channels, 14x14, one thread), against the
+# channel-major layout (O, N, Ho, Wo) used before: im2col 4.4 -> 2.5 ms, col2im 9.3 -> 4.4 ms,
+# the 2x2 max pool before it 9.3 -> 6.5 ms forward and 5.3 -> 3.7 ms backward.
+# Per-sample GEMMs (a batched matmul) were slower still, and tensordot or
+# einsum(optimize=True) copy the strided windows in a transposed order first (24.8 and 10.9
+# ms vs 11 ms with matmul for the 32 -> 64 conv's forward).
 def im2col(x, window: Window, groups: int):
-    """(N, C, H, W) -> (groups, kh*kw*C/groups, N*Ho*Wo): each window of the padded input is
-    one column, rows ordered by kernel offset (i, j) then channel. ``as_strided`` makes the
-    windows a view (no copy); the final reshape copies it once, contiguous for the GEMM."""
+    """(N, C, H, W) -> (groups, kh*kw*C/groups, Ho*Wo*N): each window of the padded input is
+    one column, rows ordered by kernel offset (i, j) then channel, columns by output position
+    then sample. ``as_strided`` makes the windows a view of the batch-last padded input (no
+    copy); the final reshape copies it once, contiguous for the GEMM."""
     xp = backend.get_array_module(x)
     n, c, height, width = x.shape
     ho, wo = window.out_size(height, width)
     (kh, kw), (sh, sw), (dh, dw) = window.kernel, window.stride, window.dilation
-    x = pad_window(x, window)
+    x = pad_batch_last(x, window)
     sn, sc, sy, sx = x.strides
     cg = c // groups
     view = xp.lib.stride_tricks.as_strided(
-        x, (groups, kh, kw, cg, n, ho, wo),
-        (cg * sc, dh * sy, dw * sx, sc, sn, sh * sy, sw * sx))
-    return view.reshape(groups, kh * kw * cg, n * ho * wo)
+        x, (groups, kh, kw, cg, ho, wo, n),
+        (cg * sc, dh * sy, dw * sx, sc, sh * sy, sw * sx, sn))
+    return view.reshape(groups, kh * kw * cg, ho * wo * n)
 
 
 def col2im(cols, x_shape, window: Window, groups: int):
     """The adjoint of im2col: add every column back onto the input positions it was read from.
     One strided slice-add per kernel offset (kh*kw of them), each covering all windows at
     once, clipped to the windows whose element at that offset is inside the input (not in
-    the padding). Returns a channel-major (N, C, H, W) view of a contiguous (C, N, H, W) array:
+    the padding). Returns an (N, C, H, W) view of a contiguous batch-last (C, H, W, N) array:
     contiguous, unlike a crop of a padded buffer, so the elementwise ops the gradient meets
-    next run 3x faster (ReLU's backward after the benchmark CNN's second conv: 1.06 -> 0.30
-    ms)."""
+    next run fast (3x faster than on a crop for ReLU's backward after the benchmark CNN's
+    second conv)."""
     n, c, height, width = x_shape
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = window
     ho, wo = window.out_size(height, width)
-    cols = cols.reshape(groups, kh, kw, c // groups, n, ho, wo)
-    x = backend.get_array_module(cols).zeros((groups, c // groups, n, height, width),
+    cols = cols.reshape(groups, kh, kw, c // groups, ho, wo, n)
+    x = backend.get_array_module(cols).zeros((groups, c // groups, height, width, n),
                                               dtype=cols.dtype)
     for i in range(kh):
         rows = _inside(height, ho, dh * i, sh, ph)
         for j in range(kw):
             columns = _inside(width, wo, dw * j, sw, pw)
             if rows and columns:
-                x[..., rows[1], columns[1]] += cols[:, i, j, :, :, rows[0], columns[0]]
-    return x.reshape(c, n, height, width).transpose(1, 0, 2, 3)
+                x[:, :, rows[1], columns[1]] += cols[:, i, j, :, rows[0], columns[0]]
+    return x.reshape(c, height, width, n).transpose(3, 0, 1, 2)
 
 
 def _inside(size: int, out_size: int, offset: int, stride: int, padding: int):
@@ -189,10 +208,10 @@ def weight_from_matrix(matrix, w_shape):
 
 
 def output_matrix(y, groups: int):
-    """(N, O, Ho, Wo) -> (g, O/g, N*Ho*Wo), the layout of the forward GEMM's result (no copy
-    when y is channel-major, as conv2d's outputs and the gradients flowing back to them are)."""
+    """(N, O, Ho, Wo) -> (g, O/g, Ho*Wo*N), the layout of the forward GEMM's result (no copy
+    when y is batch-last, as conv2d's outputs and the gradients flowing back to them are)."""
     o = y.shape[1]
-    return y.transpose(1, 0, 2, 3).reshape(groups, o // groups, -1)
+    return y.transpose(1, 2, 3, 0).reshape(groups, o // groups, -1)
 
 
 # ------------------------------------------------------------------- the three Functions
@@ -203,9 +222,9 @@ class Convolution(Function):
     @staticmethod
     def forward(ctx, x, w, b, window, groups):
         cols = im2col(x, window, groups)
-        y = weight_matrix(w, groups) @ cols  # (g, O/g, N*Ho*Wo): one GEMM per group
-        y = y.reshape(w.shape[0], x.shape[0], *window.out_size(*x.shape[2:]))
-        y = y.transpose(1, 0, 2, 3)  # (N, O, Ho, Wo), channel-major in memory
+        y = weight_matrix(w, groups) @ cols  # (g, O/g, Ho*Wo*N): one GEMM per group
+        y = y.reshape(w.shape[0], *window.out_size(*x.shape[2:]), x.shape[0])
+        y = y.transpose(3, 0, 1, 2)  # (N, O, Ho, Wo), batch-last in memory
         if b is not None:
             y += b.reshape(-1, 1, 1)
         ctx.window, ctx.groups = window, groups
