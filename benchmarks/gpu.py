@@ -105,9 +105,8 @@ def main() -> None:
 
     print(f"median ms per step, interleaved, synchronised; GPU: {gpu_name()}")
     for workload, times in results.items():
-        gpu = times["minidl cuda"]
-        cells = [f"minidl cuda {gpu:8.2f}",
-                 f"minidl cpu {times['minidl cpu']:8.2f} (cpu/cuda {times['minidl cpu'] / gpu:5.1f}x)"]
+        gpu, cpu = times["minidl cuda"], times["minidl cpu"]
+        cells = [f"minidl cuda {gpu:8.2f}", f"minidl cpu {cpu:8.2f} (cpu/cuda {cpu / gpu:5.1f}x)"]
         if "pytorch cuda" in times:
             cells.append(f"pytorch cuda {times['pytorch cuda']:7.2f} "
                          f"(minidl cuda/pytorch cuda {gpu / times['pytorch cuda']:4.2f}x)")

@@ -223,10 +223,10 @@ class Convolution(Function):
     def forward(ctx, x, w, b, window, groups):
         cols = im2col(x, window, groups)
         y = weight_matrix(w, groups) @ cols  # (g, O/g, Ho*Wo*N): one GEMM per group
+        if b is not None:  # to the matrix: CuPy is 7x slower adding it to the view below
+            y += b.reshape(groups, -1, 1)
         y = y.reshape(w.shape[0], *window.out_size(*x.shape[2:]), x.shape[0])
         y = y.transpose(3, 0, 1, 2)  # (N, O, Ho, Wo), batch-last in memory
-        if b is not None:
-            y += b.reshape(-1, 1, 1)
         ctx.window, ctx.groups = window, groups
         # Keep the columns for gW (saves rebuilding them), freed with the graph after backward.
         ctx.save_for_backward(x, w, cols if ctx.needs_input_grad[1] else None)
