@@ -3,7 +3,9 @@
 Workloads (float32, batch 128 unless stated):
   * MLP 784-512-256-10, ReLU, softmax cross-entropy, SGD with momentum: one training step;
   * CNN conv(1->32,3x3,p1)-ReLU-maxpool2-conv(32->64,3x3,p1)-ReLU-maxpool2-fc(3136->128)-ReLU-
-    fc(10): one training step, a forward pass, and inference (no_grad, eval) at batch 1024.
+    fc(10): one training step, a forward pass (recording the graph), and inference (no_grad,
+    eval) at batch 1024;
+  * a 1024x1024 float32 matrix product (what every framework's BLAS gives).
 Runs are interleaved (A B C A B C ...) after a warm-up; medians and ratios against PyTorch
 (when installed) are printed, with the BLAS library and thread count, and optionally saved as
 JSON so results can be compared over time. When DeZero is installed (pip install dezero==0.0.13;
@@ -174,11 +176,28 @@ def main() -> None:
             dezero_notes.append("CNN: " + dezero_models.gradient_dtypes(dezero_cnn, x, labels))
             candidates["dezero"] = dezero_models.dezero_trainer(dezero_cnn, x, labels)
         results["CNN training step"] = interleaved(candidates, args.repeats)
+        # The forward half of a training step: the graph is recorded (and dropped).
+        candidates = {"minidl": lambda: model(minidl.tensor(x)),
+                      "numpy floor": lambda: floor.forward(x)}
+        if torch:
+            candidates["pytorch"] = lambda: torch_cnn(torch.from_numpy(x))
+        if dezero_models:
+            candidates["dezero"] = lambda: dezero_cnn(x)
+        results["CNN forward, batch 128"] = interleaved(candidates, args.repeats)
         candidates = {"minidl": minidl_inference(model, big),
                       "numpy floor": lambda: floor.forward(big)}
         if torch:
             candidates["pytorch"] = torch_inference(torch_cnn, big)
         results["CNN inference, batch 1024"] = interleaved(candidates, max(3, args.repeats // 2))
+
+    if args.only is None:  # the BLAS itself: every framework's GEMMs run on one like it
+        a = rng.standard_normal((1024, 1024)).astype(np.float32)
+        ta = minidl.tensor(a)
+        candidates = {"minidl": lambda: ta @ ta, "numpy floor": lambda: a @ a}
+        if torch:
+            tt = torch.from_numpy(a)
+            candidates["pytorch"] = lambda: tt @ tt
+        results["GEMM 1024x1024 float32"] = interleaved(candidates, args.repeats)
 
     print(f"median ms, interleaved runs; BLAS: {blas_description()}")
     for workload, times in results.items():

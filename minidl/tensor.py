@@ -296,6 +296,8 @@ class Tensor:
 
     def _inplace_operand(self, other, op: str):
         """``other`` as an array that broadcasts to this tensor's shape, or a ShapeError."""
+        if op != "copy_":  # a copy converts, as in PyTorch; arithmetic must not truncate
+            ops.arithmetic.check_inplace_result(op, self, other)
         array = self._operand_array(other)
         if array.shape != self.shape and \
                 ops.dims.broadcast_shape(array.shape, self.shape) != self.shape:

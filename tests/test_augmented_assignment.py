@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import minidl
-from minidl.errors import AutogradError
+from minidl.errors import AutogradError, DTypeError
 from fake_device import fake  # noqa: F401  (a fixture: the stand-in device)
 
 
@@ -56,3 +56,35 @@ def test_setitem_index_arrays_follow_the_tensor_to_its_device(fake):
     x = minidl.zeros(4, device="fake")
     x[minidl.tensor([0, 2])] = 1.0
     assert x.device == "fake:0" and x.to("cpu").tolist() == [1.0, 0.0, 1.0, 0.0]
+
+
+@pytest.mark.parametrize("tensor, change", [
+    (lambda: minidl.tensor([1, 2, 3]), lambda x: x.add_(1.5)),
+    (lambda: minidl.tensor([1, 2, 3]), lambda x: x.__iadd__(0.5)),
+    (lambda: minidl.tensor([1, 2, 3]), lambda x: x.mul_(minidl.tensor([1.0, 2.0, 3.0]))),
+    (lambda: minidl.tensor([4, 6]), lambda x: x.div_(2)),  # true division: a float result
+    (lambda: minidl.tensor([True, False]), lambda x: x.add_(1)),
+])
+def test_in_place_arithmetic_refuses_to_truncate_its_result(tensor, change):
+    """As in PyTorch: an int tensor cannot take a float result in place (it would silently
+    lose the fraction), nor a bool tensor an integer one; the tensor is left unchanged."""
+    x = tensor()
+    before = x.numpy().copy()
+    with pytest.raises(DTypeError, match="cannot be stored in place"):
+        change(x)
+    np.testing.assert_array_equal(x.numpy(), before)
+    assert x._version == 0
+
+
+def test_in_place_arithmetic_that_keeps_the_kind_works():
+    x = minidl.tensor([1, 2, 3])
+    x += 2
+    x.mul_(np.int64(2))
+    np.testing.assert_array_equal(x.numpy(), [6, 8, 10])
+    y = minidl.tensor([1.0, 2.0])
+    y.add_(minidl.tensor([1, 1]))  # an int operand into a float tensor is fine
+    y.div_(2)
+    np.testing.assert_array_equal(y.numpy(), [1.0, 1.5])
+    z = minidl.tensor([1, 2])
+    z.copy_(np.array([2.7, 3.2]))  # copy_ converts, as PyTorch's does
+    np.testing.assert_array_equal(z.numpy(), [2, 3])

@@ -48,6 +48,25 @@ def _tensor_dtype(a: Tensor, b: Tensor) -> np.dtype:
     return np.promote_types(a.dtype, b.dtype)
 
 
+def check_inplace_result(op: str, tensor: Tensor, other) -> None:
+    """PyTorch's rule for ``x.add_(y)`` and the like: the result must keep x's dtype without
+    losing its kind, so no float operand into an integer tensor (it would be truncated), no
+    integer into a bool one, and true division only into floating point."""
+    if isinstance(other, Tensor):
+        kind = other.dtype
+    else:
+        value = other.item() if isinstance(other, np.generic) else other
+        kind = np.asarray(value).dtype if type(value) not in _PYTHON_SCALAR_CATEGORY else \
+            np.dtype({bool: np.bool_, int: np.int64, float: np.float32}[type(value)])
+    result = _category(kind) if op != "div_" else 2
+    if result > _category(tensor.dtype):
+        what = "true division" if op == "div_" else f"an operand of dtype {kind}"
+        raise DTypeError(f"{op}: the result of {what} cannot be stored in place in a "
+                         f"{tensor.dtype} tensor (it would be cut down to {tensor.dtype}, which "
+                         "PyTorch refuses too); use the out-of-place op, or convert the tensor "
+                         "first (e.g. .float())")
+
+
 def as_tensor_like(value, like: Tensor) -> Tensor:
     """A non-Tensor operand as a Tensor on ``like``'s device (scalars weakly typed)."""
     if _is_scalar(value):
