@@ -52,12 +52,12 @@ def check_inplace_result(op: str, tensor: Tensor, other) -> None:
     """PyTorch's rule for ``x.add_(y)`` and the like: the result must keep x's dtype without
     losing its kind, so no float operand into an integer tensor (it would be truncated), no
     integer into a bool one, and true division only into floating point."""
-    if isinstance(other, Tensor):
-        kind = other.dtype
-    else:
-        value = other.item() if isinstance(other, np.generic) else other
-        kind = np.asarray(value).dtype if type(value) not in _PYTHON_SCALAR_CATEGORY else \
-            np.dtype({bool: np.bool_, int: np.int64, float: np.float32}[type(value)])
+    if type(other) in _PYTHON_SCALAR_CATEGORY:
+        kind = np.dtype({bool: np.bool_, int: np.int64, float: np.float32}[type(other)])
+    elif hasattr(other, "dtype"):  # a Tensor, a NumPy or CuPy array, a NumPy scalar
+        kind = np.dtype(other.dtype)
+    else:  # nested lists and the like (np.asarray would refuse a CuPy array: not reached)
+        kind = np.asarray(other).dtype
     result = _category(kind) if op != "div_" else 2
     if result > _category(tensor.dtype):
         what = "true division" if op == "div_" else f"an operand of dtype {kind}"
