@@ -114,10 +114,10 @@ def arithmetic_operands(a, b):
     Python numbers as weakly typed (float32 * 0.5 is float32), and skipping the conversion to
     a 0-d tensor makes ``x * 2`` cheaper. The primitives below accept such numbers."""
     if type(b) is float and type(a) is Tensor and a.data.dtype.kind == "f":
-        return a, b  # the commonest case, x * 0.5, decided without the general rules below
+        return a, b  # the commonest cases, x * 0.5 and x + y, decided without the rules below
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
-            return _tensors_of_one_dtype(a, b)
+            return (a, b) if a.data.dtype == b.data.dtype else _tensors_of_one_dtype(a, b)
         tensor, scalar = _tensor_and_scalar(a, b)
         return (tensor, scalar) if tensor is not None else binary_operands(a, b)
     if isinstance(b, Tensor):
@@ -240,7 +240,8 @@ def add(a, b) -> Tensor:
 
 def sub(a, b) -> Tensor:
     a, b = arithmetic_operands(a, b)
-    _reject_bool("sub", a, b)
+    if (a if isinstance(a, Tensor) else b).data.dtype.kind == "b":  # one dtype for both now
+        _reject_bool("sub", a, b)
     return Sub.apply(a, b)
 
 
@@ -260,7 +261,8 @@ def div(a, b) -> Tensor:
 
 
 def neg(x: Tensor) -> Tensor:
-    _reject_bool("neg", x)
+    if not isinstance(x, Tensor) or x.data.dtype.kind == "b":
+        _reject_bool("neg", x)
     return Neg.apply(x)
 
 
