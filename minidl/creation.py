@@ -121,19 +121,24 @@ def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
     return Tensor(array, requires_grad=requires_grad)
 
 
+def full_like(x: Tensor, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Like ``full(x.shape, ...)``, with x's memory layout on x's device (PyTorch's default
+    ``preserve_format``): ``y.backward(ones_like(y))`` then hands a convolution its gradient in
+    the batch-last order it works in, instead of one that it must transpose first."""
+    if device is not None and backend.parse_device(device) != x.device:
+        return full(x.shape, fill_value, dtype=dtype or x.dtype, device=device,
+                    requires_grad=requires_grad)
+    dtype = _dtype(dtype) or x.dtype
+    array = backend.get_array_module(x.data).full_like(x.data, fill_value, dtype=dtype)
+    return Tensor(array, requires_grad=requires_grad)
+
+
 def zeros_like(x: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return zeros(x.shape, dtype=dtype or x.dtype, device=device or x.device,
-                 requires_grad=requires_grad)
+    return full_like(x, 0, dtype, device, requires_grad)
 
 
 def ones_like(x: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return ones(x.shape, dtype=dtype or x.dtype, device=device or x.device,
-                requires_grad=requires_grad)
-
-
-def full_like(x: Tensor, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return full(x.shape, fill_value, dtype=dtype or x.dtype, device=device or x.device,
-                requires_grad=requires_grad)
+    return full_like(x, 1, dtype, device, requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:

@@ -169,3 +169,14 @@ def test_comparisons_give_bool_tensors_without_gradient():
 ])
 def test_repr_reads_like_pytorch(make, text):
     assert repr(make()).startswith(text)
+
+
+def test_like_constructors_keep_the_memory_layout():
+    """As PyTorch's preserve_format: a conv2d output is a batch-last view, and a gradient made
+    with ones_like(y) must arrive in that order (else the backward transposes it first)."""
+    y = minidl.tensor(np.arange(24.0).reshape(2, 3, 4)).permute(2, 0, 1)
+    for made in (minidl.ones_like(y), minidl.zeros_like(y), minidl.full_like(y, 2.5)):
+        assert made.shape == y.shape and made.data.strides == y.data.strides
+    assert minidl.zeros_like(y, dtype=minidl.float32).dtype == minidl.float32
+    assert minidl.full_like(minidl.tensor([1, 2]), 7).dtype == minidl.int64
+    np.testing.assert_array_equal(minidl.full_like(y, 2.5).numpy(), np.full((4, 2, 3), 2.5))

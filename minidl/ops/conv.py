@@ -237,9 +237,13 @@ class Convolution(Function):
         x, w, cols = ctx.saved_tensors
         window, groups = ctx.window, ctx.groups
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        gx = ConvInputGrad.apply(gy, w, x.shape, window, groups) if need_x else None
-        gw = ConvWeightGrad.apply(x, gy, w.shape, window, groups,
-                                  cols=cols.data) if need_w else None
+        # gy as the GEMMs' (g, O/g, Ho*Wo*N) matrix, made once for both products: a view when
+        # gy is batch-last, as it comes back through ReLU and pooling; else one copy, not two.
+        gy_matrix = output_matrix(gy.data, groups) if need_x or need_w else None
+        gx = ConvInputGrad.apply(gy, w, x.shape, window, groups,
+                                 gy_matrix=gy_matrix) if need_x else None
+        gw = ConvWeightGrad.apply(x, gy, w.shape, window, groups, cols=cols.data,
+                                  gy_matrix=gy_matrix) if need_w else None
         gb = gy.sum((0, 2, 3)) if need_b else None
         return gx, gw, gb, None, None
 
@@ -249,8 +253,10 @@ class ConvInputGrad(Function):
     linear in gy and W:  g_gy = Convolution(ggx, W), g_W = ConvWeightGrad(ggx, gy)"""
 
     @staticmethod
-    def forward(ctx, gy, w, x_shape, window, groups):
-        cols = weight_matrix(w, groups).transpose(0, 2, 1) @ output_matrix(gy, groups)
+    def forward(ctx, gy, w, x_shape, window, groups, gy_matrix=None):
+        if gy_matrix is None:
+            gy_matrix = output_matrix(gy, groups)
+        cols = weight_matrix(w, groups).transpose(0, 2, 1) @ gy_matrix
         ctx.window, ctx.groups = window, groups
         ctx.save_for_backward(gy, w)
         return col2im(cols, x_shape, window, groups)
@@ -261,7 +267,7 @@ class ConvInputGrad(Function):
         need_gy, need_w = ctx.needs_input_grad[:2]
         g_gy = Convolution.apply(ggx, w, None, ctx.window, ctx.groups) if need_gy else None
         g_w = ConvWeightGrad.apply(ggx, gy, w.shape, ctx.window, ctx.groups) if need_w else None
-        return g_gy, g_w, None, None, None
+        return g_gy, g_w, None, None, None  # (gy_matrix is a keyword: not an input)
 
 
 class ConvWeightGrad(Function):
@@ -269,10 +275,12 @@ class ConvWeightGrad(Function):
     in W; linear in x and gy:  g_x = ConvInputGrad(gy, ggW), g_gy = Convolution(x, ggW)"""
 
     @staticmethod
-    def forward(ctx, x, gy, w_shape, window, groups, cols=None):
+    def forward(ctx, x, gy, w_shape, window, groups, cols=None, gy_matrix=None):
         if cols is None:
             cols = im2col(x, window, groups)
-        gw = output_matrix(gy, groups) @ cols.transpose(0, 2, 1)  # (g, O/g, K)
+        if gy_matrix is None:
+            gy_matrix = output_matrix(gy, groups)
+        gw = gy_matrix @ cols.transpose(0, 2, 1)  # (g, O/g, K)
         ctx.window, ctx.groups = window, groups
         ctx.save_for_backward(x, gy)
         return weight_from_matrix(gw, w_shape)
@@ -283,7 +291,7 @@ class ConvWeightGrad(Function):
         need_x, need_gy = ctx.needs_input_grad[:2]
         g_x = ConvInputGrad.apply(gy, ggw, x.shape, ctx.window, ctx.groups) if need_x else None
         g_gy = Convolution.apply(x, ggw, None, ctx.window, ctx.groups) if need_gy else None
-        return g_x, g_gy, None, None, None  # (cols is a keyword: not an input)
+        return g_x, g_gy, None, None, None  # (cols, gy_matrix: keywords, not inputs)
 
 
 # ------------------------------------------------------------------------ the public function
