@@ -108,8 +108,8 @@ class MaxPoolScatter(Function):
         for offset, (i, j, (rows, columns)) in enumerate(window.offsets(gy.shape[2:])):
             if assign:
                 xp.multiply(argmax == offset, gy, out=gx[..., rows, columns])
-            else:  # an element may be the argmax of several windows: add
-                gx[..., rows, columns] += xp.where(argmax == offset, gy, zero)
+            else:  # overlapping windows (an element may be the argmax of several: add), or
+                gx[..., rows, columns] += xp.where(argmax == offset, gy, zero)  # non-finite gy
         ctx.window = window
         ctx.save_for_backward(argmax)
         return gx[:, :, ph:ph + height, pw:pw + width]
