@@ -3,7 +3,7 @@
 A convolution slides a small weight tensor over the input. Writing every window of the padded
 input as one column ("im2col") turns it into a matrix product:
 
-    cols[g, (i, j, c), (n, h, w)] = x_padded[n, g*Cg + c, s*h + d*i, s*w + d*j]
+    cols[g, (i, j, c), (h, w, n)] = x_padded[n, g*Cg + c, s*h + d*i, s*w + d*j]
     y[n, g*Og + o, h, w]          = sum over (i, j, c) of W[g*Og + o, c, i, j] * cols[...]
 
 (n: sample; g: group, with Cg = C/groups input and Og = O/groups output channels each; c, o:
