@@ -52,13 +52,13 @@ class Function:
     """
 
     __slots__ = ("edges", "out_shape", "out_dtype", "needs_input_grad", "sequence_nr",
-                 "_saved", "_saved_versions", "__weakref__", "__dict__")
-    # Rarely set, so they live in the class until an instance sets its own (hooks, retain_grad,
-    # a saved output): that keeps recording a node cheap.
+                 "_saved", "_saved_versions", "_out_ref", "_out_array", "__weakref__",
+                 "__dict__")
+    # _out_ref and _out_array (a weak reference to the output and its array) are set only by a
+    # node that saved its output, and read only when it did. Rarely set, so they live in the
+    # class until an instance sets its own (hooks, retain_grad): that keeps recording cheap.
     _hooks = None
     _retained = None
-    _out_ref = None
-    _out_array = None
     _is_leaf_edge = False  # Tensor says True: the engine tells the two kinds of edge apart
 
     @staticmethod
@@ -198,7 +198,7 @@ class Function:
     def _release(self) -> None:
         if self._saved is not None:
             self._saved = _FREED
-            self._out_array = None
+            self._out_array = None  # (a slot: setting it never creates the instance __dict__)
 
     @property
     def name(self) -> str:
