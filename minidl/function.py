@@ -117,9 +117,12 @@ class Function:
                 ctx._saved = tuple(y if s is scalar else s for s in ctx._saved)
         if _GradMode.anomaly:
             _check_finite(cls.__name__, "forward", y)
+        out = _new_tensor(y, False)
+        if y.base is not None:  # a view (reshape, indexing, transpose, ...): maybe of an input
+            _share_version_counter(out, args, xs)
         if edges is None or y.dtype.kind not in "fc":  # integer outputs carry no gradient
-            return _new_tensor(y, False)
-        out = _new_tensor(y, True)
+            return out
+        out.requires_grad = True
         out.grad_fn = ctx
         ctx.edges = edges
         ctx.out_shape = y.shape
@@ -137,9 +140,10 @@ class Function:
     def _resolve_saved(self, args, xs, y, out) -> None:
         """Turn what forward saved into Tensors: inputs map back to the input Tensors, the
         output to (a weak reference to) the output Tensor, other arrays to constants, and
-        Python numbers stay numbers."""
+        Python numbers stay numbers. For each saved input and the output remember the version
+        now: backward checks that no in-place change came since."""
         resolved = []
-        versions = []
+        versions = []  # the version of each saved tensor now; None for constants
         for s in self._saved:
             if s is None or type(s) in _PYTHON_NUMBERS:  # a Python number stays one
                 resolved.append(s)
@@ -148,18 +152,19 @@ class Function:
             for a, x in zip(args, xs):  # an input? (a short loop by identity beats a dict)
                 if x is s and isinstance(a, Tensor):
                     resolved.append(a)
-                    versions.append(a._version)
+                    versions.append(a._counter[0] if a._counter is not None else 0)
                     break
             else:
                 if s is y:
                     resolved.append(_OUTPUT)
+                    versions.append(out._counter[0] if out._counter is not None else 0)
                     self._out_ref = weakref.ref(out)
                     self._out_array = y
                 else:  # an intermediate array: a constant for the gradient's own graph
                     if type(s) is not type(y):  # a NumPy scalar (ops on 0-d arrays give them)
                         s = backend.get_array_module(y).asarray(s)
                     resolved.append(Tensor._make(s, False))
-                versions.append(None)
+                    versions.append(None)
         self._saved = tuple(resolved)
         self._saved_versions = tuple(versions)
 
@@ -179,21 +184,19 @@ class Function:
             if t is _OUTPUT:
                 t = self._out_ref()
                 if t is None:  # the user dropped the output: rebuild it, still linked to self
-                    t = Tensor._make(self._out_array, True)
-                    t.grad_fn = self
-                elif t._version:
-                    self._raise_modified(t, 0)
-            elif version is not None and t._version != version:
-                self._raise_modified(t, version)
+                    t = Tensor._make(self._out_array, True)  # (a change through a view that
+                    t.grad_fn = self                         # outlived it goes unseen)
+            if version is not None and t._counter is not None and t._counter[0] != version:
+                self._raise_modified(t.data, t._counter[0], version)
             result.append(t)
         return tuple(result)
 
-    def _raise_modified(self, t, version: int):
+    def _raise_modified(self, array, now: int, version: int):
         raise AutogradError(
             f"{type(self).__name__}: one of the tensors needed for gradient computation has "
-            f"been modified by an in-place operation: a tensor of shape {tuple(t.shape)} and "
-            f"dtype {t.dtype} is at version {t._version}; expected version {version} (the "
-            f"version saved by {type(self).__name__}).")
+            f"been modified by an in-place operation (on it, or on a view sharing its memory): "
+            f"a tensor of shape {tuple(array.shape)} and dtype {array.dtype} is at version "
+            f"{now}; expected version {version} (the version saved by {type(self).__name__}).")
 
     def _release(self) -> None:
         if self._saved is not None:
@@ -206,6 +209,18 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}Backward>"
+
+
+def _share_version_counter(out, args, xs) -> None:
+    """If ``out``'s array is a view of an input's memory, ``out`` takes that input's version
+    counter, as views do in PyTorch: an in-place change through either is then seen by a
+    graph that saved the other. (NumPy and CuPy give a view the array owning the memory as
+    its ``base``.)"""
+    owner = out.data.base
+    for a, x in zip(args, xs):
+        if isinstance(a, Tensor) and (x is owner or x.base is owner):
+            out._counter = a._shared_counter()
+            return
 
 
 def _forward_error(cls, args, exc) -> MinidlError:

@@ -6,8 +6,11 @@ A Tensor holds
 * ``requires_grad`` whether gradients should flow to it;
 * ``grad_fn``       the Function that produced it (None for leaves: tensors the user created);
 * ``grad``          the accumulated gradient (a Tensor), filled in by ``backward()``;
-* ``_version``      a counter bumped by every in-place change, so that backward can tell when a
-                    tensor it saved was modified after the forward pass.
+* ``_counter``      the version counter: a one-element list bumped by every in-place change and
+                    shared by a tensor and its views (as in PyTorch), so that backward can tell
+                    when memory it saved was modified after the forward pass. None until the
+                    first change or view needs it (most tensors never do); ``_version`` reads
+                    it.
 
 Operators and methods are thin: each calls one function from ``minidl/ops``, where the forward and
 backward rules live. Read next: ``minidl/autograd.py`` (the engine), then ``minidl/ops``.
@@ -28,7 +31,7 @@ from minidl.errors import AutogradError, DTypeError, ShapeError
 class Tensor:
     """An n-dimensional array that can record the operations applied to it."""
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_version", "_hooks", "name",
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_counter", "_hooks", "name",
                  "__weakref__")
     __array_priority__ = 1000  # make `ndarray * Tensor` call Tensor.__rmul__, not NumPy's loop
     _is_leaf_edge = True  # as a graph edge a Tensor is a leaf (Function says False)
@@ -41,12 +44,23 @@ class Tensor:
         self.data = data
         self.grad: Optional[Tensor] = None
         self.grad_fn = None
-        self._version = 0
+        self._counter = None
         self._hooks = None
         self.name = None
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor's memory has seen (its views' included)."""
+        return self._counter[0] if self._counter is not None else 0
+
+    def _shared_counter(self) -> list:
+        """The version counter, created on first use, for a view to share or a change to bump."""
+        if self._counter is None:
+            self._counter = [0]
+        return self._counter
 
     @staticmethod
     def _make(data, requires_grad: bool) -> "Tensor":
@@ -116,8 +130,11 @@ class Tensor:
         autograd.backward(self, gradient, retain_graph, create_graph)
 
     def detach(self) -> "Tensor":
-        """The same data, cut from the graph (shares memory, like PyTorch)."""
-        return Tensor._make(self.data, False)
+        """The same data, cut from the graph (shares memory and the version counter, like
+        PyTorch)."""
+        detached = Tensor._make(self.data, False)
+        detached._counter = self._shared_counter()
+        return detached
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor too (leaves always keep it)."""
@@ -283,7 +300,7 @@ class Tensor:
             raise AutogradError(
                 f"{op}: in-place change of a tensor that requires grad while the graph is being "
                 "recorded; use the out-of-place op, or wrap the update in minidl.no_grad()")
-        self._version += 1
+        self._shared_counter()[0] += 1
 
     def _operand_array(self, other):
         if isinstance(other, Tensor):
@@ -394,7 +411,7 @@ def _new_tensor(data, requires_grad: bool) -> Tensor:
     t.grad = None
     t.grad_fn = None
     t.requires_grad = requires_grad
-    t._version = 0
+    t._counter = None
     t._hooks = None
     t.name = None
     return t

@@ -304,7 +304,7 @@ class Module:
                 array = backend.to_device(array, device)
             if array is not t.data:
                 t.data = array
-                t._version += 1  # a graph that saved the old array must not use the new one
+                t._shared_counter()[0] += 1  # a graph that saved the old array must not use it
 
         for module in self.modules():
             for t in list(module._parameters.values()) + list(module._buffers.values()):
