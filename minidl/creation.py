@@ -44,7 +44,22 @@ def _infer_dtype(data) -> Optional[np.dtype]:
         raise ShapeError(f"tensor: cannot make a tensor from this data: {exc}") from None
     if kind == object:
         raise DTypeError(f"tensor: cannot make a tensor from {type(data).__name__} data")
-    return DEFAULT_DTYPE if kind.kind == "f" else None
+    if kind.kind != "f":
+        return None
+    # Python floats become float32; NumPy floats inside the data keep their own precision, so
+    # [1.0, np.float64(2.0)] is float64, as in PyTorch.
+    return np.result_type(DEFAULT_DTYPE, *_numpy_float_dtypes(data, []))
+
+
+def _numpy_float_dtypes(data, found: list) -> list:
+    """The dtypes of the NumPy floats (scalars or arrays) inside nested lists and tuples."""
+    if isinstance(data, (list, tuple)):
+        for item in data:
+            if type(item) is not float and type(item) is not int:  # (the common case: skip)
+                _numpy_float_dtypes(item, found)
+    elif isinstance(data, (np.generic, np.ndarray)) and data.dtype.kind == "f":
+        found.append(data.dtype)
+    return found
 
 
 def _device_for(data, device) -> str:

@@ -18,6 +18,10 @@ from minidl.errors import AutogradError
     (3, np.int64), (True, np.bool_), ([[1, 2], [3, 4.5]], np.float32),
     (np.float64(1.5), np.float64), (np.arange(3.0), np.float64),
     (np.array([1, 2], dtype=np.int32), np.int32), (np.float32(2.0), np.float32),
+    # NumPy floats inside lists keep their precision (PyTorch 2.13 gives the same dtypes)
+    ([np.float64(1.0)], np.float64), ([1.0, np.float64(2.0)], np.float64),
+    ([np.float32(1.0), 2], np.float32), ([[1.0], [np.float16(2)]], np.float32),
+    ([np.array([1.0, 2.0])], np.float64), ([np.int32(1)], np.int32),
 ])
 def test_tensor_infers_dtype_like_pytorch(data, dtype):
     t = minidl.tensor(data)
