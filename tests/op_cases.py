@@ -95,8 +95,9 @@ def with_scalar(draw, elements=values, scalar=st.floats(-3, 3)):
 
 
 def numpy_axes(dim, ndim: int):
-    """``dim`` as NumPy's axis argument (a 0-d tensor reduces over "everything")."""
-    if dim is None or ndim == 0:
+    """``dim`` as NumPy's axis argument (a 0-d tensor, and ``dim=()`` as in PyTorch, reduce
+    over everything)."""
+    if dim is None or ndim == 0 or dim == ():
         return None
     return tuple(d % ndim for d in ((dim,) if isinstance(dim, int) else dim))
 
@@ -106,16 +107,17 @@ def _count(shape, dim) -> int:
     return math.prod(shape) if axes is None else math.prod(shape[a] for a in axes)
 
 
-def dims(ndim: int, tuples: bool = True, none: bool = True):
-    """A ``dim`` argument: None, an int (maybe negative), or a tuple of distinct dims."""
+def dims(ndim: int, tuples: bool = True, none: bool = True, empty: bool = False):
+    """A ``dim`` argument: None, an int (maybe negative), or a tuple of distinct dims (empty
+    too if ``empty``: for reductions, () is every dim, as in PyTorch)."""
     rank = max(ndim, 1)
     one = st.integers(-rank, rank - 1)
     options = [one]
     if none:
         options.append(st.none())
     if tuples and ndim:
-        options.append(st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim,
-                                unique=True).flatmap(
+        options.append(st.lists(st.integers(0, ndim - 1), min_size=0 if empty else 1,
+                                max_size=ndim, unique=True).flatmap(
             lambda ds: st.tuples(*(st.sampled_from([d, d - ndim]) for d in ds))))
     return st.one_of(options)
 
@@ -123,7 +125,8 @@ def dims(ndim: int, tuples: bool = True, none: bool = True):
 @st.composite
 def reduction(draw, elements=values, tuples=True, none=True, min_count=1, keepdim=True):
     shape = draw(shapes().filter(lambda s: math.prod(s) >= min_count))
-    dim = draw(dims(len(shape), tuples, none).filter(lambda d: _count(shape, d) >= min_count))
+    dim = draw(dims(len(shape), tuples, none, empty=tuples).filter(
+        lambda d: _count(shape, d) >= min_count))
     params = {"dim": dim}
     if keepdim:
         params["keepdim"] = draw(st.booleans())

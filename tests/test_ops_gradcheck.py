@@ -80,3 +80,12 @@ def test_maximum_splits_ties_evenly():
     minidl.maximum(x, y).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [0.5, 0])
     np.testing.assert_array_equal(y.grad.numpy(), [0.5, 1])
+
+
+@pytest.mark.parametrize("reduce", ["sum", "mean", "var", "std", "any", "all"])
+def test_an_empty_dim_tuple_reduces_everything_as_in_pytorch(reduce):
+    x = minidl.arange(6.0).reshape(2, 3)
+    everything = getattr(x, reduce)()
+    for empty in ((), []):
+        np.testing.assert_array_equal(getattr(x, reduce)(empty).numpy(), everything.numpy())
+    assert getattr(x, reduce)((), keepdim=True).shape == (1, 1)

@@ -21,8 +21,9 @@ def normalize_dim(dim: int, ndim: int, op: str) -> int:
 
 def normalize_dims(dim: Union[None, int, Sequence[int]], ndim: int,
                    op: str) -> Optional[Tuple[int, ...]]:
-    """A tuple of distinct non-negative axes, or None for "all dimensions"."""
-    if dim is None:
+    """A tuple of distinct non-negative axes, or None for "all dimensions" (``dim=None``, or an
+    empty tuple or list, as in PyTorch: ``x.sum(())`` sums everything)."""
+    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
         return None
     dims = (dim,) if not isinstance(dim, (tuple, list)) else tuple(dim)  # 0.5 -> checked below
     axes = tuple(normalize_dim(d, ndim, op) for d in dims)
