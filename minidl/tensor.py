@@ -6,11 +6,9 @@ A Tensor holds
 * ``requires_grad`` whether gradients should flow to it;
 * ``grad_fn``       the Function that produced it (None for leaves: tensors the user created);
 * ``grad``          the accumulated gradient (a Tensor), filled in by ``backward()``;
-* ``_counter``      the version counter: a one-element list bumped by every in-place change and
-                    shared by a tensor and its views (as in PyTorch), so that backward can tell
-                    when memory it saved was modified after the forward pass. None until the
-                    first change or view needs it (most tensors never do); ``_version`` reads
-                    it.
+* ``_counter``      the version counter, bumped by every in-place change and shared with the
+                    tensor's views, so that backward can tell when memory it saved was changed
+                    (``minidl/inplace.py``: the in-place methods; None until first needed).
 
 Operators and methods are thin: each calls one function from ``minidl/ops``, where the forward and
 backward rules live. Read next: ``minidl/autograd.py`` (the engine), then ``minidl/ops``.
@@ -24,12 +22,14 @@ import numpy as np
 from minidl import backend
 from minidl import autograd
 from minidl.function import _HookHandle  # noqa: F401  (also used by nn.Module)
-from minidl.grad_mode import _GradMode
 from minidl.errors import AutogradError, DTypeError, ShapeError
+from minidl.inplace import InPlaceMethods
 
 
-class Tensor:
-    """An n-dimensional array that can record the operations applied to it."""
+class Tensor(InPlaceMethods):
+    """An n-dimensional array that can record the operations applied to it. Its in-place
+    methods (``add_``, ``x += y``, ``x[i] = v``, ...) and version counter are in
+    ``minidl/inplace.py``."""
 
     __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_counter", "_hooks", "name",
                  "__weakref__")
@@ -50,17 +50,6 @@ class Tensor:
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
-
-    @property
-    def _version(self) -> int:
-        """How many in-place changes this tensor's memory has seen (its views' included)."""
-        return self._counter[0] if self._counter is not None else 0
-
-    def _shared_counter(self) -> list:
-        """The version counter, created on first use, for a view to share or a change to bump."""
-        if self._counter is None:
-            self._counter = [0]
-        return self._counter
 
     @staticmethod
     def _make(data, requires_grad: bool) -> "Tensor":
@@ -293,100 +282,6 @@ class Tensor:
     def unsqueeze(self, dim): return ops.unsqueeze(self, dim)
     def expand(self, *sizes): return ops.expand(self, *sizes)
     def broadcast_to(self, shape): return ops.broadcast_to(self, shape)
-
-    # -- in-place changes (they bump the version counter) --------------------------------------
-    def _begin_inplace(self, op: str) -> None:
-        if _GradMode.enabled and self.requires_grad:
-            raise AutogradError(
-                f"{op}: in-place change of a tensor that requires grad while the graph is being "
-                "recorded; use the out-of-place op, or wrap the update in minidl.no_grad()")
-        self._shared_counter()[0] += 1
-
-    def _operand_array(self, other):
-        if isinstance(other, Tensor):
-            if type(other.data) is not type(self.data) or other.device != self.device:
-                raise backend.DeviceError(
-                    f"in-place op: the tensor is on {self.device} but the operand is on "
-                    f"{other.device}; move it with .to({self.device!r})")
-            other = other.data
-        return backend.asarray(other, self.dtype, self.device)
-
-    def _inplace_operand(self, other, op: str):
-        """``other`` as an array that broadcasts to this tensor's shape, or a ShapeError."""
-        if op != "copy_":  # a copy converts, as in PyTorch; arithmetic must not truncate
-            ops.arithmetic.check_inplace_result(op, self, other)
-        array = self._operand_array(other)
-        if array.shape != self.shape and \
-                ops.dims.broadcast_shape(array.shape, self.shape) != self.shape:
-            raise ShapeError(f"{op}: an operand of shape {tuple(array.shape)} does not broadcast "
-                             f"to the shape {tuple(self.shape)} of the tensor changed in place")
-        return array
-
-    # `x += y` changes x in place, as in PyTorch (so `w -= lr * w.grad` under no_grad updates the
-    # parameter itself). For a non-leaf tensor while a graph is recorded, minidl computes
-    # x + y out of place and rebinds the name instead: it does not record in-place ops.
-    def __iadd__(self, other): return self._augmented(other, "add_", ops.add)
-    def __isub__(self, other): return self._augmented(other, "sub_", ops.sub)
-    def __imul__(self, other): return self._augmented(other, "mul_", ops.mul)
-    def __itruediv__(self, other): return self._augmented(other, "div_", ops.div)
-
-    def _augmented(self, other, inplace: str, out_of_place) -> "Tensor":
-        if _GradMode.enabled and self.requires_grad and self.grad_fn is not None:
-            return out_of_place(self, other)
-        return getattr(self, inplace)(other)
-
-    def add_(self, other, alpha: float = 1) -> "Tensor":
-        other = self._inplace_operand(other, "add_")
-        self._begin_inplace("add_")
-        self.data += other * alpha if alpha != 1 else other
-        return self
-
-    def sub_(self, other) -> "Tensor":
-        other = self._inplace_operand(other, "sub_")
-        self._begin_inplace("sub_")
-        self.data -= other
-        return self
-
-    def mul_(self, other) -> "Tensor":
-        other = self._inplace_operand(other, "mul_")
-        self._begin_inplace("mul_")
-        self.data *= other
-        return self
-
-    def div_(self, other) -> "Tensor":
-        other = self._inplace_operand(other, "div_")
-        self._begin_inplace("div_")
-        self.data /= other
-        return self
-
-    def fill_(self, value) -> "Tensor":
-        self._begin_inplace("fill_")
-        self.data[...] = value
-        return self
-
-    def zero_(self) -> "Tensor":
-        return self.fill_(0)
-
-    def copy_(self, src) -> "Tensor":
-        src = self._inplace_operand(src, "copy_")
-        self._begin_inplace("copy_")
-        self.data[...] = src
-        return self
-
-    def clamp_(self, min=None, max=None) -> "Tensor":
-        self._begin_inplace("clamp_")
-        backend.get_array_module(self.data).clip(self.data, min, max, out=self.data)
-        return self
-
-    def __setitem__(self, key, value) -> None:
-        self._begin_inplace("__setitem__")
-        key = ops.index_arrays(key, self.data)
-        value = self._operand_array(value)
-        try:
-            self.data[key] = value
-        except (IndexError, ValueError) as exc:
-            raise ShapeError(f"__setitem__: cannot assign shape {tuple(value.shape)} at "
-                             f"index {key!r} of a tensor of shape {tuple(self.shape)}: {exc}")
 
     # -- display -------------------------------------------------------------------------------
     def __repr__(self) -> str:

@@ -1,0 +1,132 @@
+"""A Tensor's in-place methods and version counter (``Tensor`` inherits them).
+
+``x.add_(y)``, ``x += y``, ``x[i] = v``, ``fill_``, ``copy_``, ``clamp_`` change ``x.data`` itself.
+Each bumps the version counter: ``_counter``, a one-element list shared by a tensor and its views
+(as in PyTorch), created when first needed. A Function that saved a tensor remembers its version,
+and backward refuses to use memory changed since (``Function.saved_tensors``). While a graph is
+recorded, a tensor that requires grad cannot be changed in place: minidl records no in-place ops.
+
+Read next: ``minidl/function.py``, which checks the versions.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from minidl import backend
+from minidl.errors import AutogradError, ShapeError
+from minidl.grad_mode import _GradMode
+
+if TYPE_CHECKING:  # for the annotations only: tensor.py imports this module
+    from minidl.tensor import Tensor
+
+
+class InPlaceMethods:
+    """Mixed into ``Tensor`` (which holds the ``data`` and ``_counter`` slots)."""
+
+    __slots__ = ()
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor's memory has seen (its views' included)."""
+        return self._counter[0] if self._counter is not None else 0
+
+    def _shared_counter(self) -> list:
+        """The version counter, created on first use, for a view to share or a change to bump."""
+        if self._counter is None:
+            self._counter = [0]
+        return self._counter
+
+    def _begin_inplace(self, op: str) -> None:
+        if _GradMode.enabled and self.requires_grad:
+            raise AutogradError(
+                f"{op}: in-place change of a tensor that requires grad while the graph is being "
+                "recorded; use the out-of-place op, or wrap the update in minidl.no_grad()")
+        self._shared_counter()[0] += 1
+
+    def _operand_array(self, other):
+        if isinstance(other, InPlaceMethods):
+            if type(other.data) is not type(self.data) or other.device != self.device:
+                raise backend.DeviceError(
+                    f"in-place op: the tensor is on {self.device} but the operand is on "
+                    f"{other.device}; move it with .to({self.device!r})")
+            other = other.data
+        return backend.asarray(other, self.dtype, self.device)
+
+    def _inplace_operand(self, other, op: str):
+        """``other`` as an array that broadcasts to this tensor's shape, or a ShapeError."""
+        from minidl import ops  # here, not at the top: the ops import Tensor, which needs us
+        if op != "copy_":  # a copy converts, as in PyTorch; arithmetic must not truncate
+            ops.arithmetic.check_inplace_result(op, self, other)
+        array = self._operand_array(other)
+        if array.shape != self.shape and \
+                ops.dims.broadcast_shape(array.shape, self.shape) != self.shape:
+            raise ShapeError(f"{op}: an operand of shape {tuple(array.shape)} does not broadcast "
+                             f"to the shape {tuple(self.shape)} of the tensor changed in place")
+        return array
+
+    # `x += y` changes x in place, as in PyTorch (so `w -= lr * w.grad` under no_grad updates the
+    # parameter itself). For a non-leaf tensor while a graph is recorded, minidl computes
+    # x + y out of place and rebinds the name instead: it does not record in-place ops.
+    def __iadd__(self, other): return self._augmented(other, "add_", "__add__")
+    def __isub__(self, other): return self._augmented(other, "sub_", "__sub__")
+    def __imul__(self, other): return self._augmented(other, "mul_", "__mul__")
+    def __itruediv__(self, other): return self._augmented(other, "div_", "__truediv__")
+
+    def _augmented(self, other, inplace: str, out_of_place: str) -> "Tensor":
+        if _GradMode.enabled and self.requires_grad and self.grad_fn is not None:
+            return getattr(self, out_of_place)(other)
+        return getattr(self, inplace)(other)
+
+    def add_(self, other, alpha: float = 1) -> "Tensor":
+        other = self._inplace_operand(other, "add_")
+        self._begin_inplace("add_")
+        self.data += other * alpha if alpha != 1 else other
+        return self
+
+    def sub_(self, other) -> "Tensor":
+        other = self._inplace_operand(other, "sub_")
+        self._begin_inplace("sub_")
+        self.data -= other
+        return self
+
+    def mul_(self, other) -> "Tensor":
+        other = self._inplace_operand(other, "mul_")
+        self._begin_inplace("mul_")
+        self.data *= other
+        return self
+
+    def div_(self, other) -> "Tensor":
+        other = self._inplace_operand(other, "div_")
+        self._begin_inplace("div_")
+        self.data /= other
+        return self
+
+    def fill_(self, value) -> "Tensor":
+        self._begin_inplace("fill_")
+        self.data[...] = value
+        return self
+
+    def zero_(self) -> "Tensor":
+        return self.fill_(0)
+
+    def copy_(self, src) -> "Tensor":
+        src = self._inplace_operand(src, "copy_")
+        self._begin_inplace("copy_")
+        self.data[...] = src
+        return self
+
+    def clamp_(self, min=None, max=None) -> "Tensor":
+        self._begin_inplace("clamp_")
+        backend.get_array_module(self.data).clip(self.data, min, max, out=self.data)
+        return self
+
+    def __setitem__(self, key, value) -> None:
+        self._begin_inplace("__setitem__")
+        from minidl import ops  # (see _inplace_operand)
+        key = ops.index_arrays(key, self.data)
+        value = self._operand_array(value)
+        try:
+            self.data[key] = value
+        except (IndexError, ValueError) as exc:
+            raise ShapeError(f"__setitem__: cannot assign shape {tuple(value.shape)} at "
+                             f"index {key!r} of a tensor of shape {tuple(self.shape)}: {exc}")
