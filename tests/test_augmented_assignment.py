@@ -70,7 +70,7 @@ def test_in_place_arithmetic_refuses_to_truncate_its_result(tensor, change):
     lose the fraction), nor a bool tensor an integer one; the tensor is left unchanged."""
     x = tensor()
     before = x.numpy().copy()
-    with pytest.raises(DTypeError, match="cannot be stored in place"):
+    with pytest.raises(DTypeError, match="tensor cannot hold in place"):
         change(x)
     np.testing.assert_array_equal(x.numpy(), before)
     assert x._version == 0

@@ -53,18 +53,16 @@ def check_inplace_result(op: str, tensor: Tensor, other) -> None:
     losing its kind, so no float operand into an integer tensor (it would be truncated), no
     integer into a bool one, and true division only into floating point."""
     if type(other) in _PYTHON_SCALAR_CATEGORY:
-        kind = np.dtype({bool: np.bool_, int: np.int64, float: np.float32}[type(other)])
-    elif hasattr(other, "dtype"):  # a Tensor, a NumPy or CuPy array, a NumPy scalar
-        kind = np.dtype(other.dtype)
-    else:  # nested lists and the like (np.asarray would refuse a CuPy array: not reached)
-        kind = np.asarray(other).dtype
-    result = _category(kind) if op != "div_" else 2
-    if result > _category(tensor.dtype):
-        what = "true division" if op == "div_" else f"an operand of dtype {kind}"
-        raise DTypeError(f"{op}: the result of {what} cannot be stored in place in a "
-                         f"{tensor.dtype} tensor (it would be cut down to {tensor.dtype}, which "
-                         "PyTorch refuses too); use the out-of-place op, or convert the tensor "
-                         "first (e.g. .float())")
+        category, what = _PYTHON_SCALAR_CATEGORY[type(other)], f"a Python {type(other).__name__} operand"
+    else:  # a Tensor, a NumPy or CuPy array or scalar (which have a dtype), or nested lists
+        dtype = np.dtype(other.dtype) if hasattr(other, "dtype") else np.asarray(other).dtype
+        category, what = _category(dtype), f"an operand of dtype {dtype}"
+    if op == "div_":
+        category, what = 2, "true division"
+    if category > _category(tensor.dtype):
+        raise DTypeError(f"{op}: this {tensor.dtype} tensor cannot hold in place the result of "
+                         f"{what} (it would be truncated; PyTorch refuses it too); use the "
+                         "out-of-place op, or convert the tensor first (e.g. .float())")
 
 
 def as_tensor_like(value, like: Tensor) -> Tensor:
