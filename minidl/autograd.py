@@ -17,7 +17,7 @@ from typing import Any, List, Optional, Sequence
 
 from minidl import backend
 from minidl.errors import AutogradError, DTypeError, ShapeError
-from minidl.function import Function  # noqa: F401  (minidl.autograd.Function, as in PyTorch)
+from minidl.function import _FREED, Function  # noqa: F401  (minidl.autograd.Function, as in PyTorch)
 from minidl.ops.dims import broadcast_shape
 from minidl.grad_mode import (_GradMode, _backward_blaming_node, _check_finite,  # noqa: F401
                               detect_anomaly, enable_grad, is_grad_enabled, no_grad,
@@ -83,40 +83,54 @@ def run_backward(roots: Sequence["Tensor"], root_grads: Sequence["Tensor"], reta
             gxs = node.backward(node, gy) if not anomaly else _backward_blaming_node(node, gy)
             if type(gxs) is not tuple:
                 gxs = (gxs,)
-            if len(gxs) != len(node.edges):
+            edges = node.edges
+            if len(gxs) != len(edges):
                 raise AutogradError(f"{node.name}.backward returned {len(gxs)} gradients for "
-                                    f"{len(node.edges)} inputs")
+                                    f"{len(edges)} inputs")
             if _observers:
                 for observe in _observers:
                     observe(node, gy, gxs)
-            for index, (edge, gx) in enumerate(zip(node.edges, gxs)):
+            index = -1
+            for edge, gx in zip(edges, gxs):
+                index += 1
                 if edge is None or gx is None:
                     continue
-                is_leaf = edge._is_leaf_edge  # a Tensor (leaf), not a Function
-                # What the gradient must look like: the input's shape and dtype.
-                if is_leaf:
-                    shape, dtype = edge.data.shape, edge.data.dtype
-                else:
-                    shape, dtype = edge.out_shape, edge.out_dtype
-                if type(gx) is not Tensor or gx.data.shape != shape or (
-                        gx.data.dtype is not dtype and gx.data.dtype != dtype):
-                    gx = _fit_gradient(node, index, gx, (shape, dtype))  # undoes broadcasting
+                if edge._is_leaf_edge:  # a Tensor (leaf), not a Function
+                    _leaf_gradient(node, index, edge, gx, gy, gxs, capture, create_graph)
+                    continue
+                # The gradient must look like the input: the producing node's output.
+                if type(gx) is not Tensor or gx.data.shape != edge.out_shape or (
+                        gx.data.dtype is not edge.out_dtype and gx.data.dtype != edge.out_dtype):
+                    gx = _fit_gradient(node, index, gx, (edge.out_shape, edge.out_dtype))
                 if anomaly:
                     _check_finite(node.name, "backward", gx.data)
-                if is_leaf:
-                    # A gradient that is the node's own gy, or is returned for two inputs, may
-                    # be shared with other tensors: the leaf must get its own copy.
-                    shared = gx is gy or any(gx is other for other in gxs[:index])
-                    _deliver_to_leaf(edge, gx, capture, create_graph, shared)
-                elif edge in grads:  # a node used several times sums its gradients
-                    grads[edge] = grads[edge] + gx
-                else:
+                earlier = grads.get(edge)
+                if earlier is None:
                     grads[edge] = gx
                     push(pending, (-edge.sequence_nr, edge))
+                else:  # a node used several times sums its gradients
+                    grads[edge] = earlier + gx
             if not retain_graph and node._saved is not None:
-                node._release()
+                node._saved = _FREED  # free what it saved: a second backward through it raises
+                node._out_array = None
     finally:
         _GradMode.enabled = previous_mode
+
+
+def _leaf_gradient(node: Function, index: int, leaf: "Tensor", gx, gy, gxs, capture,
+                   create_graph: bool) -> None:
+    """Deliver the gradient ``node.backward`` returned for input ``index``, a leaf."""
+    data = leaf.data
+    if type(gx) is not Tensor or gx.data.shape != data.shape or gx.data.dtype != data.dtype:
+        gx = _fit_gradient(node, index, gx, (data.shape, data.dtype))  # undoes broadcasting
+    if _GradMode.anomaly:
+        _check_finite(node.name, "backward", gx.data)
+    # A gradient that is the node's own gy, or is returned for two inputs, may be shared with
+    # other tensors: the leaf must get its own copy.
+    shared = gx is gy
+    for other in gxs[:index]:
+        shared = shared or other is gx
+    _deliver_to_leaf(leaf, gx, capture, create_graph, shared)
 
 
 def _run_node_hooks(node: Function, gy, capture):

@@ -29,6 +29,7 @@ _new_object = object.__new__
 _next_sequence_nr = itertools.count().__next__
 _MIXED = object()  # stands for "tensors of different array types" in Function.apply
 _PYTHON_NUMBERS = frozenset((int, float, bool))
+_NO_GRAD_NEEDED = ((), (False,), (False, False), (False, False, False))
 _OUTPUT = object()  # marks "the output of this Function" among the saved tensors
 _FREED = object()  # saved tensors were released after a backward without retain_graph
 
@@ -75,33 +76,34 @@ class Function:
         record this node in the graph. Returns the output Tensor.
 
         This is the hottest path in minidl (every op of every forward and backward pass goes
-        through it), hence one loop over the arguments and nothing allocated that is not used."""
+        through it, and a small op spends most of its time here rather than in NumPy), hence
+        one pass over the arguments, nothing allocated that is not used, and helpers inlined."""
         ctx = _new_object(cls)
         ctx._saved = None
-        xs = []
+        xs = list(args)  # the arguments with each Tensor replaced by its array
         edges = None  # becomes a list when some input requires grad and grad mode is on
         array_type = None
         recording = _GradMode.enabled
-        for i, a in enumerate(args):
+        i = 0
+        for a in args:
             if isinstance(a, Tensor):
-                data = a.data
+                xs[i] = data = a.data
                 if array_type is None:
                     array_type = type(data)
                 elif type(data) is not array_type:
                     array_type = _MIXED
-                xs.append(data)
                 if recording and a.requires_grad:
                     if edges is None:
                         edges = [None] * len(args)
                         needs = [False] * len(args)
-                    edges[i] = a.grad_fn if a.grad_fn is not None else a
+                    edges[i] = a.grad_fn or a  # what produced the input, or the leaf itself
                     needs[i] = True
-            else:
-                xs.append(a)
+            i += 1
         if array_type is not np.ndarray and array_type is not None:
             backend.same_device_or_raise(cls.__name__, [a.data for a in args
                                                         if isinstance(a, Tensor)])
-        ctx.needs_input_grad = (False,) * len(args) if edges is None else needs
+        ctx.needs_input_grad = needs if edges is not None else (
+            _NO_GRAD_NEEDED[i] if i < 4 else (False,) * i)
         try:
             y = cls.forward(ctx, *xs, **kwargs)
         except MinidlError:
@@ -111,16 +113,17 @@ class Function:
         # NumPy reductions return scalars: keep arrays (an array of another device type is an
         # array: ToDevice returns one)
         if type(y) is not array_type and type(y) not in backend._BY_ARRAY_TYPE:
-            scalar = y
-            y = backend.get_array_module(next(x for x in xs if type(x) is array_type)).asarray(y)
-            if ctx._saved is not None:  # forward saved that scalar: save the array instead
-                ctx._saved = tuple(y if s is scalar else s for s in ctx._saved)
+            y = ctx._array_from_scalar(y, xs, array_type)
         if _GradMode.anomaly:
             _check_finite(cls.__name__, "forward", y)
-        out = _new_tensor(y, False)
+        out = _new_object(Tensor)  # _new_tensor(y, ...), inlined
+        out.data = y
+        out.grad = out._counter = out._hooks = out.name = None
         if y.base is not None:  # a view (reshape, indexing, transpose, ...): maybe of an input
             _share_version_counter(out, args, xs)
         if edges is None or y.dtype.kind not in "fc":  # integer outputs carry no gradient
+            out.requires_grad = False
+            out.grad_fn = None
             return out
         out.requires_grad = True
         out.grad_fn = ctx
@@ -132,6 +135,14 @@ class Function:
             ctx._resolve_saved(args, xs, y, out)
         return out
 
+    def _array_from_scalar(self, scalar, xs, array_type):
+        """A NumPy scalar returned by forward (reductions give them) as a 0-d array of the
+        inputs' array type; if forward saved the scalar, the array is saved instead."""
+        y = backend.get_array_module(next(x for x in xs if type(x) is array_type)).asarray(scalar)
+        if self._saved is not None:
+            self._saved = tuple(y if s is scalar else s for s in self._saved)
+        return y
+
     # -- saved tensors -------------------------------------------------------------------
     def save_for_backward(self, *arrays) -> None:
         """Remember arrays (inputs, the output, or intermediates) for backward."""
@@ -140,33 +151,35 @@ class Function:
     def _resolve_saved(self, args, xs, y, out) -> None:
         """Turn what forward saved into Tensors: inputs map back to the input Tensors, the
         output to (a weak reference to) the output Tensor, other arrays to constants, and
-        Python numbers stay numbers. For each saved input and the output remember the version
-        now: backward checks that no in-place change came since."""
-        resolved = []
-        versions = []  # the version of each saved tensor now; None for constants
-        for s in self._saved:
+        Python numbers stay numbers. Backward checks that no in-place change came since:
+        ``_saved_versions`` holds the version now of each saved tensor that has a version
+        counter (counters are made lazily, at the first in-place change or view), and is None
+        when none has: every saved tensor is then at version 0."""
+        saved = list(self._saved)
+        versions = None
+        for k, s in enumerate(saved):
             if s is None or type(s) in _PYTHON_NUMBERS:  # a Python number stays one
-                resolved.append(s)
-                versions.append(None)
                 continue
             for a, x in zip(args, xs):  # an input? (a short loop by identity beats a dict)
                 if x is s and isinstance(a, Tensor):
-                    resolved.append(a)
-                    versions.append(a._counter[0] if a._counter is not None else 0)
+                    saved[k] = t = a
                     break
             else:
-                if s is y:
-                    resolved.append(_OUTPUT)
-                    versions.append(out._counter[0] if out._counter is not None else 0)
-                    self._out_ref = weakref.ref(out)
-                    self._out_array = y
-                else:  # an intermediate array: a constant for the gradient's own graph
+                if s is not y:  # an intermediate array: a constant for the gradient's graph
                     if type(s) is not type(y):  # a NumPy scalar (ops on 0-d arrays give them)
                         s = backend.get_array_module(y).asarray(s)
-                    resolved.append(Tensor._make(s, False))
-                    versions.append(None)
-        self._saved = tuple(resolved)
-        self._saved_versions = tuple(versions)
+                    saved[k] = Tensor._make(s, False)
+                    continue
+                saved[k] = _OUTPUT
+                t = out
+                self._out_ref = weakref.ref(out)
+                self._out_array = y
+            if t._counter is not None:
+                if versions is None:
+                    versions = [0] * len(saved)
+                versions[k] = t._counter[0]
+        self._saved = tuple(saved)
+        self._saved_versions = versions
 
     @property
     def saved_tensors(self) -> tuple:
@@ -179,17 +192,29 @@ class Function:
                 "backward through the graph again.")
         if saved is None:
             return ()
-        result = []
-        for t, version in zip(saved, self._saved_versions):
+        versions = self._saved_versions
+        result = saved
+        k = 0
+        for t in saved:
             if t is _OUTPUT:
-                t = self._out_ref()
-                if t is None:  # the user dropped the output: rebuild it, still linked to self
-                    t = Tensor._make(self._out_array, True)  # (a change through a view that
-                    t.grad_fn = self                         # outlived it goes unseen)
-            if version is not None and t._counter is not None and t._counter[0] != version:
-                self._raise_modified(t.data, t._counter[0], version)
-            result.append(t)
-        return tuple(result)
+                if result is saved:
+                    result = list(saved)
+                result[k] = t = self._output()
+            if isinstance(t, Tensor) and t._counter is not None:
+                version = versions[k] if versions is not None else 0
+                if t._counter[0] != version:
+                    self._raise_modified(t.data, t._counter[0], version)
+            k += 1
+        return result if result is saved else tuple(result)
+
+    def _output(self):
+        """The saved output Tensor; if the user dropped it, a new one around the same array,
+        still linked to this node (a change through a view that outlived it goes unseen)."""
+        t = self._out_ref()
+        if t is None:
+            t = Tensor._make(self._out_array, True)
+            t.grad_fn = self
+        return t
 
     def _raise_modified(self, array, now: int, version: int):
         raise AutogradError(
@@ -197,11 +222,6 @@ class Function:
             f"been modified by an in-place operation (on it, or on a view sharing its memory): "
             f"a tensor of shape {tuple(array.shape)} and dtype {array.dtype} is at version "
             f"{now}; expected version {version} (the version saved by {type(self).__name__}).")
-
-    def _release(self) -> None:
-        if self._saved is not None:
-            self._saved = _FREED
-            self._out_array = None  # (a slot: setting it never creates the instance __dict__)
 
     @property
     def name(self) -> str:

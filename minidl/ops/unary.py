@@ -132,7 +132,9 @@ class TanhGrad(Function):
     @staticmethod
     def forward(ctx, y, gy):
         ctx.save_for_backward(y, gy)
-        return gy * (1 - y * y)
+        gy_y2 = gy * y
+        gy_y2 *= y
+        return gy - gy_y2  # = gy (1 - y^2); NumPy is slower with the scalar 1 than with this
 
     @staticmethod
     def backward(ctx, ggx):
