@@ -126,10 +126,12 @@ def _leaf_gradient(node: Function, index: int, leaf: "Tensor", gx, gy, gxs, capt
     if _GradMode.anomaly:
         _check_finite(node.name, "backward", gx.data)
     # A gradient that is the node's own gy, or is returned for two inputs, may be shared with
-    # other tensors: the leaf must get its own copy.
-    shared = gx is gy
-    for other in gxs[:index]:
-        shared = shared or other is gx
+    # other tensors: a leaf whose .grad it becomes must get its own copy.
+    shared = False
+    if leaf.grad is None:
+        shared = gx is gy
+        for other in gxs[:index]:
+            shared = shared or other is gx
     _deliver_to_leaf(leaf, gx, capture, create_graph, shared)
 
 

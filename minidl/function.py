@@ -14,7 +14,6 @@ Read next: ``minidl/autograd.py`` (the engine that calls ``backward`` node by no
 from __future__ import annotations
 
 import itertools
-import weakref
 from typing import Callable
 
 import numpy as np
@@ -47,17 +46,16 @@ class Function:
       Tensor (or None) per forward input, using Tensor operations only.
 
     ``ctx.saved_tensors`` gives back what was saved, as Tensors: a saved input comes back as the
-    very input Tensor (so second derivatives flow through it), the saved output as the output
-    Tensor, anything else as a constant. Unlike PyTorch, ``forward`` sees arrays, not Tensors:
+    very input Tensor (so second derivatives flow through it), the saved output as a Tensor
+    around the output's array whose ``grad_fn`` is this node, anything else as a constant. Unlike PyTorch, ``forward`` sees arrays, not Tensors:
     that keeps the forward pass free of graph bookkeeping.
     """
 
     __slots__ = ("edges", "out_shape", "out_dtype", "needs_input_grad", "sequence_nr",
-                 "_saved", "_saved_versions", "_out_ref", "_out_array", "__weakref__",
+                 "_saved", "_saved_versions", "_out_array", "_out_counter", "__weakref__",
                  "__dict__")
-    # _out_ref and _out_array (a weak reference to the output and its array) are set only by a
-    # node that saved its output, and read only when it did. Rarely set, so they live in the
-    # class until an instance sets its own (hooks, retain_grad): that keeps recording cheap.
+    # _out_array and _out_counter (the output's array and version counter) are set only by a
+    # node that saved its output, and read only when it did.
     _hooks = None
     _retained = None
     _is_leaf_edge = False  # Tensor says True: the engine tells the two kinds of edge apart
@@ -149,37 +147,47 @@ class Function:
         self._saved = arrays
 
     def _resolve_saved(self, args, xs, y, out) -> None:
-        """Turn what forward saved into Tensors: inputs map back to the input Tensors, the
-        output to (a weak reference to) the output Tensor, other arrays to constants, and
-        Python numbers stay numbers. Backward checks that no in-place change came since:
-        ``_saved_versions`` holds the version now of each saved tensor that has a version
-        counter (counters are made lazily, at the first in-place change or view), and is None
-        when none has: every saved tensor is then at version 0."""
+        """Turn what forward saved into what backward gets: inputs map back to the input
+        Tensors, the output to a marker (``saved_tensors`` rebuilds it: see ``_output``),
+        other arrays to constants, and Python numbers stay numbers.
+
+        Backward checks that no in-place change came since. ``_saved_versions`` holds the
+        version now of each saved tensor whose version is not 0, and is None when all are 0,
+        the common case: version counters are made lazily, at the first in-place change or
+        view of a tensor, so a tensor without one is at version 0."""
         saved = list(self._saved)
         versions = None
+        n = len(xs)
         for k, s in enumerate(saved):
-            if s is None or type(s) in _PYTHON_NUMBERS:  # a Python number stays one
-                continue
-            for a, x in zip(args, xs):  # an input? (a short loop by identity beats a dict)
-                if x is s and isinstance(a, Tensor):
-                    saved[k] = t = a
-                    break
-            else:
-                if s is not y:  # an intermediate array: a constant for the gradient's graph
-                    if type(s) is not type(y):  # a NumPy scalar (ops on 0-d arrays give them)
-                        s = backend.get_array_module(y).asarray(s)
-                    saved[k] = Tensor._make(s, False)
-                    continue
+            if k < n and s is xs[k] and isinstance(args[k], Tensor):  # input k, saved as k-th
+                saved[k] = t = args[k]
+            elif s is y:
                 saved[k] = _OUTPUT
-                t = out
-                self._out_ref = weakref.ref(out)
                 self._out_array = y
-            if t._counter is not None:
+                if out._counter is None:  # (a view of an input shares the input's counter)
+                    out._counter = [0]
+                self._out_counter = out._counter
+                t = out
+            elif s is None or type(s) in _PYTHON_NUMBERS:  # a Python number stays one
+                continue
+            else:
+                t = saved[k] = self._input_or_constant(s, args, xs, y)
+            if t._counter is not None and t._counter[0] != 0:
                 if versions is None:
                     versions = [0] * len(saved)
                 versions[k] = t._counter[0]
         self._saved = tuple(saved)
         self._saved_versions = versions
+
+    @staticmethod
+    def _input_or_constant(array, args, xs, y):
+        """The input Tensor whose array ``array`` is (saved out of order), else a constant."""
+        for a, x in zip(args, xs):
+            if x is array and isinstance(a, Tensor):
+                return a
+        if type(array) is not type(y):  # a NumPy scalar (ops on 0-d arrays give them)
+            array = backend.get_array_module(y).asarray(array)
+        return Tensor._make(array, False)
 
     @property
     def saved_tensors(self) -> tuple:
@@ -208,12 +216,12 @@ class Function:
         return result if result is saved else tuple(result)
 
     def _output(self):
-        """The saved output Tensor; if the user dropped it, a new one around the same array,
-        still linked to this node (a change through a view that outlived it goes unseen)."""
-        t = self._out_ref()
-        if t is None:
-            t = Tensor._make(self._out_array, True)
-            t.grad_fn = self
+        """The saved output: a new Tensor around the output's array, linked to this node and
+        sharing the output's version counter (so an in-place change through the output, or
+        through any view of it, is seen even after the user dropped the output itself)."""
+        t = _new_tensor(self._out_array, True)
+        t.grad_fn = self
+        t._counter = self._out_counter
         return t
 
     def _raise_modified(self, array, now: int, version: int):

@@ -30,6 +30,25 @@ def test_changing_a_view_of_a_saved_output_is_detected():
         y.sum().backward()
 
 
+def test_changing_a_view_that_outlived_the_saved_output_is_detected():
+    y = leaf().exp()  # Exp saves its output y
+    total = y.sum()
+    view = y.detach()[0:2]
+    del y  # backward rebuilds the saved output around its array: with the same counter
+    with minidl.no_grad():
+        view.mul_(2)
+    with pytest.raises(AutogradError, match=MODIFIED):
+        total.backward()
+
+
+def test_an_unchanged_saved_output_still_gives_the_right_gradient():
+    x = leaf()
+    y = x.exp()
+    y.detach()[0:2]  # a view made and dropped: no change
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.exp(x.detach().numpy()), rtol=1e-6)
+
+
 def test_changing_the_base_of_a_saved_view_is_detected():
     y = leaf() * 1  # a non-leaf with an array of its own
     view = y.reshape(2, 2)
