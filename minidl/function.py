@@ -155,28 +155,35 @@ class Function:
         version now of each saved tensor whose version is not 0, and is None when all are 0,
         the common case: version counters are made lazily, at the first in-place change or
         view of a tensor, so a tensor without one is at version 0."""
-        saved = list(self._saved)
+        saved = self._saved
+        resolved = None  # a copy of saved, made at the first entry that changes
         versions = None
         n = len(xs)
-        for k, s in enumerate(saved):
-            if k < n and s is xs[k] and isinstance(args[k], Tensor):  # input k, saved as k-th
-                saved[k] = t = args[k]
+        k = -1
+        for s in saved:
+            k += 1
+            if s is None or type(s) in _PYTHON_NUMBERS:  # a Python number stays one
+                continue
+            if k < n and s is xs[k] and isinstance(args[k], Tensor):  # input k, as the k-th
+                t = entry = args[k]
             elif s is y:
-                saved[k] = _OUTPUT
+                entry = _OUTPUT
                 self._out_array = y
                 if out._counter is None:  # (a view of an input shares the input's counter)
                     out._counter = [0]
                 self._out_counter = out._counter
                 t = out
-            elif s is None or type(s) in _PYTHON_NUMBERS:  # a Python number stays one
-                continue
             else:
-                t = saved[k] = self._input_or_constant(s, args, xs, y)
+                t = entry = self._input_or_constant(s, args, xs, y)
+            if resolved is None:
+                resolved = list(saved)
+            resolved[k] = entry
             if t._counter is not None and t._counter[0] != 0:
                 if versions is None:
                     versions = [0] * len(saved)
                 versions[k] = t._counter[0]
-        self._saved = tuple(saved)
+        if resolved is not None:
+            self._saved = tuple(resolved)
         self._saved_versions = versions
 
     @staticmethod

@@ -168,7 +168,10 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, x0, x1):
-        ctx.save_for_backward(x0, x1)
+        # Each gradient needs only the other input: keep just what a needed gradient uses
+        # (``x * mask`` keeps the mask, not x), as PyTorch does.
+        need_x0, need_x1 = ctx.needs_input_grad
+        ctx.save_for_backward(x0 if need_x1 else None, x1 if need_x0 else None)
         return x0 * x1
 
     @staticmethod
