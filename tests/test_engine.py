@@ -107,10 +107,10 @@ def test_graph_is_freed_by_reference_counting_without_cycles():
     gc.disable()
     try:
         hidden = x.exp()  # Exp saves its own output: that reference must not be a cycle
-        out = (hidden * 3).sum()
+        out = (hidden * x).sum()
         refs = [weakref.ref(hidden), weakref.ref(hidden.grad_fn), weakref.ref(out.grad_fn)]
         del hidden
-        assert refs[0]() is not None  # the graph still needs it (Mul saved it)
+        assert refs[0]() is not None  # the graph still needs it (Mul saved it for x's gradient)
         del out
         assert [r() for r in refs] == [None, None, None]
         y = x.tanh()
@@ -120,6 +120,20 @@ def test_graph_is_freed_by_reference_counting_without_cycles():
         assert node() is None
     finally:
         gc.enable()
+
+
+def test_mul_keeps_only_the_inputs_a_needed_gradient_uses():
+    """d(h * mask)/dh = mask: the graph keeps the mask, and h's array is freed with h."""
+    x = leaf([1.0, 2.0])
+    mask = minidl.tensor([0.0, 1.0])
+    h = x * 2.0
+    array = weakref.ref(h.data)
+    out = (h * mask).sum()
+    del h
+    gc.collect()
+    assert array() is None
+    out.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 2.0])
 
 
 # ---------------------------------------------------------------------- graph life
