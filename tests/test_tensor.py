@@ -5,6 +5,8 @@ their dtype; scalars never widen a tensor's dtype, and between tensors the highe
 
 Read next: ``tests/test_engine.py``.
 """
+import warnings
+
 import numpy as np
 import pytest
 
@@ -99,6 +101,40 @@ def test_dtype_promotion_follows_pytorch(make, dtype):
     f = minidl.tensor([1.0, 2.0])
     d = minidl.tensor([1.0, 3.0], dtype=minidl.float64)
     assert make(i, f, d).dtype == dtype
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("scalar", [0.1, -0.0, 0.0, 1e-45, 3.0e38, 1e300, float("nan"), -float("inf")])
+def test_python_float_operands_give_numpys_results(dtype, scalar):
+    """A Python float meeting a CPU tensor becomes a cached 0-d constant of the tensor's dtype
+    (a speed-up: see _float_constant); results, signed zeros and overflow warnings must stay
+    NumPy's, on the first call and on a cached one."""
+    data = np.array([1.5, -2.0, 0.0], dtype)
+    x = minidl.tensor(data)
+    for _ in range(2):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            expected = [data * scalar, data + scalar, data - scalar, data / scalar if scalar else
+                        None, scalar - data]
+        with warnings.catch_warnings(record=True) as ours:
+            warnings.simplefilter("always")
+            results = [x * scalar, x + scalar, x - scalar, x / scalar if scalar else None,
+                       scalar - x]
+        assert [str(w.message) for w in ours] == [str(w.message) for w in caught]
+        for got, want in zip(results, expected):
+            if want is not None:
+                assert got.dtype == want.dtype
+                np.testing.assert_array_equal(got.numpy(), want)
+                np.testing.assert_array_equal(np.signbit(got.numpy()), np.signbit(want))
+
+
+def test_the_float_constant_cache_stays_small_and_read_only():
+    from minidl.ops.arithmetic import _FLOAT_CONSTANTS
+    x = minidl.tensor([1.0, 2.0])
+    for i in range(1, 600):
+        x * (i / 7)
+    assert 0 < len(_FLOAT_CONSTANTS) <= 256
+    assert not any(c.data.flags.writeable for c in _FLOAT_CONSTANTS.values())
 
 
 # ---------------------------------------------------------------------- conversions

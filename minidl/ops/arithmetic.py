@@ -8,6 +8,7 @@ Read next: ``unary.py`` (exp, log, tanh, ...).
 """
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -112,7 +113,13 @@ def arithmetic_operands(a, b):
     Python numbers as weakly typed (float32 * 0.5 is float32), and skipping the conversion to
     a 0-d tensor makes ``x * 2`` cheaper. The primitives below accept such numbers."""
     if type(b) is float and type(a) is Tensor and a.data.dtype.kind == "f":
-        return a, b  # the commonest cases, x * 0.5 and x + y, decided without the rules below
+        # the commonest case, x * 0.5, decided without the rules below
+        if type(a.data) is np.ndarray and b:
+            constant = _FLOAT_CONSTANTS.get((b, a.data.dtype))
+            if constant is not None:
+                return a, constant
+            return a, _float_constant(b, a.data.dtype)
+        return a, b
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
             return (a, b) if a.data.dtype == b.data.dtype else _tensors_of_one_dtype(a, b)
@@ -122,6 +129,31 @@ def arithmetic_operands(a, b):
         tensor, scalar = _tensor_and_scalar(b, a)
         return (scalar, tensor) if tensor is not None else binary_operands(a, b)
     return binary_operands(a, b)
+
+
+_FLOAT_CONSTANTS: dict = {}  # (value, dtype) -> 0-d constant Tensor; see _float_constant
+
+
+def _float_constant(value: float, dtype: np.dtype):
+    """A Python float meeting a NumPy tensor of floating-point ``dtype``, as the 0-d constant
+    of that dtype NumPy turns it into anyway (NEP 50: the float takes the tensor's dtype).
+
+    The result is the same, but NumPy resolves a Python float's weak type again on every call,
+    which on a small array takes as long as the arithmetic itself (~400 ns). So the constants
+    are cached: at most 256, read-only. A value the dtype cannot hold stays a float (its
+    overflow warning belongs to each operation); the caller keeps zero out, as 0.0 and -0.0
+    are one dict key."""
+    if not math.isfinite(value):
+        return value
+    with np.errstate(over="ignore"):
+        array = np.asarray(value, dtype)
+    if not np.isfinite(array):
+        return value
+    array.flags.writeable = False
+    if len(_FLOAT_CONSTANTS) >= 256:
+        _FLOAT_CONSTANTS.clear()
+    constant = _FLOAT_CONSTANTS[(value, dtype)] = Tensor._make(array, False)
+    return constant
 
 
 def _tensor_and_scalar(tensor: Tensor, scalar):

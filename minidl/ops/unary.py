@@ -20,7 +20,7 @@ def _float_input(op: str, x: Tensor) -> Tensor:
     """Integer tensors are computed in float32 (``minidl.exp(arange(3))``), as in PyTorch."""
     if not isinstance(x, Tensor):
         raise DTypeError(f"{op}: expected a Tensor, got {type(x).__name__}")
-    return x if x.dtype.kind == "f" else x.to(np.float32)
+    return x if x.data.dtype.kind == "f" else x.to(np.float32)
 
 
 class Exp(Function):
