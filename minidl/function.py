@@ -28,7 +28,10 @@ _new_object = object.__new__
 _next_sequence_nr = itertools.count().__next__
 _MIXED = object()  # stands for "tensors of different array types" in Function.apply
 _PYTHON_NUMBERS = frozenset((int, float, bool))
-_NO_GRAD_NEEDED = ((), (False,), (False, False), (False, False, False))
+# _NEEDS_INPUT_GRAD[n][bits]: the needs_input_grad tuple of n inputs, input i needing a
+# gradient where bit i is set (shared tuples: nothing to allocate per op)
+_NEEDS_INPUT_GRAD = [[tuple(bool(bits >> i & 1) for i in range(n)) for bits in range(1 << n)]
+                     for n in range(5)]
 _OUTPUT = object()  # marks "the output of this Function" among the saved tensors
 _FREED = object()  # saved tensors were released after a backward without retain_graph
 
@@ -80,6 +83,7 @@ class Function:
         ctx._saved = None
         xs = list(args)  # the arguments with each Tensor replaced by its array
         edges = None  # becomes a list when some input requires grad and grad mode is on
+        needed = 0  # bit i: input i requires grad (and grad mode is on)
         array_type = None
         recording = _GradMode.enabled
         i = 0
@@ -93,15 +97,15 @@ class Function:
                 if recording and a.requires_grad:
                     if edges is None:
                         edges = [None] * len(args)
-                        needs = [False] * len(args)
                     edges[i] = a.grad_fn or a  # what produced the input, or the leaf itself
-                    needs[i] = True
+                    needed |= 1 << i
             i += 1
         if array_type is not np.ndarray and array_type is not None:
             backend.same_device_or_raise(cls.__name__, [a.data for a in args
                                                         if isinstance(a, Tensor)])
-        ctx.needs_input_grad = needs if edges is not None else (
-            _NO_GRAD_NEEDED[i] if i < 4 else (False,) * i)
+        # needs_input_grad[i] is bit i of `needed`; tuples for up to 4 inputs are made once
+        ctx.needs_input_grad = (_NEEDS_INPUT_GRAD[i][needed] if i < 5 else
+                                tuple(bool(needed >> k & 1) for k in range(i)))
         try:
             y = cls.forward(ctx, *xs, **kwargs)
         except MinidlError:

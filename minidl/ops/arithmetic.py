@@ -109,17 +109,21 @@ _KIND_CATEGORY = {"b": 0, "i": 1, "u": 1, "f": 2}
 
 
 def arithmetic_operands(a, b):
-    """Like ``binary_operands``, but a scalar operand stays a Python number: NumPy treats
-    Python numbers as weakly typed (float32 * 0.5 is float32), and skipping the conversion to
-    a 0-d tensor makes ``x * 2`` cheaper. The primitives below accept such numbers."""
-    if type(b) is float and type(a) is Tensor and a.data.dtype.kind == "f":
-        # the commonest case, x * 0.5, decided without the rules below
-        if type(a.data) is np.ndarray and b:
-            constant = _FLOAT_CONSTANTS.get((b, a.data.dtype))
+    """Like ``binary_operands``, but a scalar operand is not made a tensor of its own dtype:
+    NumPy treats Python numbers as weakly typed (float32 * 0.5 is float32), so a number stays
+    a number, or, for the commonest case, ``x * 0.5`` on a CPU float tensor, becomes the cached
+    0-d constant of x's dtype that NumPy would make of it (``_float_constant``: faster). The
+    primitives below accept both."""
+    if type(b) is float and type(a) is Tensor:
+        data = a.data
+        if type(data) is np.ndarray:
+            constant = _FLOAT_CONSTANTS.get((b, data.dtype))  # (only float dtypes are cached)
             if constant is not None:
                 return a, constant
-            return a, _float_constant(b, a.data.dtype)
-        return a, b
+            if data.dtype.kind == "f":
+                return a, (_float_constant(b, data.dtype) if b else b)
+        elif data.dtype.kind == "f":
+            return a, b
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
             return (a, b) if a.data.dtype == b.data.dtype else _tensors_of_one_dtype(a, b)
