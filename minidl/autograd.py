@@ -17,7 +17,7 @@ from typing import Any, List, Optional, Sequence
 
 from minidl import backend
 from minidl.errors import AutogradError, DTypeError, ShapeError
-from minidl.function import _FREED, Function  # noqa: F401  (minidl.autograd.Function, as in PyTorch)
+from minidl.function import _FREED, Function  # noqa: F401  (also minidl.autograd.Function)
 from minidl.ops.dims import broadcast_shape
 from minidl.grad_mode import (_GradMode, _backward_blaming_node, _check_finite,  # noqa: F401
                               detect_anomaly, enable_grad, is_grad_enabled, no_grad,

@@ -50,8 +50,9 @@ class Function:
 
     ``ctx.saved_tensors`` gives back what was saved, as Tensors: a saved input comes back as the
     very input Tensor (so second derivatives flow through it), the saved output as a Tensor
-    around the output's array whose ``grad_fn`` is this node, anything else as a constant. Unlike PyTorch, ``forward`` sees arrays, not Tensors:
-    that keeps the forward pass free of graph bookkeeping.
+    around the output's array whose ``grad_fn`` is this node, anything else as a constant.
+    Unlike PyTorch, ``forward`` sees arrays, not Tensors: that keeps the forward pass free of
+    graph bookkeeping.
     """
 
     __slots__ = ("edges", "out_shape", "out_dtype", "needs_input_grad", "sequence_nr",

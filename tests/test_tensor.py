@@ -104,7 +104,8 @@ def test_dtype_promotion_follows_pytorch(make, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
-@pytest.mark.parametrize("scalar", [0.1, -0.0, 0.0, 1e-45, 3.0e38, 1e300, float("nan"), -float("inf")])
+@pytest.mark.parametrize("scalar", [0.1, -0.0, 0.0, 1e-45, 3.0e38, 1e300, float("nan"),
+                                    -float("inf")])
 def test_python_float_operands_give_numpys_results(dtype, scalar):
     """A Python float meeting a CPU tensor becomes a cached 0-d constant of the tensor's dtype
     (a speed-up: see _float_constant); results, signed zeros and overflow warnings must stay

@@ -59,7 +59,8 @@ def check_inplace_result(op: str, tensor: Tensor, other) -> None:
     losing its kind, so no float operand into an integer tensor (it would be truncated), no
     integer into a bool one, and true division only into floating point."""
     if type(other) in _PYTHON_SCALAR_CATEGORY:
-        category, what = _PYTHON_SCALAR_CATEGORY[type(other)], f"a Python {type(other).__name__} operand"
+        category = _PYTHON_SCALAR_CATEGORY[type(other)]
+        what = f"a Python {type(other).__name__} operand"
     else:  # a Tensor, a NumPy or CuPy array or scalar (which have a dtype), or nested lists
         dtype = np.dtype(other.dtype) if hasattr(other, "dtype") else np.asarray(other).dtype
         category, what = _category(dtype), f"an operand of dtype {dtype}"
