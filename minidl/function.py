@@ -153,8 +153,11 @@ class Function:
 
     def _resolve_saved(self, args, xs, y, out) -> None:
         """Turn what forward saved into what backward gets: inputs map back to the input
-        Tensors, the output to a marker (``saved_tensors`` rebuilds it: see ``_output``),
-        other arrays to constants, and Python numbers stay numbers.
+        Tensors, other arrays to constants, Python numbers stay numbers, and the output to a
+        marker. ``saved_tensors`` rebuilds the output: a new Tensor around its array, linked to
+        this node and sharing its version counter, so that a change through the output or any
+        view of it is seen even after the user dropped the output (holding the output Tensor
+        itself would make a reference cycle: it holds this node as its grad_fn).
 
         Backward checks that no in-place change came since. ``_saved_versions`` holds the
         version now of each saved tensor whose version is not 0, and is None when all are 0,
@@ -216,25 +219,18 @@ class Function:
         result = saved
         k = 0
         for t in saved:
-            if t is _OUTPUT:
-                if result is saved:
+            if t is _OUTPUT:  # the output, rebuilt (see _resolve_saved): a new Tensor around
+                if result is saved:  # its array, linked to this node and sharing its counter
                     result = list(saved)
-                result[k] = t = self._output()
+                result[k] = t = _new_tensor(self._out_array, True)
+                t.grad_fn = self
+                t._counter = self._out_counter
             if isinstance(t, Tensor) and t._counter is not None:
                 version = versions[k] if versions is not None else 0
                 if t._counter[0] != version:
                     self._raise_modified(t.data, t._counter[0], version)
             k += 1
         return result if result is saved else tuple(result)
-
-    def _output(self):
-        """The saved output: a new Tensor around the output's array, linked to this node and
-        sharing the output's version counter (so an in-place change through the output, or
-        through any view of it, is seen even after the user dropped the output itself)."""
-        t = _new_tensor(self._out_array, True)
-        t.grad_fn = self
-        t._counter = self._out_counter
-        return t
 
     def _raise_modified(self, array, now: int, version: int):
         raise AutogradError(
