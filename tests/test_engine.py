@@ -136,6 +136,34 @@ def test_mul_keeps_only_the_inputs_a_needed_gradient_uses():
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 2.0])
 
 
+class SumOfInputs(Function):
+    """y = x_1 + ... + x_n; remembers the needs_input_grad its forward saw."""
+
+    seen = None
+
+    @staticmethod
+    def forward(ctx, *xs):
+        SumOfInputs.seen = ctx.needs_input_grad
+        return sum(xs)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return tuple(gy if need else None for need in ctx.needs_input_grad)
+
+
+@pytest.mark.parametrize("n", range(1, 8))
+def test_needs_input_grad_names_exactly_the_inputs_that_require_grad(n):
+    pattern = [(3 * i + n) % 4 != 0 for i in range(n)]  # mixed, differently for each n
+    xs = [leaf([float(i)]) if need else minidl.tensor([float(i)]) for i, need in
+          enumerate(pattern)]
+    SumOfInputs.apply(*xs).sum().backward()
+    assert SumOfInputs.seen == tuple(pattern)
+    assert [x.grad is not None for x in xs] == pattern
+    with minidl.no_grad():
+        SumOfInputs.apply(*xs)
+    assert SumOfInputs.seen == (False,) * n
+
+
 # ---------------------------------------------------------------------- graph life
 def test_backward_on_non_scalar_needs_a_gradient():
     y = leaf([1.0, 2.0]) * 2
