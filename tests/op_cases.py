@@ -239,19 +239,23 @@ def basic_index_cases(draw):
     """Keys of ints, slices (any step sign), None and Ellipsis; never an empty result."""
     case = draw(unary(min_dims=1))
     shape = case.arrays[0].shape
-    parts = []
-    for n in shape[:draw(st.integers(0, len(shape)))]:
+
+    def part(n):  # an index for a dimension of size n
         kind = draw(st.sampled_from(["int", "slice", "all"]))
         if kind == "int":
-            parts.append(draw(st.integers(-n, n - 1)))
-        elif kind == "slice":
+            return draw(st.integers(-n, n - 1))
+        if kind == "slice":
             bound = st.none() | st.integers(-n - 1, n + 1)
-            parts.append(slice(draw(bound), draw(bound), draw(st.sampled_from([None, 1, 2,
-                                                                              -1, -2]))))
-        else:
-            parts.append(slice(None))
+            return slice(draw(bound), draw(bound), draw(st.sampled_from([None, 1, 2, -1, -2])))
+        return slice(None)
+
+    # Parts for some leading dims, then maybe an Ellipsis and parts for some trailing dims:
+    # each part must index the dimension whose size it was drawn for.
+    leading = draw(st.integers(0, len(shape)))
+    parts = [part(n) for n in shape[:leading]]
     if draw(st.booleans()):
-        parts.insert(draw(st.integers(0, len(parts))), Ellipsis)
+        trailing = draw(st.integers(0, len(shape) - leading))
+        parts += [Ellipsis] + [part(n) for n in shape[len(shape) - trailing:]]
     for _ in range(draw(st.integers(0, 2))):
         parts.insert(draw(st.integers(0, len(parts))), None)
     key = parts[0] if len(parts) == 1 and draw(st.booleans()) else tuple(parts)
