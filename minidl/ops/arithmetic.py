@@ -127,7 +127,7 @@ def arithmetic_operands(a, b):
             if constant is not None:
                 return a, constant
             if data.dtype.kind == "f":
-                return a, (_float_constant(b, data.dtype) if b else b)
+                return a, _float_constant(b, data.dtype)
         elif data.dtype.kind == "f":
             return a, b
     if isinstance(a, Tensor):
@@ -150,10 +150,10 @@ def _float_constant(value: float, dtype: np.dtype):
 
     The result is the same, but NumPy resolves a Python float's weak type again on every call,
     which on a small array takes as long as the arithmetic itself (~400 ns). So the constants
-    are cached: at most 256, read-only. A value the dtype cannot hold stays a float (its
-    overflow warning belongs to each operation); the caller keeps zero out, as 0.0 and -0.0
-    are one dict key."""
-    if not math.isfinite(value):
+    are cached: at most 256, read-only. Zero stays a float (0.0 and -0.0 are one dict key),
+    and so does a value the dtype cannot hold (its overflow warning belongs to each
+    operation)."""
+    if not value or not math.isfinite(value):
         return value
     with np.errstate(over="ignore"):
         array = np.asarray(value, dtype)
