@@ -3,7 +3,8 @@
 Reading order for learners:
 
 1. ``minidl/tensor.py``     the Tensor: an array plus what autograd needs (grad, grad_fn, version)
-2. ``minidl/function.py``   Function: one graph node, forward on arrays, backward on Tensors
+2. ``minidl/function.py``   Function: an op's forward on arrays and backward on Tensors
+   ``minidl/node.py``       Node: one graph node (the ctx of forward/backward, saved tensors)
    ``minidl/autograd.py``   the backward engine (the chain rule), backward(), grad();
                             ``grad_mode.py`` holds the no_grad / detect_anomaly switches
 3. ``minidl/ops/``          the primitives, forward and backward side by side

@@ -1,8 +1,9 @@
 """Reverse-mode automatic differentiation: the backward engine and its entry points.
 
-The forward pass records a graph of ``Function`` nodes (``minidl/function.py``). ``backward()``
-and ``grad()`` walk it from the output back to the leaves, calling each node's backward rule
-once all the gradients of its output have arrived and summing what reaches each input.
+The forward pass records a graph of nodes (``minidl/node.py``), one per recorded Function call.
+``backward()`` and ``grad()`` walk it from the output back to the leaves, calling each node's
+backward rule once all the gradients of its output have arrived and summing what reaches each
+input.
 
 Backward rules are written with differentiable Tensor operations. With ``create_graph=False`` the
 engine runs them with graph recording off (cheap); with ``create_graph=True`` they record a graph of
@@ -17,7 +18,8 @@ from typing import Any, List, Optional, Sequence
 
 from minidl import backend
 from minidl.errors import AutogradError, DTypeError, ShapeError
-from minidl.function import _FREED, Function  # noqa: F401  (also minidl.autograd.Function)
+from minidl.function import Function  # noqa: F401  (also minidl.autograd.Function)
+from minidl.node import _FREED, Node
 from minidl.ops.dims import broadcast_shape
 from minidl.grad_mode import (_GradMode, _backward_blaming_node, _check_finite,  # noqa: F401
                               detect_anomaly, enable_grad, is_grad_enabled, no_grad,
@@ -25,7 +27,7 @@ from minidl.grad_mode import (_GradMode, _backward_blaming_node, _check_finite, 
 
 
 # ------------------------------------------------------------------------------ the engine
-def _fit_gradient(node: Function, index: int, gx, meta):
+def _fit_gradient(node: Node, index: int, gx, meta):
     """Check one gradient returned by ``node.backward`` and undo broadcasting: a gradient with
     the output's shape for an input that was broadcast is summed back to the input's shape."""
     if not isinstance(gx, Tensor):
@@ -53,10 +55,10 @@ def run_backward(roots: Sequence["Tensor"], root_grads: Sequence["Tensor"], reta
                  create_graph: bool, capture: Optional[dict] = None) -> None:
     """Propagate ``root_grads`` from ``roots`` through the graph (the chain rule, node by node).
 
-    Leaves accumulate into ``.grad``; if ``capture`` maps leaves/Functions to None, their
+    Leaves accumulate into ``.grad``; if ``capture`` maps leaves/nodes to None, their
     gradients are stored there instead (this is ``minidl.grad``) and no ``.grad`` is touched."""
-    grads = {}  # Function -> gradient of its output, summed over all its consumers
-    # Functions waiting to run, as (-sequence_nr, node): the heap pops the most recently created
+    grads = {}  # Node -> gradient of its output, summed over all its consumers
+    # Nodes waiting to run, as (-sequence_nr, node): the heap pops the most recently created
     # first. Every consumer of a node was created after it, so by the time a node is popped all
     # gradient contributions to its output have arrived (PyTorch orders its engine this way).
     # Each node is pushed once, when its first gradient arrives: no separate topological sort.
@@ -80,7 +82,7 @@ def run_backward(roots: Sequence["Tensor"], root_grads: Sequence["Tensor"], reta
             if node._hooks or node._retained is not None or capture is not None:
                 gy = _run_node_hooks(node, gy, capture)
             # The chain rule, one link: the gradients of this node's inputs from its output's.
-            gxs = node.backward(node, gy) if not anomaly else _backward_blaming_node(node, gy)
+            gxs = node.function.backward(node, gy) if not anomaly else _backward_blaming_node(node, gy)
             if type(gxs) is not tuple:
                 gxs = (gxs,)
             edges = node.edges
@@ -95,7 +97,7 @@ def run_backward(roots: Sequence["Tensor"], root_grads: Sequence["Tensor"], reta
                 index += 1
                 if edge is None or gx is None:
                     continue
-                if edge._is_leaf_edge:  # a Tensor (leaf), not a Function
+                if edge._is_leaf_edge:  # a Tensor (leaf), not a Node
                     _leaf_gradient(node, index, edge, gx, gy, gxs, capture, create_graph)
                     continue
                 # The gradient must look like the input: the producing node's output.
@@ -117,7 +119,7 @@ def run_backward(roots: Sequence["Tensor"], root_grads: Sequence["Tensor"], reta
         _GradMode.enabled = previous_mode
 
 
-def _leaf_gradient(node: Function, index: int, leaf: "Tensor", gx, gy, gxs, capture,
+def _leaf_gradient(node: Node, index: int, leaf: "Tensor", gx, gy, gxs, capture,
                    create_graph: bool) -> None:
     """Deliver the gradient ``node.backward`` returned for input ``index``, a leaf."""
     data = leaf.data
@@ -135,7 +137,7 @@ def _leaf_gradient(node: Function, index: int, leaf: "Tensor", gx, gy, gxs, capt
     _deliver_to_leaf(leaf, gx, capture, create_graph, shared)
 
 
-def _run_node_hooks(node: Function, gy, capture):
+def _run_node_hooks(node: Node, gy, capture):
     if node._hooks:
         for hook in list(node._hooks.values()):
             result = hook(gy)

@@ -86,7 +86,7 @@ def _backward_blaming_node(node, gy):
     """``node.backward`` under detect_anomaly: a NaN/Inf made by an op inside the backward rule
     (``Div`` in Sqrt's ``gy / (2y)``) is reported as the fault of the node's backward."""
     try:
-        return node.backward(node, gy)
+        return node.function.backward(node, gy)
     except AutogradError as exc:
         if not str(exc).startswith("detect_anomaly:"):
             raise

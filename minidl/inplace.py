@@ -2,11 +2,12 @@
 
 ``x.add_(y)``, ``x += y``, ``x[i] = v``, ``fill_``, ``copy_``, ``clamp_`` change ``x.data`` itself.
 Each bumps the version counter: ``_counter``, a one-element list shared by a tensor and its views
-(as in PyTorch), created when first needed. A Function that saved a tensor remembers its version,
-and backward refuses to use memory changed since (``Function.saved_tensors``). While a graph is
-recorded, a tensor that requires grad cannot be changed in place: minidl records no in-place ops.
+(as in PyTorch), created when first needed. A graph node that saved a tensor remembers its
+version, and backward refuses to use memory changed since (``Node.saved_tensors``). While a
+graph is recorded, a tensor that requires grad cannot be changed in place: minidl records no
+in-place ops.
 
-Read next: ``minidl/function.py``, which checks the versions.
+Read next: ``minidl/node.py``, which checks the versions.
 """
 from __future__ import annotations
 

@@ -4,7 +4,8 @@ A Tensor holds
 
 * ``data``          the raw array;
 * ``requires_grad`` whether gradients should flow to it;
-* ``grad_fn``       the Function that produced it (None for leaves: tensors the user created);
+* ``grad_fn``       the graph node (``minidl/node.py``) of the op that produced it (None for
+                    leaves: tensors the user created);
 * ``grad``          the accumulated gradient (a Tensor), filled in by ``backward()``;
 * ``_counter``      the version counter, bumped by every in-place change and shared with the
                     tensor's views, so that backward can tell when memory it saved was changed
@@ -34,7 +35,7 @@ class Tensor(InPlaceMethods):
     __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_counter", "_hooks", "name",
                  "__weakref__")
     __array_priority__ = 1000  # make `ndarray * Tensor` call Tensor.__rmul__, not NumPy's loop
-    _is_leaf_edge = True  # as a graph edge a Tensor is a leaf (Function says False)
+    _is_leaf_edge = True  # as a graph edge a Tensor is a leaf (Node says False)
 
     def __init__(self, data: Any, requires_grad: bool = False):
         if isinstance(data, Tensor):

@@ -22,6 +22,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import numpy as np
 
 from minidl import autograd, backend
+from minidl.node import Node
 from minidl.ops.shape import sum_to_array
 from minidl.tensor import Tensor
 
@@ -77,12 +78,12 @@ class Step:
     __slots__ = ("index", "node", "op", "rule", "out_shape", "input_shapes", "gy_norm",
                  "gx_norms", "gy_value", "gx_values")
 
-    def __init__(self, index: int, node: autograd.Function, gy, gxs: List[Any]):
+    def __init__(self, index: int, node: Node, gy, gxs: List[Any]):
         """``gy`` and ``gxs``: arrays (``gxs[i]`` None where input i gets no gradient)."""
         self.index = index
         self.node = node  # kept so that node identities stay unique while the trace lives
         self.op = node.name
-        self.rule = rule_of(type(node))
+        self.rule = rule_of(node.function)
         self.out_shape = tuple(node.out_shape)
         self.input_shapes = [None if e is None else
                              tuple(e.data.shape) if isinstance(e, Tensor) else tuple(e.out_shape)
@@ -121,7 +122,7 @@ class BackwardTrace:
         autograd._observers.remove(self)
         return False
 
-    def __call__(self, node: autograd.Function, gy: Tensor, gxs: tuple) -> None:
+    def __call__(self, node: Node, gy: Tensor, gxs: tuple) -> None:
         """Called by the engine after ``node.backward`` returned ``gxs``."""
         fitted = []  # each gradient as the engine will deliver it: broadcasting undone
         for edge, gx in zip(node.edges, gxs):

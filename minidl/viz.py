@@ -4,8 +4,8 @@
     minidl.viz.render(loss, "graph.svg")  # needs Graphviz's `dot` program
 
 What is drawn is exactly what the engine walks in ``loss.backward()``: starting at
-``loss.grad_fn``, every Function (an ellipse, named after its op, with its output's shape) and,
-through ``Function.edges``, every input that needs a gradient -- another Function, or a leaf
+``loss.grad_fn``, every node (an ellipse, named after its op, with its output's shape) and,
+through ``Node.edges``, every input that needs a gradient -- another node, or a leaf
 Tensor (a box with its name, shape, dtype and device). Arrows follow the forward pass, from
 inputs to the op that used them; an op with several inputs labels its arrows x0, x1, ... as in
 the op's derivative rule (the rule itself is the node's tooltip in an SVG).
@@ -25,7 +25,7 @@ import subprocess
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from minidl import backend
-from minidl.autograd import Function
+from minidl.node import Node
 from minidl.errors import MinidlError
 from minidl.tensor import Tensor
 from minidl.trace import format_values, rule_of
@@ -51,7 +51,7 @@ class Graph:
     def __init__(self):
         self.nodes: List[Tuple[str, str, List[str], str]] = []
         self.edges: List[Tuple[str, str, str]] = []
-        self._ids: Dict[int, str] = {}  # id(Function or Tensor) -> node id
+        self._ids: Dict[int, str] = {}  # id(Node or Tensor) -> node id
         self._keep: List[object] = []  # what the ids belong to, so no id() is reused meanwhile
 
     def node(self, obj: object, kind: str, lines: List[str], tooltip: str = "") -> str:
@@ -92,10 +92,10 @@ def build_graph(outputs: Union[Tensor, Sequence[Tensor]],
         name = names.get(id(t)) or t.name or ("output" if kind == "output" else None)
         return graph.node(t, kind, _tensor_lines(t, name, show_data, show_grad))
 
-    def anchor(fn: Function, kind: str = "tensor") -> str:
+    def anchor(fn: Node, kind: str = "tensor") -> str:
         """The node that stands for ``fn``'s output: its retained tensor if it has a live one
         (drawn after the op, as a ``kind`` node), else the op itself."""
-        op = graph.node(fn, "op", [fn.name, str(tuple(fn.out_shape))], rule_of(type(fn)))
+        op = graph.node(fn, "op", [fn.name, str(tuple(fn.out_shape))], rule_of(fn.function))
         kept = fn._retained() if fn._retained is not None else None
         if kept is None:
             return op
@@ -103,7 +103,7 @@ def build_graph(outputs: Union[Tensor, Sequence[Tensor]],
             graph.edges.append((op, tensor_node(kept, kind), ""))
         return tensor_node(kept, kind)
 
-    stack: List[Function] = []
+    stack: List[Node] = []
     for out in outputs:
         if out.grad_fn is None:
             tensor_node(out, "output")

@@ -17,6 +17,7 @@ import pytest
 import minidl
 from minidl import AutogradError
 from minidl.autograd import Function
+from minidl.node import Node
 from minidl.testing import gradcheck, gradgradcheck
 
 
@@ -405,6 +406,38 @@ def test_user_defined_function_is_gradchecked():
     np.testing.assert_allclose(Cube.apply(x).detach().numpy(), x.detach().numpy() ** 3)
     assert gradcheck(Cube.apply, [x])
     assert gradgradcheck(Cube.apply, [x])
+
+
+def test_every_op_records_a_node_of_one_type_naming_its_function():
+    """grad_fn is a Node whatever the op (one type keeps the engine's attribute accesses fast);
+    it names the Function it runs, and the ctx forward and backward saw is that node."""
+    seen = {}
+
+    class Spy(Function):
+        """y = x;  dy/dx = 1"""
+
+        @staticmethod
+        def forward(ctx, x):
+            seen["forward"] = ctx
+            return x.copy()
+
+        @staticmethod
+        def backward(ctx, gy):
+            seen["backward"] = ctx
+            return gy
+
+    x = leaf([1.0, 2.0])
+    outputs = {"Mul": x * 2.0, "Tanh": x.tanh(), "Sum": x.sum(), "Cube": Cube.apply(x),
+               "Spy": Spy.apply(x)}
+    for name, y in outputs.items():
+        assert type(y.grad_fn) is Node
+        assert y.grad_fn.function.__name__ == y.grad_fn.name == name
+        assert repr(y.grad_fn) == f"<{name}Backward>"
+    outputs["Spy"].sum().backward()
+    assert seen["forward"] is seen["backward"] is outputs["Spy"].grad_fn
+    with minidl.no_grad():
+        assert Spy.apply(x).grad_fn is None
+    assert type(seen["forward"]) is Node and seen["forward"].function is Spy
 
 
 # ---------------------------------------------------------------------- dtypes and ownership

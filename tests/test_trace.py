@@ -8,26 +8,26 @@ from hypothesis import strategies as st
 import minidl
 import minidl.nn.functional as F
 from minidl import autograd, nn, trace as trace_module
-from minidl.autograd import Function
+from minidl.node import Node
 
 
 def check_order(t, output):
-    """Every Function behind ``output`` ran exactly once, and after all of its consumers:
-    a step's inputs that are Functions run later (a reverse topological order)."""
+    """Every node behind ``output`` ran exactly once, and after all of its consumers:
+    a step's inputs that are nodes run later (a reverse topological order)."""
     position = {}
     for step in t.steps:
         assert id(step.node) not in position, f"{step.op} ran twice"
         position[id(step.node)] = step.index
     for step in t.steps:
         for edge in step.node.edges:
-            if isinstance(edge, Function):
+            if isinstance(edge, Node):
                 assert position[id(edge)] > step.index, f"{edge.name} ran before {step.op}"
     reachable, stack = set(), [output.grad_fn]
     while stack:
         fn = stack.pop()
         if id(fn) not in reachable:
             reachable.add(id(fn))
-            stack.extend(e for e in fn.edges if isinstance(e, Function))
+            stack.extend(e for e in fn.edges if isinstance(e, Node))
     assert reachable == set(position)
 
 
