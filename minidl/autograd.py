@@ -82,7 +82,10 @@ def run_backward(roots: Sequence["Tensor"], root_grads: Sequence["Tensor"], reta
             if node._hooks or node._retained is not None or capture is not None:
                 gy = _run_node_hooks(node, gy, capture)
             # The chain rule, one link: the gradients of this node's inputs from its output's.
-            gxs = node.function.backward(node, gy) if not anomaly else _backward_blaming_node(node, gy)
+            if not anomaly:
+                gxs = node.function.backward(node, gy)
+            else:
+                gxs = _backward_blaming_node(node, gy)
             if type(gxs) is not tuple:
                 gxs = (gxs,)
             edges = node.edges
@@ -97,7 +100,7 @@ def run_backward(roots: Sequence["Tensor"], root_grads: Sequence["Tensor"], reta
                 index += 1
                 if edge is None or gx is None:
                     continue
-                if edge._is_leaf_edge:  # a Tensor (leaf), not a Node
+                if type(edge) is not Node:  # a Tensor (leaf)
                     _leaf_gradient(node, index, edge, gx, gy, gxs, capture, create_graph)
                     continue
                 # The gradient must look like the input: the producing node's output.

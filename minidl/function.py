@@ -27,6 +27,7 @@ _new_object = object.__new__
 # Nodes are numbered in creation order. A node's consumers are created after it, so visiting
 # nodes from the highest number down is a valid backward order (see run_backward).
 _next_sequence_nr = itertools.count().__next__
+_NDARRAY = np.ndarray  # (CPython cannot speed up np.ndarray: NumPy has a module __getattr__)
 _MIXED = object()  # stands for "tensors of different array types" in Function.apply
 # _NEEDS_INPUT_GRAD[n][bits]: the needs_input_grad tuple of n inputs, input i needing a
 # gradient where bit i is set (shared tuples: nothing to allocate per op)
@@ -91,7 +92,7 @@ class Function:
                     edges[i] = a.grad_fn or a  # what produced the input, or the leaf itself
                     needed |= 1 << i
             i += 1
-        if array_type is not np.ndarray and array_type is not None:
+        if array_type is not _NDARRAY and array_type is not None:
             backend.same_device_or_raise(cls.__name__, [a.data for a in args
                                                         if isinstance(a, Tensor)])
         # needs_input_grad[i] is bit i of `needed`; tuples for up to 4 inputs are made once

@@ -41,7 +41,6 @@ class Node:
     # _out_array and _out_counter (the output's array and version counter) are set only by a
     # node that saved its output, and read only when it did. _hooks: id -> hook on the
     # output's gradient; _retained: weak reference to an output that called retain_grad().
-    _is_leaf_edge = False  # Tensor says True: the engine tells the two kinds of edge apart
 
     def _array_from_scalar(self, scalar, xs, array_type):
         """A NumPy scalar returned by forward (reductions give them) as a 0-d array of the

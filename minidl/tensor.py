@@ -35,7 +35,6 @@ class Tensor(InPlaceMethods):
     __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_counter", "_hooks", "name",
                  "__weakref__")
     __array_priority__ = 1000  # make `ndarray * Tensor` call Tensor.__rmul__, not NumPy's loop
-    _is_leaf_edge = True  # as a graph edge a Tensor is a leaf (Node says False)
 
     def __init__(self, data: Any, requires_grad: bool = False):
         if isinstance(data, Tensor):

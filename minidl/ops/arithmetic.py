@@ -19,7 +19,7 @@ import numbers
 import numpy as np
 
 from minidl import backend
-from minidl.function import Function
+from minidl.function import _NDARRAY, Function
 from minidl.ops.dims import broadcast_shape
 from minidl.errors import DTypeError, ShapeError
 from minidl.ops.unary import exp, log
@@ -122,7 +122,7 @@ def arithmetic_operands(a, b):
     primitives below accept both."""
     if type(b) is float and type(a) is Tensor:
         data = a.data
-        if type(data) is np.ndarray:
+        if type(data) is _NDARRAY:
             constant = _FLOAT_CONSTANTS.get((b, data.dtype))  # (only float dtypes are cached)
             if constant is not None:
                 return a, constant
