@@ -108,25 +108,28 @@ def test_dtype_promotion_follows_pytorch(make, dtype):
                                     -float("inf")])
 def test_python_float_operands_give_numpys_results(dtype, scalar):
     """A Python float meeting a CPU tensor becomes a cached 0-d constant of the tensor's dtype
-    (a speed-up: see _float_constant); results, signed zeros and overflow warnings must stay
-    NumPy's, on the first call and on a cached one."""
+    (a speed-up: see _float_constant), on either side of the operator and with a Parameter as
+    with a Tensor; results, signed zeros and overflow and division warnings must stay NumPy's,
+    on the first call and on a cached one."""
     data = np.array([1.5, -2.0, 0.0], dtype)
-    x = minidl.tensor(data)
-    for _ in range(2):
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            expected = [data * scalar, data + scalar, data - scalar, data / scalar if scalar else
-                        None, scalar - data]
-        with warnings.catch_warnings(record=True) as ours:
-            warnings.simplefilter("always")
-            results = [x * scalar, x + scalar, x - scalar, x / scalar if scalar else None,
-                       scalar - x]
-        assert [str(w.message) for w in ours] == [str(w.message) for w in caught]
-        for got, want in zip(results, expected):
-            if want is not None:
-                assert got.dtype == want.dtype
-                np.testing.assert_array_equal(got.numpy(), want)
-                np.testing.assert_array_equal(np.signbit(got.numpy()), np.signbit(want))
+    for x in (minidl.tensor(data), minidl.nn.Parameter(minidl.tensor(data))):
+        for _ in range(2):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                expected = [data * scalar, data + scalar, data - scalar,
+                            data / scalar if scalar else None, scalar * data, scalar + data,
+                            scalar - data, scalar / data]
+            with warnings.catch_warnings(record=True) as ours:
+                warnings.simplefilter("always")
+                results = [x * scalar, x + scalar, x - scalar, x / scalar if scalar else None,
+                           scalar * x, scalar + x, scalar - x, scalar / x]
+            assert [str(w.message) for w in ours] == [str(w.message) for w in caught]
+            for got, want in zip(results, expected):
+                if want is not None:
+                    assert got.dtype == want.dtype
+                    np.testing.assert_array_equal(got.detach().numpy(), want)
+                    np.testing.assert_array_equal(np.signbit(got.detach().numpy()),
+                                                  np.signbit(want))
 
 
 def test_the_float_constant_cache_stays_small_and_read_only():

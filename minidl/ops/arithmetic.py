@@ -117,19 +117,17 @@ _KIND_CATEGORY = {"b": 0, "i": 1, "u": 1, "f": 2}
 def arithmetic_operands(a, b):
     """Like ``binary_operands``, but a scalar operand is not made a tensor of its own dtype:
     NumPy treats Python numbers as weakly typed (float32 * 0.5 is float32), so a number stays
-    a number, or, for the commonest case, ``x * 0.5`` on a CPU float tensor, becomes the cached
-    0-d constant of x's dtype that NumPy would make of it (``_float_constant``: faster). The
-    primitives below accept both."""
-    if type(b) is float and type(a) is Tensor:
-        data = a.data
-        if type(data) is _NDARRAY:
-            constant = _FLOAT_CONSTANTS.get((b, data.dtype))  # (only float dtypes are cached)
-            if constant is not None:
-                return a, constant
-            if data.dtype.kind == "f":
-                return a, _float_constant(b, data.dtype)
-        elif data.dtype.kind == "f":
-            return a, b
+    a number, or, for the commonest case, a Python float with a float tensor (``x * 0.5``,
+    ``0.5 * x``), becomes what ``_float_operand`` makes of it (faster). The primitives below
+    accept both."""
+    if type(b) is float and isinstance(a, Tensor):
+        operand = _float_operand(b, a.data)
+        if operand is not None:
+            return a, operand
+    elif type(a) is float and isinstance(b, Tensor):
+        operand = _float_operand(a, b.data)
+        if operand is not None:
+            return operand, b
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
             return (a, b) if a.data.dtype == b.data.dtype else _tensors_of_one_dtype(a, b)
@@ -139,6 +137,22 @@ def arithmetic_operands(a, b):
         tensor, scalar = _tensor_and_scalar(b, a)
         return (scalar, tensor) if tensor is not None else binary_operands(a, b)
     return binary_operands(a, b)
+
+
+def _float_operand(value: float, data):
+    """A Python float meeting a tensor whose array is ``data``, ready for NumPy or CuPy: with
+    a CPU float tensor, the cached 0-d constant of ``_float_constant``; with a GPU float
+    tensor, the float itself; with an integer or bool tensor, None (the general rules decide:
+    the result is float32)."""
+    if type(data) is _NDARRAY:
+        constant = _FLOAT_CONSTANTS.get((value, data.dtype))  # (only float dtypes are cached)
+        if constant is not None:
+            return constant
+        if data.dtype.kind == "f":
+            return _float_constant(value, data.dtype)
+    elif data.dtype.kind == "f":
+        return value
+    return None
 
 
 _FLOAT_CONSTANTS: dict = {}  # (value, dtype) -> 0-d constant Tensor; see _float_constant
