@@ -147,4 +147,4 @@ class Node:
         return f"<{self.function.__name__}Backward>"
 
 
-from minidl.tensor import Tensor, _new_tensor  # noqa: E402  (tensor.py imports this module first)
+from minidl.tensor import Tensor, _new_tensor  # noqa: E402  (last: circular with function.py)
