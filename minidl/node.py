@@ -109,7 +109,7 @@ class Node:
         saved = self._saved
         if saved is _FREED:
             raise AutogradError(
-                f"{self.function.__name__}: trying to backward through the graph a second time (or "
+                f"{self.name}: trying to backward through the graph a second time (or "
                 "to read saved tensors after they were freed). Saved tensors are freed after "
                 "backward; specify retain_graph=True on the first backward() if you need to "
                 "backward through the graph again.")
@@ -134,17 +134,17 @@ class Node:
 
     def _raise_modified(self, array, now: int, version: int):
         raise AutogradError(
-            f"{self.function.__name__}: one of the tensors needed for gradient computation has "
+            f"{self.name}: one of the tensors needed for gradient computation has "
             f"been modified by an in-place operation (on it, or on a view sharing its memory): "
             f"a tensor of shape {tuple(array.shape)} and dtype {array.dtype} is at version "
-            f"{now}; expected version {version} (the version saved by {self.function.__name__}).")
+            f"{now}; expected version {version} (the version saved by {self.name}).")
 
     @property
     def name(self) -> str:
         return self.function.__name__
 
     def __repr__(self) -> str:
-        return f"<{self.function.__name__}Backward>"
+        return f"<{self.name}Backward>"
 
 
 from minidl.tensor import Tensor, _new_tensor  # noqa: E402  (last: circular with function.py)
