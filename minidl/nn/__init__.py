@@ -9,7 +9,9 @@ Reading order:
                       ``activation_functional.py`` and ``loss_functional.py``
 5. ``layers/``        Linear, activations, Dropout, convolution, pooling, normalization
 6. ``losses.py``      the losses as Modules
-7. ``init.py``        weight initialization;  ``utils.py``  clipping and parameter counting
+7. ``init.py``        weight initialization;  ``utils.py``  parameter counting, and the helpers
+                      of ``clip.py`` (gradient clipping), ``regularization.py`` (L1 penalty),
+                      ``hooks.py`` (backward hooks) and ``layer_stats.py`` (per-layer statistics)
 """
 from minidl.nn import functional, init, utils  # noqa: F401
 from minidl.nn.containers import ModuleDict, ModuleList, Sequential  # noqa: F401

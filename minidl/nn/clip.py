@@ -1,11 +1,9 @@
-"""Gradient clipping and an L1 penalty: helpers used between ``backward()`` and ``step()``.
+"""Gradient clipping: rescaling gradients between ``backward()`` and ``step()``.
 
 ``clip_grad_norm_`` rescales all gradients together when their combined norm is too large (the
 usual cure for exploding gradients); ``clip_grad_value_`` clamps each entry. Both work in place
 on the raw gradient arrays, skip parameters without a gradient, and take a Tensor or an iterable
-of Tensors. ``l1_penalty`` is the other way to shape updates: add ``lam * l1_penalty(params)``
-to the loss and backward will push weights toward exactly zero. ``minidl.nn.utils`` re-exports
-all three.
+of Tensors. ``minidl.nn.utils`` re-exports both.
 
 Read next: ``minidl/optim/optimizer.py``, which consumes the clipped gradients.
 """
@@ -18,6 +16,9 @@ import numpy as np
 
 from minidl import backend
 from minidl.errors import MinidlError
+# l1_penalty lived here before regularization.py; examples/regularization.py still imports it
+# from this module.
+from minidl.nn.regularization import l1_penalty  # noqa: F401
 from minidl.tensor import Tensor
 
 TensorOrTensors = Union[Tensor, Iterable[Tensor]]
@@ -81,20 +82,3 @@ def clip_grad_value_(parameters: TensorOrTensors, clip_value: float) -> None:
         )
     for g in _grad_arrays(parameters):
         backend.get_array_module(g).clip(g, -clip_value, clip_value, out=g)
-
-
-def l1_penalty(params: TensorOrTensors) -> Tensor:
-    """``sum_i |p_i|`` over all entries of all ``params``, as a differentiable 0-d Tensor.
-
-    Its gradient is ``sign(p)``: a constant-size pull toward zero, which (unlike L2's ``p``)
-    does not fade for small weights, so L1 drives weights to exactly zero (sparse models).
-    """
-    if isinstance(params, Tensor):
-        params = [params]
-    total = None
-    for p in params:
-        term = p.abs().sum()
-        total = term if total is None else total + term
-    if total is None:
-        return Tensor(np.zeros((), dtype=np.float32))
-    return total

@@ -1,5 +1,7 @@
-"""Utilities over a model's parameters: gradient clipping (from ``clip.py``), flattening all
-parameters into one vector and back, and counting parameters.
+"""Utilities over a model's parameters: flattening all parameters into one vector and back, and
+counting parameters. It also gathers, under one name, the helpers that have files of their own:
+gradient clipping (``clip.py``), ``l1_penalty`` (``regularization.py``), full backward hooks
+(``hooks.py``) and ``LayerStats`` (``layer_stats.py``).
 
 Read next: ``minidl/optim/optimizer.py``.
 """
@@ -9,9 +11,11 @@ from typing import Iterable
 
 from minidl.autograd import no_grad
 from minidl.errors import ShapeError
-from minidl.nn.clip import clip_grad_norm_, clip_grad_value_, l1_penalty  # noqa: F401
-from minidl.nn.hooks import LayerStats, register_full_backward_hook  # noqa: F401
+from minidl.nn.clip import clip_grad_norm_, clip_grad_value_  # noqa: F401
+from minidl.nn.hooks import register_full_backward_hook  # noqa: F401
+from minidl.nn.layer_stats import LayerStats  # noqa: F401
 from minidl.nn.module import Module
+from minidl.nn.regularization import l1_penalty  # noqa: F401
 from minidl.ops import cat
 from minidl.tensor import Tensor
 

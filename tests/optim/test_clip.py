@@ -1,4 +1,4 @@
-"""Gradient clipping against NumPy, and the L1 penalty against its definition."""
+"""Gradient clipping against NumPy."""
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -8,7 +8,7 @@ from hypothesis.extra import numpy as hnp
 import minidl
 from minidl import backend
 from minidl.errors import MinidlError
-from minidl.nn.clip import NonFiniteNormError, clip_grad_norm_, clip_grad_value_, l1_penalty
+from minidl.nn.clip import NonFiniteNormError, clip_grad_norm_, clip_grad_value_
 
 SHAPES = [(3, 4), (5,), (2, 1, 3), ()]
 
@@ -148,24 +148,6 @@ def test_clip_grad_value_matches_numpy_clip():
     assert single.grad.data.dtype == np.float32
     with pytest.raises(ValueError, match="clip_value"):
         clip_grad_value_(params, -1.0)
-
-
-def test_l1_penalty_value_and_gradient():
-    rng = np.random.default_rng(0)
-    arrays = [rng.standard_normal((3, 2)), rng.standard_normal(4)]
-    params = [minidl.tensor(a.copy(), requires_grad=True) for a in arrays]
-    penalty = l1_penalty(params)
-    assert penalty.shape == ()
-    np.testing.assert_allclose(float(penalty), sum(np.abs(a).sum() for a in arrays))
-    penalty.backward()
-    for p, a in zip(params, arrays):
-        np.testing.assert_array_equal(p.grad.data, np.sign(a))  # d|p|/dp = sign(p)
-
-
-def test_l1_penalty_of_one_tensor_and_of_nothing():
-    p = minidl.tensor(np.array([-2.0, 3.0]), requires_grad=True)
-    assert float(l1_penalty(p)) == 5.0
-    assert float(l1_penalty([])) == 0.0
 
 
 @pytest.mark.parametrize("norm_type", [2.0, 1.0, float("inf")])
