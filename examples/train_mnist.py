@@ -23,11 +23,9 @@ import numpy as np
 import minidl
 import minidl.nn.functional as F
 from minidl import nn, optim
-from minidl.data import DataLoader, Subset, TensorDataset, random_split
+from minidl.data import DataLoader, Subset, random_split
 from minidl.data.datasets import (MNIST, DatasetError, DatasetNotFoundError, DownloadError,
                                   FashionMNIST)
-from minidl.data.datasets.idx import (check_same_count, gunzip_file, parse_idx_images,
-                                      parse_idx_labels)
 from minidl.errors import DeviceError
 from minidl.train import (CheckpointError, EarlyStopping, History, ProgressBar, get_rng_state,
                           load_checkpoint, restore, save_checkpoint, set_rng_state)
@@ -64,7 +62,8 @@ parser = argparse.ArgumentParser(description=__doc__.split("\n")[0],
 parser.add_argument("--dataset", choices=["mnist", "fashion-mnist"], default="mnist")
 parser.add_argument("--data-dir", type=Path, default=None,
                     help="a directory holding the four IDX files (train-images-idx3-ubyte.gz, "
-                         "...); default: the dataset cache ($MINIDL_DATA or ~/.cache/minidl), "
+                         "..., gzip-compressed or not), read as MNIST(root=DIR) reads them; "
+                         "default: the dataset cache ($MINIDL_DATA or ~/.cache/minidl), "
                          "downloading MNIST there on first use")
 parser.add_argument("--model", choices=["cnn", "mlp"], default="cnn")
 parser.add_argument("--width", type=positive_int, default=None,
@@ -127,39 +126,18 @@ except DeviceError as exc:
 
 
 # ----------------------------------------------------------------------------- data
-def read_idx_directory(directory):
-    """(train, test) TensorDatasets from the four IDX files in ``directory``, gzip-compressed
-    (``*.gz``) or not. Their structure is checked (``minidl/data/datasets/idx.py``), not their
-    checksums: they may hold any images of 28x28 pixels with labels 0..9."""
-    splits = []
-    for images_name, labels_name in (MNIST.train_files, MNIST.test_files):
-        contents = []
-        for name in (images_name, labels_name):
-            path = directory / name
-            if not path.is_file() and path.with_suffix("").is_file():
-                path = path.with_suffix("")  # already decompressed
-            if not path.is_file():
-                files = "\n".join(f"  {n}" for n in MNIST.train_files + MNIST.test_files)
-                fail(f"--data-dir {directory}: {name} is missing. Put these four files there "
-                     f"(gzip-compressed, or decompressed without the .gz):\n{files}")
-            contents.append((gunzip_file(path) if path.suffix == ".gz" else path.read_bytes(),
-                             path))
-        images = parse_idx_images(*contents[0])
-        labels = parse_idx_labels(*contents[1])
-        check_same_count(images, labels, [contents[0][1], contents[1][1]])
-        # float32 in [0, 1], shape (N, 1, 28, 28): what MNIST.as_tensor_dataset() gives.
-        splits.append(TensorDataset(images[:, None].astype(np.float32) / 255, labels))
-    return splits
-
-
 dataset_class = MNIST if args.dataset == "mnist" else FashionMNIST
 try:
     if args.data_dir is not None:
-        full_train, test_set = read_idx_directory(args.data_dir)
+        # Any images in the IDX format: their structure is checked, not their checksums.
+        full_train = dataset_class(args.data_dir, train=True, verify=False).as_tensor_dataset()
+        test_set = dataset_class(args.data_dir, train=False, verify=False).as_tensor_dataset()
     else:
         full_train = dataset_class(train=True, download=True).as_tensor_dataset()
         test_set = dataset_class(train=False, download=True).as_tensor_dataset()
 except (DownloadError, DatasetNotFoundError, DatasetError) as exc:
+    if args.data_dir is not None:
+        fail(f"--data-dir {args.data_dir}: {exc}")
     hint = ""
     if args.dataset == "mnist" and Path(FashionMNIST.system_dirs[0]).is_dir():
         hint = (f"\n(Fashion-MNIST is installed in {FashionMNIST.system_dirs[0]}: "

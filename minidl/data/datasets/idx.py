@@ -11,7 +11,8 @@ An IDX file is a tiny header followed by a dense array, all big-endian::
 
 The first four bytes read as one big-endian integer form the "magic number": 2051 (0x00000803,
 unsigned bytes in 3 dimensions) for MNIST images and 2049 (0x00000801, unsigned bytes in 1
-dimension) for labels. The files are distributed gzip-compressed (``*-ubyte.gz``).
+dimension) for labels. The files are distributed gzip-compressed (``*-ubyte.gz``);
+``read_idx_content`` also reads a copy decompressed by hand (``*-ubyte``).
 
 Nothing here trusts the file: every check (gzip stream, header, magic number, dimensions, exact
 payload length, label range, image/label counts) raises a ``DatasetError`` that names the file and
@@ -75,6 +76,15 @@ def gunzip_file(path: PathLike) -> bytes:
                 return stream.read()
         except (OSError, EOFError, zlib.error) as exc:
             raise DatasetError(path, "gzip", f"not a complete gzip file ({exc})") from None
+
+
+def read_idx_content(path: PathLike) -> bytes:
+    """The IDX bytes in the file at ``path``: decompressed when its name ends in ``.gz`` (as the
+    files are published), as they are otherwise (a copy decompressed by hand)."""
+    if os.fspath(path).endswith(".gz"):
+        return gunzip_file(path)
+    with open(path, "rb") as stream:
+        return stream.read()
 
 
 def parse_idx(content: bytes, path: PathLike) -> np.ndarray:

@@ -1,9 +1,10 @@
 """MNIST and Fashion-MNIST: 28x28 grayscale images in 10 classes, 60,000 to train, 10,000 to test.
 
-Both come as four gzip-compressed IDX files. A dataset object finds them (``root/<folder>``,
-then system directories such as the Debian package's ``/usr/share/datasets/fashion-mnist``),
-downloads them when asked (``download=True``), verifies their SHA-256 on every load and checks
-their structure (``idx.py``), then keeps the whole split in memory:
+Both come as four gzip-compressed IDX files. A dataset object finds them (in ``root/<folder>``,
+then directly in ``root``, then in system directories such as the Debian package's
+``/usr/share/datasets/fashion-mnist``; each file gzip-compressed or decompressed), downloads
+them when asked (``download=True``), verifies their SHA-256 on every load and checks their
+structure (``idx.py``), then keeps the whole split in memory:
 
 * ``.data``: the images, a uint8 array of shape (N, 28, 28);
 * ``.targets``: the labels, an int64 array of shape (N,).
@@ -20,6 +21,8 @@ Read next: ``minidl/data/dataloader.py``.
 """
 from __future__ import annotations
 
+import hashlib
+import warnings
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -39,17 +42,28 @@ from minidl.data.datasets.idx import (
     check_same_count,
     parse_idx_images,
     parse_idx_labels,
+    read_idx_content,
 )
+
+
+def _find_file(directory: Path, name: str) -> Optional[Path]:
+    """``directory/name``, else its decompressed copy (``name`` without ``.gz``), else None."""
+    for path in (directory / name, directory / name[: -len(".gz")]):
+        if path.is_file():
+            return path
+    return None
 
 
 class MNIST(Dataset):
     """The MNIST handwritten digits (LeCun, Cortes and Burges).
 
     ``root``: the directory holding one subfolder per dataset (default: ``$MINIDL_DATA``, else
-    ``~/.cache/minidl``); MNIST's files go in ``root/mnist``. ``train`` picks the 60,000
-    training images or the 10,000 test images. ``download=True`` fetches missing or corrupt
-    files from ``mirrors`` (in order). ``transform`` / ``target_transform`` are applied to each
-    image / label in ``__getitem__``.
+    ``~/.cache/minidl``); MNIST's files go in ``root/mnist``, or directly in ``root`` (any
+    directory holding the four files). ``train`` picks the 60,000 training images or the 10,000
+    test images. ``download=True`` fetches missing or corrupt files from ``mirrors`` (in order)
+    into ``root/mnist``. ``transform`` / ``target_transform`` are applied to each image / label
+    in ``__getitem__``. ``verify=False`` skips the SHA-256 check, to read other images stored in
+    the same format (their structure is still checked).
     """
 
     mirrors: Sequence[str] = (
@@ -90,9 +104,11 @@ class MNIST(Dataset):
         download: bool = False,
         transform: Optional[Callable[[np.ndarray], Any]] = None,
         target_transform: Optional[Callable[[int], Any]] = None,
+        verify: bool = True,
     ):
         self.root = Path(root).expanduser() if root is not None else default_root()
         self.train = train
+        self.verify = verify
         self.transform = transform
         self.target_transform = target_transform
         images_name, labels_name = self.split_files
@@ -117,9 +133,9 @@ class MNIST(Dataset):
     def _find_directory(self, download: bool) -> Path:
         """The first candidate directory holding both files of the split."""
         names = self.split_files
-        candidates = [self.download_dir] + [Path(d) for d in self.system_dirs]
+        candidates = [self.download_dir, self.root] + [Path(d) for d in self.system_dirs]
         for directory in candidates:
-            if all((directory / name).is_file() for name in names):
+            if all(_find_file(directory, name) is not None for name in names):
                 return directory
         if download:
             return self.download_dir
@@ -132,18 +148,38 @@ class MNIST(Dataset):
 
     def _load(self, directory: Path, name: str, download: bool) -> Tuple[Path, bytes]:
         """The path and verified, decompressed content of ``name``, downloading if allowed."""
-        path = directory / name
-        checksums = self.resources[name]
-        if download and not path.is_file():
+        path = _find_file(directory, name)
+        if path is None:  # possible only with download=True (else _find_directory raised)
             path = self._download(name)
         try:
-            return path, load_verified(path, checksums)
+            return path, self._read(path, name)
         except DatasetError:
             if not download:
                 raise
         # Corrupt or wrong: fetch a fresh copy, which replaces the bad one only once verified.
         path = self._download(name)
-        return path, load_verified(path, checksums)
+        return path, self._read(path, name)
+
+    def _read(self, path: Path, name: str) -> bytes:
+        """The IDX content of ``path`` (the file ``name`` or its decompressed copy), verified
+        by SHA-256 unless ``verify`` is False."""
+        checksums = self.resources[name]
+        if not self.verify:
+            return read_idx_content(path)
+        if path.name == name:
+            return load_verified(path, checksums)
+        # Decompressed by hand: only a digest of the content (checksums.raw) can vouch for it.
+        content = read_idx_content(path)
+        digest = hashlib.sha256(content).hexdigest()
+        if checksums.raw is None:
+            warnings.warn(f"{path}: no SHA-256 of {name}'s decompressed content is known, so "
+                          "this decompressed copy cannot be verified; relying on structural "
+                          "checks of its content", stacklevel=4)
+        elif digest != checksums.raw:
+            raise DatasetError(path, "sha256", f"the SHA-256 of the content is {digest} "
+                               f"(expected {checksums.raw}); the file is corrupt or not the "
+                               "expected one")
+        return content
 
     def _download(self, name: str) -> Path:
         return download_file(
@@ -158,8 +194,9 @@ class MNIST(Dataset):
         names = "\n".join(f"  {name}" for name in self.train_files + self.test_files)
         return (
             f"To use {type(self).__name__} offline, download these files (e.g. from "
-            f"{self.mirrors[0] if self.mirrors else 'a mirror'}) and put them, still "
-            f"gzip-compressed and with these names, in {self.download_dir}:\n{names}\n"
+            f"{self.mirrors[0] if self.mirrors else 'a mirror'}) and put them, with these names "
+            f"(or decompressed, without the .gz), in {self.download_dir} or directly in "
+            f"{self.root}:\n{names}\n"
             "(set $MINIDL_DATA or pass root=... to use another directory)"
         )
 
