@@ -20,12 +20,14 @@ import minidl  # noqa: E402
 from minidl.data.datasets import FashionMNIST  # noqa: E402
 
 
-def parse_args(description: str) -> argparse.Namespace:
+def parse_args(description: str, default_out: str = os.path.join("runs", "lessons")
+               ) -> argparse.Namespace:
+    """The command line every lesson takes; creates the ``--out`` folder."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true",
                         help="tiny version that runs in a few seconds (used by the tests)")
-    parser.add_argument("--out", default=os.path.join("runs", "lessons"),
-                        help="folder for the PNG figures (default: runs/lessons)")
+    parser.add_argument("--out", default=default_out,
+                        help=f"folder for the figures (default: {default_out})")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)

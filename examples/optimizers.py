@@ -9,14 +9,19 @@
     divide each coordinate by its own gradient scale.
 (b) A 784-128-10 MLP on a Fashion-MNIST subset for a few epochs: loss and accuracy curves.
 
-Momentum comes in two spellings. PyTorch's: b <- mu b + g, theta <- theta - lr b. The exponentially
-weighted average (EWA) taught in many courses: v <- beta v + (1 - beta) g, theta <- theta - lr v,
-which is SGD(momentum=beta, dampening=beta). With the same lr the EWA form takes steps (1 - beta)
-times smaller; with lr / (1 - beta) it takes exactly PyTorch's steps.
+Momentum comes in three spellings here, all with beta = 0.9:
+* "momentum", PyTorch's SGD(momentum=beta): b <- beta b + g, theta <- theta - lr b;
+* "EWA momentum", the notes' exponentially weighted average, started at v = 0:
+  v <- beta v + (1 - beta) g, theta <- theta - lr v (``minidl.optim.EWAMomentum``). Both sums start
+  at 0, so v = (1 - beta) b at every step: EWA at lr takes exactly the steps of PyTorch's form at
+  lr (1 - beta). The lesson prints both runs side by side. Started at 0, v_t is (1 - beta^t) times
+  a steady gradient: "EWA, bias-corrected" divides it by (1 - beta^t), as Adam does;
+* "SGD(dampening=0.9)": b <- beta b + (1 - beta) g, but PyTorch starts b at g, not at 0: an average
+  started at the first gradient, whose first step is 1 / (1 - beta) = 10 times the notes' step.
 
     python examples/optimizers.py [--quick] [--out DIR]
 
-Read next: ``minidl/optim/sgd.py`` and ``adam.py`` (each update written out as math).
+Read next: ``minidl/optim/ewa_momentum.py``, ``sgd.py`` and ``adam.py`` (updates written as math).
 """
 import time
 
@@ -32,12 +37,18 @@ from minidl.data import DataLoader, TensorDataset
 args = parse_args(__doc__.splitlines()[0])
 STEPS = 60 if args.quick else 1000
 LR_GRID = [1e-3, 1e-2] if args.quick else [10.0 ** e for e in np.arange(-4, 0.01, 0.5)]
+BETA = 0.9  # every momentum below: the notes' usual choice (0.9 to 0.99)
 
 OPTIMIZERS = {  # name -> (factory taking (params, lr), lr used for the network in part b)
     "SGD": (lambda p, lr: optim.SGD(p, lr=lr), 0.1),
-    "momentum": (lambda p, lr: optim.SGD(p, lr=lr, momentum=0.9), 0.01),
-    "momentum (EWA)": (lambda p, lr: optim.SGD(p, lr=lr, momentum=0.9, dampening=0.9), 0.1),
-    "Nesterov": (lambda p, lr: optim.SGD(p, lr=lr, momentum=0.9, nesterov=True), 0.01),
+    "momentum": (lambda p, lr: optim.SGD(p, lr=lr, momentum=BETA), 0.01),
+    # The notes' form at lr 0.1 is PyTorch's form at lr 0.1 (1 - BETA) = 0.01 (see part a).
+    "EWA momentum": (lambda p, lr: optim.EWAMomentum(p, lr=lr, beta=BETA), 0.1),
+    "EWA, bias-corrected": (
+        lambda p, lr: optim.EWAMomentum(p, lr=lr, beta=BETA, bias_correction=True), 0.1),
+    f"SGD(dampening={BETA})": (
+        lambda p, lr: optim.SGD(p, lr=lr, momentum=BETA, dampening=BETA), 0.1),
+    "Nesterov": (lambda p, lr: optim.SGD(p, lr=lr, momentum=BETA, nesterov=True), 0.01),
     "AdaGrad": (lambda p, lr: optim.Adagrad(p, lr=lr), 0.01),
     "RMSProp": (lambda p, lr: optim.RMSprop(p, lr=lr), 1e-3),
     "Adam": (lambda p, lr: optim.Adam(p, lr=lr), 1e-3),
@@ -54,16 +65,17 @@ def bowl(v):
     return (v[0] ** 2 + 50 * v[1] ** 2) / 2
 
 
-PROBLEMS = {"Rosenbrock": (rosenbrock, (-1.5, 2.0)), "bowl x^2 + 50 y^2": (bowl, (-4.0, 0.8))}
+BOWL = "bowl (x^2 + 50 y^2) / 2"
+PROBLEMS = {"Rosenbrock": (rosenbrock, (-1.5, 2.0)), BOWL: (bowl, (-4.0, 0.8))}
 
 
-def descend(f, start, make_optimizer, lr):
-    """STEPS steps from ``start``; returns the path (STEPS + 1, 2) and the loss after each step."""
+def descend(f, start, make_optimizer, lr, steps=STEPS):
+    """``steps`` steps from ``start``; returns the path (steps + 1, 2) and the loss after each."""
     v = minidl.tensor(start, dtype=minidl.float64, requires_grad=True)
     optimizer = make_optimizer([v], lr)
     path = [v.detach().numpy().copy()]
     losses = []
-    for _ in range(STEPS):
+    for _ in range(steps):
         optimizer.zero_grad()
         loss = f(v)
         loss.backward()
@@ -83,7 +95,24 @@ def steps_to(losses, threshold=1e-3):
     return first_for_good if first_for_good < len(losses) else np.inf
 
 
+def shown(steps):
+    """A step count for the tables: ">STEPS" when the loss never stayed below the threshold."""
+    return steps if steps < np.inf else f">{STEPS}"
+
+
+# The first steps of the momentum spellings on the bowl, all at lr 0.1 except PyTorch's form,
+# which gets the equivalent lr 0.1 (1 - BETA). The gradient in y at the start is 50 y0 = 40.
+f, start = PROBLEMS[BOWL]
+rows = []
+for name in ["EWA momentum", "momentum", "EWA, bias-corrected", f"SGD(dampening={BETA})"]:
+    lr = 0.1 * (1 - BETA) if name == "momentum" else 0.1
+    path, _ = descend(f, start, OPTIMIZERS[name][0], lr, steps=3)
+    rows.append([name, f"{lr:.3g}"] + [float(y) for y in path[1:, 1]])
+print(f"(a) first steps on the {BOWL} from {start}, momentum {BETA}: y after each step")
+print_table(["optimizer", "lr", "y after step 1", "step 2", "step 3"], rows)
+
 paths = {}
+best_lr = {}
 for problem, (f, start) in PROBLEMS.items():
     rows = []
     for name, (make, _) in OPTIMIZERS.items():
@@ -95,24 +124,39 @@ for problem, (f, start) in PROBLEMS.items():
             runs.append((steps_to(losses), final, lr, path))
         steps, final, lr, path = min(runs, key=lambda r: r[:2])
         paths[problem, name] = path
-        rows.append([name, f"{lr:.3g}", final, steps if steps < np.inf else f">{STEPS}",
+        best_lr[problem, name] = lr
+        rows.append([name, f"{lr:.3g}", final, shown(steps),
                      f"({path[-1][0]:.3f}, {path[-1][1]:.3f})"])
     print(f"(a) {problem} from {start}, {STEPS} steps, best lr from {len(LR_GRID)} on a log grid")
     print_table(["optimizer", "best lr", "final loss", "steps until loss stays < 1e-3",
                  "final point"], rows)
 
+# The equivalence, measured: EWA momentum at its best lr and PyTorch's form at lr (1 - BETA).
+rows = []
+for problem, (f, start) in PROBLEMS.items():
+    lr = best_lr[problem, "EWA momentum"]
+    ewa_path, ewa_losses = descend(f, start, OPTIMIZERS["EWA momentum"][0], lr)
+    sgd_path, sgd_losses = descend(f, start, OPTIMIZERS["momentum"][0], lr * (1 - BETA))
+    rows.append([problem, f"{lr:.3g}", shown(steps_to(ewa_losses)), f"{lr * (1 - BETA):.3g}",
+                 shown(steps_to(sgd_losses)), f"{np.abs(ewa_path - sgd_path).max():.1e}"])
+print(f"(a) EWA momentum at lr vs PyTorch's momentum at lr (1 - {BETA}): the same steps")
+print_table(["problem", "EWA lr", "EWA steps", "momentum lr", "momentum steps",
+             "max |EWA path - momentum path|"], rows)
+
 plt = pyplot()
 if plt is not None:
     fig, axes = plt.subplots(1, 2, figsize=(12, 5))
     grids = {"Rosenbrock": np.meshgrid(np.linspace(-2, 2, 200), np.linspace(-1, 3, 200)),
-             "bowl x^2 + 50 y^2": np.meshgrid(np.linspace(-4.5, 1, 200), np.linspace(-1, 1, 200))}
+             BOWL: np.meshgrid(np.linspace(-4.5, 1, 200), np.linspace(-1, 1, 200))}
     for ax, (problem, (f, start)) in zip(axes, PROBLEMS.items()):
         xs, ys = grids[problem]
         zs = f(np.stack([xs, ys]))
         ax.contour(xs, ys, np.log10(zs + 1e-3), levels=25, cmap="Greys", alpha=0.5)
         for name in OPTIMIZERS:
             path = paths[problem, name]
-            ax.plot(path[:, 0], path[:, 1], ".-", markersize=2, linewidth=1, label=name)
+            # EWA momentum retraces PyTorch's momentum (at 10x its lr): dashed, to show both.
+            style = ".--" if name == "EWA momentum" else ".-"
+            ax.plot(path[:, 0], path[:, 1], style, markersize=2, linewidth=1, label=name)
         ax.set_xlim(xs.min(), xs.max())
         ax.set_ylim(ys.min(), ys.max())
         ax.set_title(problem)

@@ -1,26 +1,29 @@
 """Backpropagation by hand-sized example: every value and every gradient, printed and checked.
 
-    python examples/scalar_backprop.py
+    python examples/scalar_backprop.py [--quick] [--out DIR] [--seed N]
 
 Part 1 is a small expression of five scalars; part 2 is a network of two neurons. For each, the
 script prints every intermediate value with its gradient (d loss / d value), checks each gradient
 against a finite difference (nudge the value by +-h, see how the loss moves), prints the
 backward pass step by step (``minidl.autograd.trace``), and draws the graph: DOT and Mermaid text
-always, an SVG too when Graphviz's ``dot`` program is installed. Drawings go to ``OUT``.
+always, an SVG too when Graphviz's ``dot`` program is installed. Drawings go to ``--out``
+(default ``runs/scalar_backprop``); ``--seed`` picks part 2's initial weights. The script takes
+well under a second, so ``--quick`` (which every lesson accepts) runs it unchanged.
 
 Read next: ``docs/how-backprop-works.md``, the guided tour that starts from this expression.
 """
 import shutil
 from pathlib import Path
 
+from _lesson_utils import parse_args
+
 import minidl
 from minidl import nn, viz
 
-OUT = Path("runs/scalar_backprop")  # where the drawings are written
+args = parse_args(__doc__.splitlines()[0], default_out=str(Path("runs", "scalar_backprop")))
+OUT = Path(args.out)  # where the drawings are written (parse_args created it)
 H = 1e-6  # finite-difference step (float64 throughout, so it can be this small)
 TOLERANCE = 1e-6
-
-OUT.mkdir(parents=True, exist_ok=True)
 
 
 def scalar(value, name):
@@ -100,7 +103,7 @@ draw(L, "expression")
 
 # ============================================================ part 2: two neurons
 print("\n=== part 2: two neurons, y = sigmoid(w2 * tanh(w1 . x + b1) + b2), squared error\n")
-minidl.manual_seed(0)
+minidl.manual_seed(args.seed)
 model = nn.Sequential(nn.Linear(2, 1), nn.Tanh(), nn.Linear(1, 1), nn.Sigmoid()).double()
 params = dict(model.named_parameters())
 x = minidl.tensor([[0.5, -1.5]], dtype=minidl.float64)

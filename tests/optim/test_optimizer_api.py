@@ -5,13 +5,14 @@ import pytest
 
 import minidl
 from minidl import backend
-from minidl.optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
+from minidl.optim import SGD, Adagrad, Adam, AdamW, EWAMomentum, Optimizer, RMSprop
 
 from .helpers import make_param, set_grad
 
 ALL_FLAGS = [
     (SGD, dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.1)),
     (SGD, dict(lr=0.1, momentum=0.9, dampening=0.5)),
+    (EWAMomentum, dict(lr=0.1, bias_correction=True, weight_decay=0.1, maximize=True)),
     (Adagrad, dict(lr_decay=0.1, weight_decay=0.1, initial_accumulator_value=0.1)),
     (RMSprop, dict(momentum=0.9, centered=True, weight_decay=0.1)),
     (Adam, dict(amsgrad=True, weight_decay=0.1)),
