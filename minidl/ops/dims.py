@@ -1,9 +1,11 @@
-"""Checking and normalising ``dim`` arguments (negative dims count from the end, as in PyTorch)."""
+"""Checking shape arguments: ``dim`` (negative dims count from the end, as in PyTorch) and
+broadcasting (which shapes fit together, and the error that names the op when they do not).
+
+Read next: ``dtype_checks.py`` (the floating-point check), then ``shape.py``.
+"""
 from __future__ import annotations
 
 from typing import Optional, Sequence, Tuple, Union
-
-import numpy as np
 
 from minidl.errors import ShapeError
 
@@ -33,8 +35,37 @@ def normalize_dims(dim: Union[None, int, Sequence[int]], ndim: int,
 
 
 def broadcast_shape(a: Tuple[int, ...], b: Tuple[int, ...]) -> Optional[Tuple[int, ...]]:
-    """The shape ``a`` and ``b`` broadcast to, or None when they do not broadcast."""
-    try:
-        return np.broadcast_shapes(a, b)
-    except ValueError:
-        return None
+    """The shape ``a`` and ``b`` broadcast to, or None when they do not broadcast.
+
+    NumPy's rule: align the shapes at their last dimension (the shorter one is padded with 1s
+    in front); each pair of sizes must be equal or contain a 1, and the result takes the other.
+    Written out rather than calling ``np.broadcast_shapes``, which builds an empty array per
+    shape to answer; this runs in the engine whenever an input was broadcast."""
+    if len(a) < len(b):
+        a, b = b, a
+    lead = len(a) - len(b)
+    shape = list(a[:lead])
+    for m, n in zip(a[lead:], b):
+        if m == n or n == 1:
+            shape.append(m)
+        elif m == 1:
+            shape.append(n)
+        else:
+            return None
+    return tuple(shape)
+
+
+def check_broadcast(op: str, a: Tuple[int, ...], b: Tuple[int, ...],
+                    onto: Optional[str] = None) -> Tuple[int, ...]:
+    """The shape ``a`` and ``b`` broadcast to, or a ShapeError naming ``op`` and both shapes.
+
+    With ``onto`` (what ``b`` is, e.g. "input"), ``a`` must broadcast to ``b`` itself, not to
+    a larger shape: the rule for the target of ``broadcast_to`` and for an operand that must
+    fit a given tensor."""
+    shape = broadcast_shape(a, b)
+    if onto is None and shape is None:
+        raise ShapeError(f"{op}: shapes {tuple(a)} and {tuple(b)} do not broadcast")
+    if onto is not None and shape != tuple(b):
+        raise ShapeError(f"{op}: shape {tuple(a)} does not broadcast to the {onto} shape "
+                         f"{tuple(b)}")
+    return shape

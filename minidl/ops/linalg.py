@@ -14,12 +14,11 @@ Read next: ``reduce.py``.
 """
 from __future__ import annotations
 
-import numpy as np
-
 from minidl import backend
 from minidl.function import Function
 from minidl.errors import DTypeError, ShapeError
 from minidl.ops.arithmetic import binary_operands
+from minidl.ops.dims import broadcast_shape
 from minidl.ops.shape import reshape, squeeze, sum_to, transpose, unsqueeze
 from minidl.tensor import Tensor
 
@@ -53,11 +52,9 @@ def _check(a: Tensor, b: Tensor) -> None:
     if k_a != k_b:
         raise ShapeError(f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be "
                          f"multiplied ({k_a} != {k_b})")
-    try:
-        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    except ValueError:
+    if broadcast_shape(a.shape[:-2], b.shape[:-2]) is None:  # (the message names whole shapes)
         raise ShapeError(f"matmul: batch dimensions of {tuple(a.shape)} and {tuple(b.shape)} "
-                         "do not broadcast") from None
+                         "do not broadcast")
     if a.dtype.kind == "b":
         raise DTypeError("matmul: bool tensors are not supported")
 

@@ -16,7 +16,7 @@ import numpy as np
 from minidl import backend
 from minidl.function import Function
 from minidl.errors import ShapeError
-from minidl.ops.dims import normalize_dim
+from minidl.ops.dims import check_broadcast, normalize_dim
 from minidl.tensor import Tensor
 
 
@@ -189,12 +189,10 @@ def broadcast_to(x: Tensor, shape: Sequence[int]) -> Tensor:
     shape = tuple(shape)
     if shape == x.shape:
         return x
-    try:
-        if np.broadcast_shapes(x.shape, shape) != shape:
-            raise ValueError
-    except ValueError:
-        raise ShapeError(f"broadcast_to: cannot broadcast shape {tuple(x.shape)} to "
-                         f"{shape}") from None
+    shape = _shape_args((shape,), "broadcast_to")
+    if min(shape, default=0) < 0:  # broadcast_shape takes sizes as given: -1 would pass it
+        raise ShapeError(f"broadcast_to: sizes must be non-negative, got {shape}")
+    check_broadcast("broadcast_to", x.shape, shape, onto="requested")
     return BroadcastTo.apply(x, shape)
 
 
@@ -215,11 +213,7 @@ def sum_to(x: Tensor, shape: Sequence[int]) -> Tensor:
     shape = tuple(shape)
     if shape == x.shape:
         return x
-    try:
-        if np.broadcast_shapes(shape, x.shape) != x.shape:
-            raise ValueError
-    except ValueError:
-        raise ShapeError(f"sum_to: cannot sum shape {tuple(x.shape)} down to {shape}") from None
+    check_broadcast("sum_to", shape, x.shape, onto="input")
     return SumTo.apply(x, shape)
 
 
