@@ -100,7 +100,10 @@ def hvp(f: VectorFunction, x, v) -> Tensor:
 
     H v = d/dx (g(x) . v) because v does not depend on x: the gradient of one scalar."""
     x = _as_variable(x)
-    v = v.detach() if isinstance(v, Tensor) else Tensor(backend.asarray(v, x.dtype, x.device))
+    if isinstance(v, Tensor):
+        v = v.detach()
+    else:
+        v = Tensor._make(backend.asarray(v, x.dtype, x.device), False)
     if v.shape != x.shape:
         raise ShapeError(f"hvp: v has shape {tuple(v.shape)} but x has shape {tuple(x.shape)}")
     g = _gradient(f, x, "hvp")

@@ -68,7 +68,7 @@ def _analytic_jacobian(fn, inputs) -> list:
     for i in range(n_out):
         onehot = np.zeros(n_out, dtype=out.dtype)
         onehot[i] = 1
-        v = Tensor(backend.asarray(onehot, device=out.device))
+        v = Tensor._make(backend.asarray(onehot, device=out.device), False)
         try:
             grads = autograd_grad(out, inputs, v, retain_graph=True, allow_unused=True)
         except AutogradError as exc:  # the engine rejected a gradient (wrong shape, dtype, ...)
@@ -144,7 +144,7 @@ def gradgradcheck(fn: Callable, inputs: Sequence[Tensor], grad_outputs: Optional
     if grad_outputs is None:
         rng = np.random.default_rng(0)
         v0 = rng.standard_normal(out.shape).astype(out.dtype)
-        grad_outputs = Tensor(backend.asarray(v0, device=out.device))
+        grad_outputs = Tensor._make(backend.asarray(v0, device=out.device), False)
     v = Tensor(grad_outputs.data.copy(), requires_grad=out.dtype.kind == "f")
 
     def vjp(*args):

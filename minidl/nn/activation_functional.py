@@ -19,17 +19,10 @@ import math
 import numpy as np
 
 from minidl import backend
-from minidl.autograd import Function
-from minidl.errors import DTypeError
+from minidl.function import Function
 from minidl.ops import exp, log_softmax, relu, sigmoid, softmax, tanh  # noqa: F401 (re-export)
+from minidl.ops.dtype_checks import require_float
 from minidl.tensor import Tensor
-
-
-def _require_float(op: str, x: Tensor) -> None:
-    if not isinstance(x, Tensor):
-        raise DTypeError(f"{op}: expected a minidl Tensor, got {type(x).__name__}")
-    if x.dtype.kind != "f":
-        raise DTypeError(f"{op}: expected a floating-point tensor, got {x.dtype}")
 
 
 # ------------------------------------------------------------------------------ erf
@@ -91,7 +84,7 @@ class Erf(Function):
 
 def erf(x: Tensor) -> Tensor:
     """The error function, elementwise (``torch.erf``); see ``Erf``."""
-    _require_float("erf", x)
+    require_float("erf", x)
     return Erf.apply(x)
 
 
@@ -116,7 +109,7 @@ class Softplus(Function):
 def softplus(input: Tensor, beta: float = 1.0) -> Tensor:
     """softplus(x) = log(1 + exp(beta x)) / beta, a smooth relu. (PyTorch's ``threshold``
     argument is not needed: this form is stable for every x.)"""
-    _require_float("softplus", input)
+    require_float("softplus", input)
     if beta == 1:
         return Softplus.apply(input)
     return Softplus.apply(input * beta) / beta
@@ -126,7 +119,7 @@ def softplus(input: Tensor, beta: float = 1.0) -> Tensor:
 def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     """y = x if x > 0 else negative_slope * x;  dy/dx = 1 or negative_slope (the slope at
     x = 0 is negative_slope, as in PyTorch). Composed: x times a constant mask."""
-    _require_float("leaky_relu", input)
+    require_float("leaky_relu", input)
     xp = backend.get_array_module(input.data)
     slope = xp.where(input.data > 0, 1, negative_slope).astype(input.dtype, copy=False)
     return input * Tensor._make(slope, False)
@@ -138,7 +131,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
         approximate="none":  0.5 x (1 + erf(x / sqrt(2)))
         approximate="tanh":  0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
     """
-    _require_float("gelu", input)
+    require_float("gelu", input)
     if approximate == "none":
         return input * 0.5 * (1 + erf(input * (1 / math.sqrt(2))))
     if approximate == "tanh":

@@ -31,38 +31,45 @@ from minidl.nn.normalization_functional import batch_norm, layer_norm  # noqa: F
 from minidl.ops import pad  # noqa: F401 (re-export)
 from minidl.ops.linalg import Linear
 from minidl.ops.conv import conv2d  # noqa: F401
+from minidl.ops.dtype_checks import require_float
 from minidl.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: F401
 from minidl.tensor import Tensor
 
 
-def check_linear_input(layer: str, input: Tensor, weight: Tensor) -> None:
-    """Raise a minidl error naming ``layer`` unless ``input`` is a floating-point Tensor of
-    weight's dtype whose last dimension is ``in_features = weight.shape[1]``."""
+def _check_linear_input(op: str, input: Tensor, weight: Tensor, bias: Optional[Tensor]) -> None:
+    """Raise a minidl error naming ``op`` unless ``input`` is a Tensor of weight's dtype whose
+    last dimension is ``in_features = weight.shape[1]`` and ``bias`` has shape
+    (out_features,)."""
     if not isinstance(input, Tensor):
-        raise DTypeError(f"{layer}: expected a minidl Tensor as input, got "
-                         f"{type(input).__name__}")
+        raise DTypeError(f"{op}: expected a minidl Tensor as input, got {type(input).__name__}")
     if weight.ndim != 2:
-        raise ShapeError(f"{layer}: expected a weight of shape (out_features, in_features), "
+        raise ShapeError(f"{op}: expected a weight of shape (out_features, in_features), "
                          f"got {tuple(weight.shape)}")
     in_features = weight.shape[1]
     if input.ndim == 0 or input.shape[-1] != in_features:
-        raise ShapeError(f"{layer}: expected input with last dimension {in_features}, got "
+        raise ShapeError(f"{op}: expected input with last dimension {in_features}, got "
                          f"shape {tuple(input.shape)}")
     if input.dtype != weight.dtype:
-        raise DTypeError(f"{layer}: input dtype {input.dtype} does not match the weight dtype "
+        raise DTypeError(f"{op}: input dtype {input.dtype} does not match the weight dtype "
                          f"{weight.dtype}; convert the input (x.to({str(weight.dtype)!r})) or "
                          f"the model (model.to({str(input.dtype)!r}))")
+    if bias is not None and bias.shape != (weight.shape[0],):
+        raise ShapeError(f"{op}: expected a bias of shape ({weight.shape[0]},), got "
+                         f"{tuple(bias.shape)}")
+
+
+def linear_impl(op: str, input: Tensor, weight: Tensor, bias: Optional[Tensor]) -> Tensor:
+    """``linear``, shared with the ``Linear`` layer so that the checks run once per call;
+    ``op`` names the caller in errors (``Linear(in_features=3, ...)``)."""
+    _check_linear_input(op, input, weight, bias)
+    return Linear.apply(input, weight, bias)
 
 
 def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
     """y = x W^T + b, for x of shape (*, in_features), W (out_features, in_features),
     b (out_features,). Gradients: gx = gy W, gW = gy^T x, gb = sum of gy over the batch
     (one fused node: ``minidl/ops/linalg.py``, ``Linear``)."""
-    check_linear_input(f"linear (weight shape {tuple(weight.shape)})", input, weight)
-    if bias is not None and bias.shape != (weight.shape[0],):
-        raise ShapeError(f"linear: expected a bias of shape ({weight.shape[0]},), got "
-                         f"{tuple(bias.shape)}")
-    return Linear.apply(input, weight, bias)
+    return linear_impl(f"linear (weight shape {tuple(weight.shape)})", input, weight, bias)
 
 
 def check_dropout_p(p, name: str = "dropout") -> None:
@@ -79,9 +86,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
     after ``minidl.manual_seed``. ``inplace`` is accepted for PyTorch compatibility; the
     result is always a new tensor."""
     check_dropout_p(p)
-    if not isinstance(input, Tensor) or input.dtype.kind != "f":
-        raise DTypeError(f"dropout: expected a floating-point Tensor, got "
-                         f"{getattr(input, 'dtype', type(input).__name__)}")
+    require_float("dropout", input)
     if not training or p == 0:
         return input
     # float32 draws for every dtype: the same seed gives the same mask in float32 and float64.

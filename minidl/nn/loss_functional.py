@@ -22,15 +22,16 @@ Read next: ``minidl/nn/losses.py`` (the same losses as Modules).
 from __future__ import annotations
 
 import numbers
-from typing import Optional, Tuple
-
-import numpy as np
+from typing import Optional
 
 from minidl import backend
-from minidl.autograd import Function, is_grad_enabled
+from minidl.autograd import is_grad_enabled
 from minidl.errors import DTypeError, OutOfRangeError, ShapeError
+from minidl.function import Function
 from minidl.nn.activation_functional import Softplus
 from minidl.ops import log_softmax, relu, softmax, where
+from minidl.ops.dims import check_broadcast
+from minidl.ops.dtype_checks import require_float
 from minidl.tensor import Tensor
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -43,18 +44,11 @@ def check_reduction(name: str, reduction: str) -> None:
                          "'mean', 'sum' or 'none'")
 
 
-def _check_float(name: str, what: str, t) -> None:
-    if not isinstance(t, Tensor):
-        raise DTypeError(f"{name}: {what} must be a minidl Tensor, got {type(t).__name__}")
-    if t.dtype.kind != "f":
-        raise DTypeError(f"{name}: {what} must be a floating-point tensor, got {t.dtype}")
-
-
 def _check_pair(name: str, input: Tensor, target: Tensor, reduction: str) -> None:
     """Input and target: floating point, one shape (no broadcasting), valid reduction."""
     check_reduction(name, reduction)
-    _check_float(name, "input", input)
-    _check_float(name, "target", target)
+    require_float(name, input)
+    require_float(name, target, "target")
     if input.shape != target.shape:
         raise ShapeError(f"{name}: target shape {tuple(target.shape)} differs from input shape "
                          f"{tuple(input.shape)}; minidl does not broadcast loss targets "
@@ -108,20 +102,11 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
     for what, extra in (("weight", weight), ("pos_weight", pos_weight)):
         if extra is None:
             continue
-        _check_float(name, what, extra)
-        if _broadcast(extra.shape, input.shape) != input.shape:
-            raise ShapeError(f"{name}: {what} of shape {tuple(extra.shape)} does not broadcast "
-                             f"to the input shape {tuple(input.shape)}")
+        require_float(name, extra, what)
+        check_broadcast(f"{name}: {what}", extra.shape, input.shape, onto="input")
     log_weight = 1 if pos_weight is None else (pos_weight - 1) * target + 1
     loss = (1 - target) * input + log_weight * Softplus.apply(-input)
     return _reduce(loss if weight is None else loss * weight, reduction)
-
-
-def _broadcast(a: tuple, b: tuple) -> Optional[tuple]:
-    try:
-        return np.broadcast_shapes(a, b)
-    except ValueError:
-        return None
 
 
 # ------------------------------------------------------------------------------ class targets
@@ -133,7 +118,7 @@ class _ClassTargets:
 
     def __init__(self, name: str, input: Tensor, target, weight: Optional[Tensor],
                  ignore_index: Optional[int], max_dims: Optional[int] = None):
-        _check_float(name, "input", input)
+        require_float(name, input)
         if not isinstance(target, Tensor) or target.dtype.kind not in "iu":
             raise DTypeError(f"{name}: target must be a tensor of integer class indices "
                              f"(int64), got {getattr(target, 'dtype', type(target).__name__)}")
@@ -168,7 +153,7 @@ class _ClassTargets:
         if weight is None:
             self.w = xp.ones(c, dtype=input.dtype)
         else:
-            _check_float(name, "weight", weight)
+            require_float(name, weight, "weight")
             if weight.shape != (c,):
                 raise ShapeError(f"{name}: weight must have shape ({c},), one weight per "
                                  f"class, got {tuple(weight.shape)}")

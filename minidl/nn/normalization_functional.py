@@ -38,8 +38,10 @@ from __future__ import annotations
 
 from typing import Optional, Sequence, Tuple, Union
 
-from minidl.autograd import Function, is_grad_enabled, no_grad
-from minidl.errors import DTypeError, ShapeError
+from minidl.autograd import is_grad_enabled, no_grad
+from minidl.errors import ShapeError
+from minidl.function import Function
+from minidl.ops.dtype_checks import require_float
 from minidl.tensor import Tensor
 
 
@@ -90,19 +92,19 @@ def _check_batch_norm(op: str, x: Tensor, tensors: dict) -> None:
     if not isinstance(x, Tensor) or x.ndim < 2:
         shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
         raise ShapeError(f"{op}: expected an input of shape (N, C, ...), got {shape}")
-    if x.dtype.kind != "f":
-        raise DTypeError(f"{op}: expected a floating-point input, got {x.dtype}")
+    require_float(op, x)
     for name, t in tensors.items():
         if t is not None and tuple(t.shape) != (x.shape[1],):
             raise ShapeError(f"{op}: input of shape {tuple(x.shape)} has {x.shape[1]} "
                              f"channels, but {name} has shape {tuple(t.shape)}")
 
 
-def batch_norm_with_name(op: str, x: Tensor, running_mean: Optional[Tensor],
-                         running_var: Optional[Tensor], weight: Optional[Tensor],
-                         bias: Optional[Tensor], training: bool, momentum: float,
-                         eps: float) -> Tensor:
-    """``batch_norm``, with ``op`` naming the caller in errors (``BatchNorm2d(16)``)."""
+def batch_norm_impl(op: str, x: Tensor, running_mean: Optional[Tensor],
+                    running_var: Optional[Tensor], weight: Optional[Tensor],
+                    bias: Optional[Tensor], training: bool, momentum: float,
+                    eps: float) -> Tensor:
+    """``batch_norm``, shared with the BatchNorm layers; ``op`` names the caller in errors
+    (``BatchNorm2d(16)``)."""
     _check_batch_norm(op, x, {"running_mean": running_mean, "running_var": running_var,
                               "weight": weight, "bias": bias})
     axes = (0,) + tuple(range(2, x.ndim))
@@ -139,14 +141,14 @@ def batch_norm(input: Tensor, running_mean: Optional[Tensor], running_var: Optio
     """Batch normalization over (N, C, *) per channel (PyTorch's signature; the conventions
     are in the module docstring). In training, running_mean/running_var (if not None) are
     updated in place; in eval they normalise."""
-    return batch_norm_with_name("batch_norm", input, running_mean, running_var, weight, bias,
-                                training, momentum, eps)
+    return batch_norm_impl("batch_norm", input, running_mean, running_var, weight, bias,
+                           training, momentum, eps)
 
 
-def layer_norm_with_name(op: str, x: Tensor, normalized_shape: Union[int, Sequence[int]],
-                         weight: Optional[Tensor], bias: Optional[Tensor],
-                         eps: float) -> Tensor:
-    """``layer_norm``, with ``op`` naming the caller in errors (``LayerNorm((10,), ...)``)."""
+def layer_norm_impl(op: str, x: Tensor, normalized_shape: Union[int, Sequence[int]],
+                    weight: Optional[Tensor], bias: Optional[Tensor], eps: float) -> Tensor:
+    """``layer_norm``, shared with the ``LayerNorm`` layer; ``op`` names the caller in errors
+    (``LayerNorm((10,), ...)``)."""
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else \
         tuple(normalized_shape)
     if not isinstance(x, Tensor) or x.ndim < len(shape) or tuple(x.shape[x.ndim - len(shape):]) \
@@ -167,4 +169,4 @@ def layer_norm(input: Tensor, normalized_shape: Union[int, Sequence[int]],
                eps: float = 1e-5) -> Tensor:
     """Normalise each sample over its trailing ``normalized_shape`` dimensions, then apply the
     elementwise weight and bias (both of shape ``normalized_shape``)."""
-    return layer_norm_with_name("layer_norm", input, normalized_shape, weight, bias, eps)
+    return layer_norm_impl("layer_norm", input, normalized_shape, weight, bias, eps)

@@ -31,6 +31,7 @@ import numpy as np
 from minidl import backend
 from minidl.function import Function
 from minidl.errors import DTypeError, ShapeError
+from minidl.ops.dtype_checks import require_float
 from minidl.ops.linalg import matmul
 from minidl.ops.shape import pad, reshape, squeeze, unsqueeze
 from minidl.tensor import Tensor
@@ -132,13 +133,11 @@ def pad_batch_last(x, window: Window):
 # order (O, Ho, Wo, N), "batch-last", and is returned as an (N, O, Ho, Wo) transposed view of
 # it: no copy. NumPy's elementwise ops keep that memory order, so ReLU's and pooling's outputs,
 # and the gradients flowing back, are batch-last too; the next conv's im2col then copies runs
-# of Wo*N contiguous elements instead of Wo, and col2im adds such runs. Measured on the
-# benchmark CNN's second conv (batch 128, 32 -> 64 channels, 14x14, one thread), against the
-# channel-major layout (O, N, Ho, Wo) used before: im2col 4.4 -> 2.5 ms, col2im 9.3 -> 4.4 ms,
-# the 2x2 max pool before it 9.3 -> 6.5 ms forward and 5.3 -> 3.7 ms backward.
-# Per-sample GEMMs (a batched matmul) were slower still, and tensordot or
-# einsum(optimize=True) copy the strided windows in a transposed order first (24.8 and 10.9
-# ms vs 11 ms with matmul for the 32 -> 64 conv's forward).
+# of Wo*N contiguous elements instead of Wo, and col2im adds such runs: both, and the pooling
+# between convs, are faster than with the channel-major layout (O, N, Ho, Wo) used before
+# (timings: README, Performance). Per-sample GEMMs (a batched matmul) were slower still, and
+# tensordot or einsum(optimize=True) copy the strided windows in a transposed order first,
+# gaining nothing over one matmul.
 def im2col(x, window: Window, groups: int):
     """(N, C, H, W) -> (groups, kh*kw*C/groups, Ho*Wo*N): each window of the padded input is
     one column, rows ordered by kernel offset (i, j) then channel, columns by output position
@@ -163,8 +162,7 @@ def col2im(cols, x_shape, window: Window, groups: int):
     once, clipped to the windows whose element at that offset is inside the input (not in
     the padding). Returns an (N, C, H, W) view of a contiguous batch-last (C, H, W, N) array:
     contiguous, unlike a crop of a padded buffer, so the elementwise ops the gradient meets
-    next run fast (3x faster than on a crop for ReLU's backward after the benchmark CNN's
-    second conv)."""
+    next (ReLU's backward, for one) read it in memory order."""
     n, c, height, width = x_shape
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = window
     ho, wo = window.out_size(height, width)
@@ -223,7 +221,7 @@ class Convolution(Function):
     def forward(ctx, x, w, b, window, groups):
         cols = im2col(x, window, groups)
         y = weight_matrix(w, groups) @ cols  # (g, O/g, Ho*Wo*N): one GEMM per group
-        if b is not None:  # to the matrix: CuPy is 7x slower adding it to the view below
+        if b is not None:  # to the contiguous matrix: CuPy is slow adding to the view below
             y += b.reshape(groups, -1, 1)
         y = y.reshape(w.shape[0], *window.out_size(*x.shape[2:]), x.shape[0])
         y = y.transpose(3, 0, 1, 2)  # (N, O, Ho, Wo), batch-last in memory
@@ -315,16 +313,17 @@ def check_conv_input(op: str, x: Tensor, weight: Tensor, bias, groups: int) -> N
     if bias is not None and tuple(bias.shape) != (weight.shape[0],):
         raise ShapeError(f"{op}: expected a bias of shape ({weight.shape[0]},), got "
                          f"{tuple(bias.shape)}")
-    if x.dtype.kind != "f":
-        raise DTypeError(f"{op}: expected a floating-point input, got {x.dtype}")
+    require_float(op, x)
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and t.dtype != x.dtype:
             raise DTypeError(f"{op}: input is {x.dtype} but {name} is {t.dtype}; convert one "
                              "of them (e.g. with .float())")
 
 
-def convolve(op: str, x: Tensor, weight: Tensor, bias, window: Window, groups: int) -> Tensor:
-    """conv2d with a checked Window; ``op`` names the caller in errors (``Conv2d(3, 8, ...)``)."""
+def conv2d_impl(op: str, x: Tensor, weight: Tensor, bias, window: Window,
+                groups: int) -> Tensor:
+    """``conv2d`` with a checked Window, shared by ``conv2d`` and the ``Conv2d`` layer; ``op``
+    names the caller in errors (``Conv2d(3, 8, ...)``)."""
     check_conv_input(op, x, weight, bias, groups)
     check_fits(op, x, window)
     if x.ndim == 3:  # unbatched (C, H, W), as PyTorch accepts
@@ -341,7 +340,7 @@ def conv2d(input: Tensor, weight: Tensor, bias=None, stride=1, padding=0, dilati
     else:
         kernel_size = 1  # the weight's rank is reported by check_conv_input
     window = make_window("conv2d", kernel_size, stride, padding, dilation)
-    return convolve("conv2d", input, weight, bias, window, groups)
+    return conv2d_impl("conv2d", input, weight, bias, window, groups)
 
 
 def conv2d_composed(x: Tensor, weight: Tensor, bias=None, stride=1, padding=0, dilation=1,

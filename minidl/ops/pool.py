@@ -21,8 +21,9 @@ import numpy as np
 
 from minidl import backend
 from minidl.function import Function
-from minidl.errors import DTypeError, ShapeError
+from minidl.errors import ShapeError
 from minidl.ops.conv import Window, check_fits, make_window, pad_window, pair
+from minidl.ops.dtype_checks import require_float
 from minidl.ops.shape import squeeze, unsqueeze
 from minidl.tensor import Tensor
 
@@ -65,7 +66,7 @@ class MaxPool(Function):
             better = candidate > y  # strictly: the first maximum wins ties
             xp.maximum(y, candidate, out=y)  # (a NaN propagates, as in PyTorch)
             # argmax = where(better, offset, argmax), as arithmetic: NumPy's masked selects
-            # are several times slower when the mask is random.
+            # are slow on a data-dependent mask like this one.
             argmax += better * (offset - argmax)
         ctx.window, ctx.in_shape = window, x.shape
         ctx.save_for_backward(argmax)
@@ -87,21 +88,20 @@ class MaxPoolScatter(Function):
         ph, pw = window.padding
         zero = gy.dtype.type(0)
         if _memory_order(gy) != _memory_order(argmax):
-            # One copy into argmax's layout first: reading the two across layouts below would
-            # be 4x slower (15 ms vs 3.7 for the benchmark CNN's second pool, whose gy comes
-            # back from the fully connected layer in (N, C, H, W) order).
+            # One copy into argmax's layout first: reading the two across layouts in every
+            # step of the loop below costs more than the copy (as for a pool whose gy comes
+            # back from a fully connected layer in (N, C, H, W) order).
             gy_as_argmax = xp.empty_like(argmax, dtype=gy.dtype)
             gy_as_argmax[...] = gy
             gy = gy_as_argmax
         # Without overlap each element is in one window at most, so the gradient can be
-        # written, not added, and written as (argmax == offset) * gy straight into gx: with
-        # the memory order above, 3x faster than assigning a where() (7.0 vs 21.6 ms for the
-        # first pool of the benchmark CNN). 0 * inf is NaN, so a gy with infinities or NaNs
+        # written, not added, and written as (argmax == offset) * gy straight into gx, with
+        # no where() temporary to assign. 0 * inf is NaN, so a gy with infinities or NaNs
         # takes the where() path.
         assign = not _windows_overlap(window) and bool(xp.isfinite(gy).all())
-        # In the input's memory order, which argmax kept (batch-last after a convolution): 2x
-        # faster writes below than across layouts. Windows that tile the input exactly write
-        # every element: no zeros needed first.
+        # In the input's memory order, which argmax kept (batch-last after a convolution), so
+        # the writes below run along memory, not across layouts. Windows that tile the input
+        # exactly write every element: no zeros needed first.
         shape = (n, c, height + 2 * ph, width + 2 * pw)
         gx = (xp.empty_like if assign and _tiles_exactly(window, in_shape[2:], gy.shape[2:])
               else xp.zeros_like)(argmax, dtype=gy.dtype, shape=shape)
@@ -197,12 +197,12 @@ def check_pool_input(op: str, x: Tensor) -> None:
         shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
         raise ShapeError(f"{op}: expected a 4-D input (N, C, H, W) or a 3-D input (C, H, W), "
                          f"got {shape}")
-    if x.dtype.kind != "f":
-        raise DTypeError(f"{op}: expected a floating-point input, got {x.dtype}")
+    require_float(op, x)
 
 
-def pool(op: str, function, x: Tensor, window: Window) -> Tensor:
-    """Apply a pooling Function (MaxPool or AvgPool) to a checked input."""
+def pool2d_impl(op: str, function, x: Tensor, window: Window) -> Tensor:
+    """Apply a pooling Function (MaxPool or AvgPool) to a checked input: shared by
+    ``max_pool2d``, ``avg_pool2d`` and the pooling layers; ``op`` names the caller in errors."""
     check_pool_input(op, x)
     check_fits(op, x, window)
     if x.ndim == 3:
@@ -215,13 +215,13 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1) -
     input padded with -inf. The gradient goes to the first maximum of each window. A window
     holding a NaN gives NaN, as in PyTorch (its gradient then goes to one of its elements)."""
     window = pool_window("max_pool2d", kernel_size, stride, padding, dilation)
-    return pool("max_pool2d", MaxPool, input, window)
+    return pool2d_impl("max_pool2d", MaxPool, input, window)
 
 
 def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0) -> Tensor:
     """The mean of each window; zero padding counts in the mean (count_include_pad=True)."""
     window = pool_window("avg_pool2d", kernel_size, stride, padding)
-    return pool("avg_pool2d", AvgPool, input, window)
+    return pool2d_impl("avg_pool2d", AvgPool, input, window)
 
 
 def _averaging_matrix(n_in: int, n_out: int, like: Tensor) -> Tensor:
@@ -246,8 +246,9 @@ def adaptive_output_size(op: str, x: Tensor, output_size) -> tuple:
     return sizes
 
 
-def adaptive_average(op: str, x: Tensor, output_size) -> Tensor:
-    """``adaptive_avg_pool2d``, with ``op`` naming the caller in errors."""
+def adaptive_avg_pool2d_impl(op: str, x: Tensor, output_size) -> Tensor:
+    """``adaptive_avg_pool2d``, shared with the ``AdaptiveAvgPool2d`` layer; ``op`` names the
+    caller in errors."""
     out_h, out_w = adaptive_output_size(op, x, output_size)
     if (out_h, out_w) == (1, 1):
         return x.mean((-2, -1), keepdim=True)
@@ -259,4 +260,4 @@ def adaptive_average(op: str, x: Tensor, output_size) -> Tensor:
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     """Average pooling to a fixed output size: y[..., a, b] = A_h @ x @ A_w^T with averaging
     matrices A (composed from matmul). Output size 1 is the mean over H and W."""
-    return adaptive_average("adaptive_avg_pool2d", input, output_size)
+    return adaptive_avg_pool2d_impl("adaptive_avg_pool2d", input, output_size)

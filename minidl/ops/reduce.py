@@ -14,8 +14,9 @@ import numpy as np
 
 from minidl import backend
 from minidl.function import Function
-from minidl.errors import DTypeError, ShapeError
+from minidl.errors import ShapeError
 from minidl.ops.dims import normalize_dim, normalize_dims
+from minidl.ops.dtype_checks import require_float
 from minidl.ops.shape import broadcast_to, reshape
 from minidl.ops.unary import sqrt
 from minidl.tensor import Tensor
@@ -87,15 +88,9 @@ def _count(x: Tensor, axes) -> int:
     return int(np.prod([x.shape[a] for a in axes]))
 
 
-def _require_float(op: str, x: Tensor) -> None:
-    if x.dtype.kind != "f":
-        raise DTypeError(f"{op}: expected a floating-point tensor, got {x.dtype}; convert "
-                         "with .float() first")
-
-
 def mean(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """mean = sum / n."""
-    _require_float("mean", x)
+    require_float("mean", x)
     axes = normalize_dims(dim, x.ndim, "mean")
     return Sum.apply(x, axes, keepdim) / _count(x, axes)
 
@@ -103,7 +98,7 @@ def mean(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 def var(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """var = sum((x - mean)^2) / (n - correction); correction=1 (unbiased) by default, as in
     PyTorch. Computed from the deviations, never as E[x^2] - E[x]^2, which loses precision."""
-    _require_float("var", x)
+    require_float("var", x)
     if unbiased is not None and correction is not None:
         raise ValueError("var: pass either unbiased or correction, not both")
     correction = (1 if unbiased is None or unbiased else 0) if correction is None else correction

@@ -18,7 +18,8 @@ from __future__ import annotations
 from minidl import backend
 from minidl.function import Function
 from minidl.ops.dims import normalize_dim, normalize_dims
-from minidl.ops.reduce import Sum, _require_float
+from minidl.ops.dtype_checks import require_float
+from minidl.ops.reduce import Sum
 from minidl.ops.shape import squeeze
 from minidl.ops.unary import exp, log
 from minidl.tensor import Tensor
@@ -34,7 +35,7 @@ def _shift(x, axes):
 
 def logsumexp(x: Tensor, dim, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))) over ``dim``, without overflow."""
-    _require_float("logsumexp", x)
+    require_float("logsumexp", x)
     axes = normalize_dims(dim, x.ndim, "logsumexp")
     m = Tensor._make(_shift(x.data, axes), False)
     out = log(Sum.apply(exp(x - m), axes, True)) + m
@@ -85,10 +86,10 @@ def _softmax_axis(x: Tensor, dim: int, op: str):
 
 
 def softmax(x: Tensor, dim: int) -> Tensor:
-    _require_float("softmax", x)
+    require_float("softmax", x)
     return Softmax.apply(x, _softmax_axis(x, dim, "softmax"))
 
 
 def log_softmax(x: Tensor, dim: int) -> Tensor:
-    _require_float("log_softmax", x)
+    require_float("log_softmax", x)
     return LogSoftmax.apply(x, _softmax_axis(x, dim, "log_softmax"))

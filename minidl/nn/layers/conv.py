@@ -13,7 +13,7 @@ from minidl.creation import empty
 from minidl.nn import init
 from minidl.nn.module import Module
 from minidl.nn.parameter import Parameter
-from minidl.ops.conv import convolve, make_window
+from minidl.ops.conv import conv2d_impl, make_window
 from minidl.tensor import Tensor
 
 
@@ -61,7 +61,7 @@ class Conv2d(Module):
     def forward(self, input: Tensor) -> Tensor:
         label = f"Conv2d({self.extra_repr()})"
         window = make_window(label, self.kernel_size, self.stride, self.padding, self.dilation)
-        return convolve(label, input, self.weight, self.bias, window, self.groups)
+        return conv2d_impl(label, input, self.weight, self.bias, window, self.groups)
 
     def extra_repr(self) -> str:
         """Like PyTorch's, but every default is left out (PyTorch always shows the stride)."""

@@ -41,8 +41,8 @@ class Linear(Module):
         init.default_layer_init_(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
-        F.check_linear_input(f"{type(self).__name__}({self.extra_repr()})", input, self.weight)
-        return F.linear(input, self.weight, self.bias)
+        label = f"{type(self).__name__}({self.extra_repr()})"
+        return F.linear_impl(label, input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

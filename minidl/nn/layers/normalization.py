@@ -17,7 +17,7 @@ from minidl.creation import ones, zeros
 from minidl.errors import ShapeError
 from minidl.nn import init
 from minidl.nn.module import Module
-from minidl.nn.normalization_functional import batch_norm_with_name, layer_norm_with_name
+from minidl.nn.normalization_functional import batch_norm_impl, layer_norm_impl
 from minidl.nn.parameter import Parameter
 from minidl.tensor import Tensor
 
@@ -88,10 +88,9 @@ class _BatchNorm(Module):
             momentum = 1.0 / (int(self.num_batches_tracked.item()) + 1)
         use_batch_stats = self.training or self.running_mean is None
         keep = not self.training or self.track_running_stats
-        out = batch_norm_with_name(label, input, self.running_mean if keep else None,
-                                   self.running_var if keep else None, self.weight, self.bias,
-                                   use_batch_stats, 0.0 if momentum is None else momentum,
-                                   self.eps)
+        out = batch_norm_impl(label, input, self.running_mean if keep else None,
+                              self.running_var if keep else None, self.weight, self.bias,
+                              use_batch_stats, 0.0 if momentum is None else momentum, self.eps)
         if update:
             self.num_batches_tracked.add_(1)
         return out
@@ -148,8 +147,8 @@ class LayerNorm(Module):
                 init.zeros_(self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
-        return layer_norm_with_name(f"LayerNorm({self.extra_repr()})", input,
-                                    self.normalized_shape, self.weight, self.bias, self.eps)
+        return layer_norm_impl(f"LayerNorm({self.extra_repr()})", input,
+                               self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "

@@ -8,7 +8,8 @@ Read next: ``normalization.py``.
 from __future__ import annotations
 
 from minidl.nn.module import Module
-from minidl.ops.pool import AvgPool, MaxPool, adaptive_average, pool, pool_window
+from minidl.ops.pool import (AvgPool, MaxPool, adaptive_avg_pool2d_impl, pool2d_impl,
+                             pool_window)
 from minidl.tensor import Tensor
 
 
@@ -27,7 +28,7 @@ class MaxPool2d(Module):
     def forward(self, input: Tensor) -> Tensor:
         label = f"MaxPool2d({self.extra_repr()})"
         window = pool_window(label, self.kernel_size, self.stride, self.padding, self.dilation)
-        return pool(label, MaxPool, input, window)
+        return pool2d_impl(label, MaxPool, input, window)
 
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
@@ -48,7 +49,7 @@ class AvgPool2d(Module):
     def forward(self, input: Tensor) -> Tensor:
         label = f"AvgPool2d({self.extra_repr()})"
         window = pool_window(label, self.kernel_size, self.stride, self.padding)
-        return pool(label, AvgPool, input, window)
+        return pool2d_impl(label, AvgPool, input, window)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -63,8 +64,8 @@ class AdaptiveAvgPool2d(Module):
         self.output_size = output_size
 
     def forward(self, input: Tensor) -> Tensor:
-        return adaptive_average(f"AdaptiveAvgPool2d({self.extra_repr()})", input,
-                                self.output_size)
+        return adaptive_avg_pool2d_impl(f"AdaptiveAvgPool2d({self.extra_repr()})", input,
+                                        self.output_size)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
