@@ -14,7 +14,7 @@ from hypothesis import given
 
 import minidl
 from minidl import testing
-from minidl.autograd import Function
+from minidl.function import Function
 from minidl.testing import GradcheckError, gradcheck, gradgradcheck
 
 
