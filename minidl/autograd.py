@@ -9,7 +9,7 @@ Backward rules are written with differentiable Tensor operations. With ``create_
 engine runs them with graph recording off (cheap); with ``create_graph=True`` they record a graph of
 their own, so the gradient can itself be differentiated (Hessians, gradient penalties).
 
-Read next: ``minidl/ops/arithmetic.py`` for the simplest Functions.
+Read next: ``minidl/grad_mode.py`` (the switches the engine and ``apply`` read).
 """
 from __future__ import annotations
 
@@ -18,22 +18,23 @@ from typing import Any, List, Optional, Sequence
 
 from minidl import backend
 from minidl.errors import AutogradError, DTypeError, ShapeError
-from minidl.function import Function  # noqa: F401  (also minidl.autograd.Function)
-from minidl.node import _FREED, Node
-from minidl.ops.dims import broadcast_shape
+from minidl.function import Function  # noqa: F401  (minidl.autograd.Function, as in PyTorch)
 from minidl.grad_mode import (_GradMode, _backward_blaming_node, _check_finite,  # noqa: F401
                               detect_anomaly, enable_grad, is_grad_enabled, no_grad,
                               set_grad_enabled)
+from minidl.node import _FREED, Node
+from minidl.ops.dims import broadcast_shape
+from minidl.tensor import Tensor
+from minidl.trace import BackwardTrace
 
 
 # ------------------------------------------------------------------------------ the engine
-def _fit_gradient(node: Node, index: int, gx, meta):
+def _fit_gradient(node: Node, index: int, gx, shape: tuple, dtype):
     """Check one gradient returned by ``node.backward`` and undo broadcasting: a gradient with
     the output's shape for an input that was broadcast is summed back to the input's shape."""
     if not isinstance(gx, Tensor):
         raise AutogradError(f"{node.name}.backward returned {type(gx).__name__} for input "
                             f"{index}; backward must return Tensors (or None)")
-    shape, dtype = meta
     if gx.dtype != dtype:
         raise AutogradError(f"{node.name}.backward returned a {gx.dtype} gradient for input "
                             f"{index}, which is {dtype}")
@@ -100,15 +101,21 @@ def run_backward(roots: Sequence["Tensor"], root_grads: Sequence["Tensor"], reta
                 index += 1
                 if edge is None or gx is None:
                     continue
-                if type(edge) is not Node:  # a Tensor (leaf)
-                    _leaf_gradient(node, index, edge, gx, gy, gxs, capture, create_graph)
-                    continue
-                # The gradient must look like the input: the producing node's output.
-                if type(gx) is not Tensor or gx.data.shape != edge.out_shape or (
-                        gx.data.dtype is not edge.out_dtype and gx.data.dtype != edge.out_dtype):
-                    gx = _fit_gradient(node, index, gx, (edge.out_shape, edge.out_dtype))
+                # The gradient must look like the input: a leaf's array, or what its node made.
+                leaf = type(edge) is not Node
+                if leaf:
+                    shape, dtype = edge.data.shape, edge.data.dtype
+                else:
+                    shape, dtype = edge.out_shape, edge.out_dtype
+                if type(gx) is not Tensor or gx.data.shape != shape or (
+                        gx.data.dtype is not dtype and gx.data.dtype != dtype):
+                    gx = _fit_gradient(node, index, gx, shape, dtype)  # undoes broadcasting
                 if anomaly:
                     _check_finite(node.name, "backward", gx.data)
+                if leaf:
+                    _deliver_to_leaf(edge, gx, capture, create_graph,
+                                     _is_shared(gx, index, gy, gxs, edge))
+                    continue
                 earlier = grads.get(edge)
                 if earlier is None:
                     grads[edge] = gx
@@ -122,22 +129,13 @@ def run_backward(roots: Sequence["Tensor"], root_grads: Sequence["Tensor"], reta
         _GradMode.enabled = previous_mode
 
 
-def _leaf_gradient(node: Node, index: int, leaf: "Tensor", gx, gy, gxs, capture,
-                   create_graph: bool) -> None:
-    """Deliver the gradient ``node.backward`` returned for input ``index``, a leaf."""
-    data = leaf.data
-    if type(gx) is not Tensor or gx.data.shape != data.shape or gx.data.dtype != data.dtype:
-        gx = _fit_gradient(node, index, gx, (data.shape, data.dtype))  # undoes broadcasting
-    if _GradMode.anomaly:
-        _check_finite(node.name, "backward", gx.data)
-    # A gradient that is the node's own gy, or is returned for two inputs, may be shared with
-    # other tensors: a leaf whose .grad it becomes must get its own copy.
-    shared = False
-    if leaf.grad is None:
-        shared = gx is gy
-        for other in gxs[:index]:
-            shared = shared or other is gx
-    _deliver_to_leaf(leaf, gx, capture, create_graph, shared)
+def _is_shared(gx, index: int, gy, gxs, leaf) -> bool:
+    """Whether a gradient about to become ``leaf.grad`` may also be held elsewhere: it is the
+    node's own ``gy`` or was returned for an earlier input too. Such a leaf gets a copy (see
+    ``_deliver_to_leaf``)."""
+    if leaf.grad is not None:  # (accumulation makes a new array anyway)
+        return False
+    return gx is gy or any(other is gx for other in gxs[:index])
 
 
 def _run_node_hooks(node: Node, gy, capture):
@@ -253,12 +251,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: Optional[bool] = None
     return tuple(result)
 
 
-def trace(params: Optional[dict] = None):
+def trace(params: Optional[dict] = None) -> BackwardTrace:
     """``with trace() as t: loss.backward()`` records every step of the backward pass;
     ``print(t)`` shows them (``params``: name -> Tensor, to name the leaves). See
     ``minidl/trace.py``, which does the recording and formatting."""
-    from minidl.trace import BackwardTrace  # imported here: minidl.trace imports this module
     return BackwardTrace(params)
-
-
-from minidl.tensor import Tensor  # noqa: E402  (tensor.py imports this first)

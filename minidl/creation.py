@@ -13,14 +13,11 @@ import numpy as np
 
 from minidl import backend
 from minidl.backend import Generator
+from minidl.dtypes import DEFAULT_DTYPE
 from minidl.errors import DTypeError, ShapeError
 from minidl.ops.shape import _shape_args
 from minidl.tensor import Tensor
 
-float16, float32, float64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
-int8, int16, int32, int64 = (np.dtype(t) for t in (np.int8, np.int16, np.int32, np.int64))
-uint8, bool_ = np.dtype(np.uint8), np.dtype(np.bool_)
-DEFAULT_DTYPE = float32
 
 
 def _dtype(dtype) -> Optional[np.dtype]:

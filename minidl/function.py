@@ -9,21 +9,22 @@ at a time:
 
     dL/dx = dL/dy * dy/dx          ("gx = gy * local derivative")
 
-Read next: ``minidl/node.py`` (what a node keeps), ``minidl/autograd.py`` (the engine that
-calls ``backward`` node by node), then ``minidl/ops/arithmetic.py`` for the simplest Functions.
+``Function.apply_reference`` is the whole of what calling an op does, in fifteen plain lines:
+read it first. ``Function.apply`` does exactly the same, written for speed (a test runs every op
+of the op table through both and compares outputs, graphs and gradients).
+
+Read next: ``minidl/node.py`` (what a node keeps).
 """
 from __future__ import annotations
 
 import itertools
-from typing import Callable
-
 import numpy as np
 
 from minidl import backend
 from minidl.errors import DTypeError, MinidlError, OutOfRangeError, ShapeError
 from minidl.grad_mode import _GradMode, _check_finite
-
-_new_object = object.__new__
+from minidl.node import Node
+from minidl.tensor import Tensor, _new_object
 # Nodes are numbered in creation order. A node's consumers are created after it, so visiting
 # nodes from the highest number down is a valid backward order (see run_backward).
 _next_sequence_nr = itertools.count().__next__
@@ -63,9 +64,39 @@ class Function:
         raise NotImplementedError
 
     @classmethod
+    def apply_reference(cls, *args, **kwargs):
+        """Call the op: unwrap the Tensors, run ``forward`` on their arrays, wrap the result in
+        a Tensor and, if an input needs a gradient, record the call as a graph node.
+
+        The plain twin of ``apply`` (below), which is what minidl runs: same result, same graph.
+        ``apply`` also checks devices, turns NumPy's errors into minidl's and checks results
+        under ``detect_anomaly``."""
+        ctx = Node()
+        ctx.function, ctx._saved = cls, None
+        ctx.needs_input_grad = tuple(_GradMode.enabled and isinstance(a, Tensor) and
+                                     a.requires_grad for a in args)
+        xs = [a.data if isinstance(a, Tensor) else a for a in args]  # 1. unwrap
+        y = cls.forward(ctx, *xs, **kwargs)  # 2. forward, on arrays
+        if type(y) not in backend._BY_ARRAY_TYPE:  # (NumPy's reductions return scalars)
+            y = ctx._array_from_scalar(y, xs)
+        out = Tensor._make(y, False)  # 3. wrap
+        if y.base is not None:  # a view of an input's memory shares its version counter
+            _share_version_counter(out, args, xs)
+        if any(ctx.needs_input_grad) and y.dtype.kind in "fc":  # 4. record
+            out.requires_grad, out.grad_fn = True, ctx
+            ctx.edges = [(a.grad_fn or a) if needed else None  # who made each input
+                         for a, needed in zip(args, ctx.needs_input_grad)]
+            ctx.out_shape, ctx.out_dtype = y.shape, y.dtype
+            ctx.sequence_nr = _next_sequence_nr()
+            ctx._hooks = ctx._retained = None
+            if ctx._saved is not None:
+                ctx._resolve_saved(args, xs, y, out)
+        return out
+
+    @classmethod
     def apply(cls, *args, **kwargs):
-        """Run forward on the arrays inside ``args`` and, if any input needs a gradient,
-        record this node in the graph. Returns the output Tensor.
+        """``apply_reference``, written for speed: returns the same output Tensor and records
+        the same node.
 
         This is the hottest path in minidl (every op of every forward and backward pass goes
         through it, and a small op spends most of its time here rather than in NumPy), hence
@@ -107,10 +138,10 @@ class Function:
         # NumPy reductions return scalars: keep arrays (an array of another device type is an
         # array: ToDevice returns one)
         if type(y) is not array_type and type(y) not in backend._BY_ARRAY_TYPE:
-            y = ctx._array_from_scalar(y, xs, array_type)
+            y = ctx._array_from_scalar(y, xs)
         if _GradMode.anomaly:
             _check_finite(cls.__name__, "forward", y)
-        out = _new_object(Tensor)  # _new_tensor(y, ...), inlined
+        out = _new_object(Tensor)  # Tensor._make(y, False), inlined
         out.data = y
         out.grad = out._counter = out._hooks = out.name = None
         if y.base is not None:  # a view (reshape, indexing, transpose, ...): maybe of an input
@@ -150,22 +181,3 @@ def _forward_error(cls, args, exc) -> MinidlError:
     kind = (OutOfRangeError if isinstance(exc, IndexError)
             else ShapeError if isinstance(exc, ValueError) else DTypeError)  # Type/Overflow
     return kind(f"{cls.__name__}: {exc} (tensor inputs: {shapes})")
-
-
-class _HookHandle:
-    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
-
-    _next_id = 0
-
-    def __init__(self, hooks: dict, hook: Callable):
-        _HookHandle._next_id += 1
-        self.id = _HookHandle._next_id
-        self.hooks = hooks
-        hooks[self.id] = hook
-
-    def remove(self) -> None:
-        self.hooks.pop(self.id, None)
-
-
-from minidl.node import Node  # noqa: E402  (node.py imports tensor.py, which needs _HookHandle)
-from minidl.tensor import Tensor  # noqa: E402

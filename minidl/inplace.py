@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+# The package itself: the ops are looked up through it when a method runs. They cannot be
+# imported here: they import Tensor, which inherits the class below.
+import minidl
 from minidl import backend
 from minidl.errors import AutogradError, ShapeError
 from minidl.grad_mode import _GradMode
@@ -55,12 +58,11 @@ class InPlaceMethods:
 
     def _inplace_operand(self, other, op: str):
         """``other`` as an array that broadcasts to this tensor's shape, or a ShapeError."""
-        from minidl import ops  # here, not at the top: the ops import Tensor, which needs us
         if op != "copy_":  # a copy converts, as in PyTorch; arithmetic must not truncate
-            ops.arithmetic.check_inplace_result(op, self, other)
+            minidl.ops.operands.check_inplace_result(op, self, other)
         array = self._operand_array(other)
         if array.shape != self.shape and \
-                ops.dims.broadcast_shape(array.shape, self.shape) != self.shape:
+                minidl.ops.dims.broadcast_shape(array.shape, self.shape) != self.shape:
             raise ShapeError(f"{op}: an operand of shape {tuple(array.shape)} does not broadcast "
                              f"to the shape {tuple(self.shape)} of the tensor changed in place")
         return array
@@ -123,8 +125,7 @@ class InPlaceMethods:
 
     def __setitem__(self, key, value) -> None:
         self._begin_inplace("__setitem__")
-        from minidl import ops  # (see _inplace_operand)
-        key = ops.index_arrays(key, self.data)
+        key = minidl.ops.index_arrays(key, self.data)
         value = self._operand_array(value)
         try:
             self.data[key] = value

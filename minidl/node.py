@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from minidl import backend
 from minidl.errors import AutogradError
+from minidl.tensor import Tensor
 
 _PYTHON_NUMBERS = frozenset((int, float, bool))
 _OUTPUT = object()  # marks "the output of this node's Function" among the saved tensors
@@ -42,10 +43,11 @@ class Node:
     # node that saved its output, and read only when it did. _hooks: id -> hook on the
     # output's gradient; _retained: weak reference to an output that called retain_grad().
 
-    def _array_from_scalar(self, scalar, xs, array_type):
+    def _array_from_scalar(self, scalar, xs):
         """A NumPy scalar returned by forward (reductions give them) as a 0-d array of the
         inputs' array type; if forward saved the scalar, the array is saved instead."""
-        y = backend.get_array_module(next(x for x in xs if type(x) is array_type)).asarray(scalar)
+        like = next(x for x in xs if type(x) in backend._BY_ARRAY_TYPE)
+        y = backend.get_array_module(like).asarray(scalar)
         if self._saved is not None:
             self._saved = tuple(y if s is scalar else s for s in self._saved)
         return y
@@ -122,7 +124,7 @@ class Node:
             if t is _OUTPUT:  # the output, rebuilt (see _resolve_saved): a new Tensor around
                 if result is saved:  # its array, linked to this node and sharing its counter
                     result = list(saved)
-                result[k] = t = _new_tensor(self._out_array, True)
+                result[k] = t = Tensor._make(self._out_array, True)
                 t.grad_fn = self
                 t._counter = self._out_counter
             if isinstance(t, Tensor) and t._counter is not None:
@@ -146,5 +148,3 @@ class Node:
     def __repr__(self) -> str:
         return f"<{self.name}Backward>"
 
-
-from minidl.tensor import Tensor, _new_tensor  # noqa: E402  (last: circular with function.py)

@@ -12,19 +12,21 @@ A Tensor holds
                     (``minidl/inplace.py``: the in-place methods; None until first needed).
 
 Operators and methods are thin: each calls one function from ``minidl/ops``, where the forward and
-backward rules live. Read next: ``minidl/autograd.py`` (the engine), then ``minidl/ops``.
+backward rules live. Read next: ``minidl/function.py`` (what an op is).
 """
 from __future__ import annotations
 
+import weakref
 from typing import Any, Callable, Optional
 
 import numpy as np
 
 from minidl import backend
-from minidl import autograd
-from minidl.function import _HookHandle  # noqa: F401  (also used by nn.Module)
 from minidl.errors import AutogradError, DTypeError, ShapeError
+from minidl.handles import RemovableHandle
 from minidl.inplace import InPlaceMethods
+
+_new_object = object.__new__
 
 
 class Tensor(InPlaceMethods):
@@ -53,8 +55,17 @@ class Tensor(InPlaceMethods):
 
     @staticmethod
     def _make(data, requires_grad: bool) -> "Tensor":
-        """Fast constructor for arrays minidl made itself (skips the checks of __init__)."""
-        return _new_tensor(data, requires_grad)
+        """A Tensor around an array minidl made itself: no conversion, no checks. This is the
+        constructor the library uses (``Tensor(data)`` is the user's, which converts)."""
+        t = _new_object(Tensor)
+        t.data = data
+        t.grad = None
+        t.grad_fn = None
+        t.requires_grad = requires_grad
+        t._counter = None
+        t._hooks = None
+        t.name = None
+        return t
 
     # -- what it is --------------------------------------------------------------------------
     @property
@@ -128,7 +139,6 @@ class Tensor(InPlaceMethods):
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor too (leaves always keep it)."""
         if self.grad_fn is not None:
-            import weakref
             self.grad_fn._retained = weakref.ref(self)
         elif not self.requires_grad:
             raise AutogradError("retain_grad: the tensor does not require grad")
@@ -141,7 +151,7 @@ class Tensor(InPlaceMethods):
         owner = self.grad_fn if self.grad_fn is not None else self
         if owner._hooks is None:
             owner._hooks = {}
-        return _HookHandle(owner._hooks, hook)
+        return RemovableHandle(owner._hooks, hook)
 
     # -- conversions -------------------------------------------------------------------------
     def to(self, *args, **kwargs) -> "Tensor":
@@ -299,21 +309,6 @@ class Tensor(InPlaceMethods):
         return "tensor(" + ", ".join([body] + extras) + ")"
 
 
-def _new_tensor(data, requires_grad: bool) -> Tensor:
-    """A Tensor around an array minidl made itself: no conversion, no checks (hot path)."""
-    t = _new_object(Tensor)
-    t.data = data
-    t.grad = None
-    t.grad_fn = None
-    t.requires_grad = requires_grad
-    t._counter = None
-    t._hooks = None
-    t.name = None
-    return t
-
-
-_new_object = object.__new__
-
-
-# Imported last because the ops need the Tensor class above; the methods look `ops` up when called.
-from minidl import ops  # noqa: E402
+# The ops need the Tensor class above, so they are imported after it; the methods look up
+# `ops` and `autograd` when they are called. This is minidl's one late import.
+from minidl import autograd, ops  # noqa: E402

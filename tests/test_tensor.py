@@ -133,7 +133,7 @@ def test_python_float_operands_give_numpys_results(dtype, scalar):
 
 
 def test_the_float_constant_cache_stays_small_and_read_only():
-    from minidl.ops.arithmetic import _FLOAT_CONSTANTS
+    from minidl.ops.operands import _FLOAT_CONSTANTS
     x = minidl.tensor([1.0, 2.0])
     for i in range(1, 600):
         x * (i / 7)

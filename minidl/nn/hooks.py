@@ -23,7 +23,8 @@ from typing import Any, Callable, List, Optional
 
 from minidl.autograd import Function, is_grad_enabled
 from minidl.errors import AutogradError
-from minidl.tensor import Tensor, _HookHandle
+from minidl.handles import RemovableHandle
+from minidl.tensor import Tensor
 
 _HOOKS = "_full_backward_hooks"  # attribute of a Module: hook id -> hook (lazily created)
 
@@ -40,7 +41,7 @@ class BackwardHookIdentity(Function):
         return gy
 
 
-def register_full_backward_hook(module: Any, hook: Callable) -> _HookHandle:
+def register_full_backward_hook(module: Any, hook: Callable) -> RemovableHandle:
     """Call ``hook(module, grad_input, grad_output)`` in every backward pass through
     ``module``: tuples with one gradient per positional input and per output (None where a
     value is not a tensor or needs no gradient). A hook may return a new ``grad_input``.
@@ -56,7 +57,7 @@ def register_full_backward_hook(module: Any, hook: Callable) -> _HookHandle:
         object.__setattr__(module, "_backward_hook_calls", [])
         module.register_forward_pre_hook(_wrap_inputs)
         module.register_forward_hook(_wrap_outputs)
-    return _HookHandle(hooks, hook)
+    return RemovableHandle(hooks, hook)
 
 
 class _BackwardCall:

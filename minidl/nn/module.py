@@ -26,7 +26,8 @@ from minidl.autograd import no_grad
 from minidl.errors import DTypeError, MinidlError
 from minidl.nn import hooks
 from minidl.nn.parameter import Parameter
-from minidl.tensor import Tensor, _HookHandle
+from minidl.handles import RemovableHandle
+from minidl.tensor import Tensor
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -78,13 +79,13 @@ class Module:
                 output = result
         return output
 
-    def register_forward_pre_hook(self, hook: Callable) -> _HookHandle:
-        return _HookHandle(self._forward_pre_hooks, hook)
+    def register_forward_pre_hook(self, hook: Callable) -> RemovableHandle:
+        return RemovableHandle(self._forward_pre_hooks, hook)
 
-    def register_forward_hook(self, hook: Callable) -> _HookHandle:
-        return _HookHandle(self._forward_hooks, hook)
+    def register_forward_hook(self, hook: Callable) -> RemovableHandle:
+        return RemovableHandle(self._forward_hooks, hook)
 
-    def register_full_backward_hook(self, hook: Callable) -> _HookHandle:
+    def register_full_backward_hook(self, hook: Callable) -> RemovableHandle:
         """``hook(module, grad_input, grad_output)`` in each backward pass through this module;
         it may return a new grad_input. How it works: ``minidl/nn/hooks.py``."""
         return hooks.register_full_backward_hook(self, hook)

@@ -13,7 +13,7 @@ import numpy as np
 from minidl import backend
 from minidl.function import Function
 from minidl.errors import DTypeError, ShapeError
-from minidl.ops.arithmetic import as_tensor_like, binary_operands
+from minidl.ops.operands import as_tensor_like, binary_operands
 from minidl.tensor import Tensor
 
 
