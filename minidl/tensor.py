@@ -156,19 +156,12 @@ class Tensor(InPlaceMethods):
     # -- conversions -------------------------------------------------------------------------
     def to(self, *args, **kwargs) -> "Tensor":
         """``to(device)``, ``to(dtype)``, ``to(device, dtype)``; differentiable, like PyTorch."""
-        device, dtype = kwargs.pop("device", None), kwargs.pop("dtype", None)
-        if kwargs:
-            raise TypeError(f"to: unexpected arguments {sorted(kwargs)}")
-        for arg in args:
-            if isinstance(arg, str):
-                device = arg
-            else:
-                dtype = arg
+        device, dtype = parse_to_arguments("to", args, kwargs)
         out = self
         if dtype is not None:
-            out = ops.cast(out, np.dtype(dtype))
+            out = ops.cast(out, dtype)
         if device is not None:
-            out = ops.to_device(out, backend.parse_device(device))
+            out = ops.to_device(out, device)
         return out
 
     def cpu(self) -> "Tensor":
@@ -307,6 +300,26 @@ class Tensor(InPlaceMethods):
         elif self.requires_grad:
             extras.append("requires_grad=True")
         return "tensor(" + ", ".join([body] + extras) + ")"
+
+
+def parse_to_arguments(op: str, args: tuple, kwargs: dict):
+    """(device, dtype) from the arguments of ``Tensor.to`` or ``Module.to``: positional ones
+    in any order (a string is a device, anything else a dtype) or ``device=``/``dtype=``; each
+    None when not given, else checked (``"cuda"`` becomes ``"cuda:0"``)."""
+    device, dtype = kwargs.pop("device", None), kwargs.pop("dtype", None)
+    if kwargs:
+        raise TypeError(f"{op}: unexpected arguments {sorted(kwargs)}")
+    for arg in args:
+        if isinstance(arg, str):
+            device = arg
+        else:
+            dtype = arg
+    if dtype is not None:
+        try:
+            dtype = np.dtype(dtype)
+        except TypeError:
+            raise DTypeError(f"{op}: {dtype!r} is not a dtype") from None
+    return (None if device is None else backend.parse_device(device)), dtype
 
 
 # The ops need the Tensor class above, so they are imported after it; the methods look up

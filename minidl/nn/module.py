@@ -27,7 +27,7 @@ from minidl.errors import DTypeError, MinidlError
 from minidl.nn import hooks
 from minidl.nn.parameter import Parameter
 from minidl.handles import RemovableHandle
-from minidl.tensor import Tensor
+from minidl.tensor import Tensor, parse_to_arguments
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -283,17 +283,8 @@ class Module:
         Parameters stay the same objects (only their ``.data`` is replaced), so an optimizer
         built before ``.to()`` keeps working. A dtype applies to floating-point parameters and
         buffers only (integer buffers such as counters keep theirs), as in PyTorch."""
-        device, dtype = kwargs.pop("device", None), kwargs.pop("dtype", None)
-        if kwargs:
-            raise TypeError(f"Module.to: unexpected arguments {sorted(kwargs)}")
-        for arg in args:
-            if isinstance(arg, str):
-                device = arg
-            else:
-                dtype = arg
-        device = None if device is None else backend.parse_device(device)
+        device, dtype = parse_to_arguments("Module.to", args, kwargs)
         if dtype is not None:
-            dtype = np.dtype(dtype)
             if dtype.kind != "f":
                 raise DTypeError(f"Module.to: expected a floating-point dtype, got {dtype}")
 
