@@ -18,7 +18,8 @@ from typing import Any, Dict, Iterable, List, Optional
 from minidl import backend
 from minidl.autograd import is_grad_enabled
 from minidl.nn.layers.activation import ReLU
-from minidl.tensor import Tensor, _HookHandle
+from minidl.handles import RemovableHandle
+from minidl.tensor import Tensor
 from minidl.trace import norm
 
 
@@ -45,7 +46,7 @@ class LayerStats:
         wanted = None if modules is None else set(modules)
         self.modules: Dict[str, Any] = {}
         self.rows: Dict[str, Dict[str, Any]] = {}
-        self._handles: List[_HookHandle] = []
+        self._handles: List[RemovableHandle] = []
         for name, m in model.named_modules():
             if (wanted is None and next(m.children(), None) is not None) or (
                     wanted is not None and name not in wanted):
