@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: test test-explore train bench clean
+.PHONY: test test-explore train bench lint clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -24,6 +24,14 @@ $(VENV)/.stamp-train: setup.cfg pyproject.toml | $(PY)
 # The default Hypothesis profile is "ci": derandomized and bounded, so a run is repeatable.
 test: $(VENV)/.stamp-test
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PY) -m pytest -q
+
+# The linter and import sorter (settings in pyproject.toml), on everything in the repository.
+lint: $(VENV)/.stamp-dev
+	$(VENV)/bin/ruff check .
+
+$(VENV)/.stamp-dev: setup.cfg pyproject.toml | $(PY)
+	$(PIP) install -q -e '.[dev]'
+	touch $@
 
 # Explore more examples, with fresh randomness each run (run it by hand, never in CI).
 test-explore: $(VENV)/.stamp-test

@@ -7,7 +7,7 @@ same initial weights and batch order:
 * none            the overfitting baseline;
 * L2 (weight decay)  SGD(weight_decay=lambda) adds lambda * theta to every gradient: the weights
                   shrink by a constant factor each step, pulled toward 0 in proportion to size;
-* L1              loss + lambda * sum |theta| (``minidl.nn.clip.l1_penalty``): a constant-size pull
+* L1              loss + lambda * sum |theta| (``minidl.nn.regularization.l1_penalty``): a constant-size pull
                   of lambda * sign(theta), which drives small weights to exactly 0;
 * dropout         ``nn.Dropout(p)`` after each hidden layer: zeroes units at random while training
                   (scaling the others by 1 / (1 - p)), so no unit can rely on another; off in eval;
@@ -31,7 +31,7 @@ import minidl.nn as nn
 import minidl.nn.functional as F
 import minidl.optim as optim
 from minidl.data import DataLoader, TensorDataset
-from minidl.nn.clip import l1_penalty
+from minidl.nn.regularization import l1_penalty
 
 args = parse_args(__doc__.splitlines()[0])
 N_TRAIN, N_VAL, EPOCHS = (200, 300, 6) if args.quick else (500, 3000, 40)

@@ -16,9 +16,6 @@ import numpy as np
 
 from minidl import backend
 from minidl.errors import MinidlError
-# l1_penalty lived here before regularization.py; examples/regularization.py still imports it
-# from this module.
-from minidl.nn.regularization import l1_penalty  # noqa: F401
 from minidl.tensor import Tensor
 
 TensorOrTensors = Union[Tensor, Iterable[Tensor]]
