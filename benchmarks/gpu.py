@@ -21,11 +21,12 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from training_step import interleaved, minidl_cnn, minidl_mlp, torch_models  # noqa: E402
+
 import minidl  # noqa: E402
 import minidl.nn.functional as F  # noqa: E402
 import minidl.optim  # noqa: E402
 from minidl.errors import DeviceError  # noqa: E402
-from training_step import interleaved, minidl_cnn, minidl_mlp, torch_models  # noqa: E402
 
 MODELS = {"MLP": (minidl_mlp, (784,)), "CNN": (minidl_cnn, (1, 28, 28))}
 

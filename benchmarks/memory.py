@@ -66,7 +66,7 @@ def main() -> None:
     for name in ("minidl", "pytorch"):
         if name == "pytorch":
             try:
-                import torch  # noqa: F401
+                import torch  # noqa: F401  (only whether it is installed)
             except ImportError:
                 print("  pytorch: not installed (pip install torch==2.13.0)")
                 continue

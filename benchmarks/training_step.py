@@ -25,11 +25,12 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from numpy_floor import NumpyCNN, NumpyMLP  # noqa: E402
+
 import minidl  # noqa: E402
-import minidl.optim  # noqa: E402
 import minidl.nn as nn  # noqa: E402
 import minidl.nn.functional as F  # noqa: E402
-from numpy_floor import NumpyCNN, NumpyMLP  # noqa: E402
+import minidl.optim  # noqa: E402
 
 
 def minidl_mlp():

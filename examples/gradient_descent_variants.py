@@ -48,7 +48,7 @@ def train(batch_size: int, lr: float):
     with minidl.no_grad():
         history = [(0, 0.0, F.cross_entropy(model(x_train), y_train).item())]
     seen, steps, seconds = 0, 0, 0.0
-    for epoch in range(EPOCHS):
+    for _epoch in range(EPOCHS):
         for x, y in loader:
             start = time.perf_counter()
             optimizer.zero_grad()

@@ -25,8 +25,16 @@ import minidl.nn as nn
 import minidl.nn.functional as F
 import minidl.optim as optim
 from minidl.data import DataLoader, TensorDataset
-from minidl.tune import (Choice, LogUniform, OneMinusLogUniform, Uniform, coarse_to_fine,
-                         format_table, plot_trials, random_search)
+from minidl.tune import (
+    Choice,
+    LogUniform,
+    OneMinusLogUniform,
+    Uniform,
+    coarse_to_fine,
+    format_table,
+    plot_trials,
+    random_search,
+)
 
 args = parse_args(__doc__.splitlines()[0])
 N_TRAIN, N_VAL, EPOCHS = (300, 200, 1) if args.quick else (3000, 1000, 2)
@@ -52,7 +60,7 @@ def objective(params: dict) -> float:
                           nn.Linear(params["hidden"], 10))
     optimizer = optim.SGD(model.parameters(), lr=params["lr"], momentum=params["beta"])
     loader = DataLoader(TensorDataset(x_train, y_train), batch_size=64, shuffle=True)
-    for epoch in range(EPOCHS):
+    for _epoch in range(EPOCHS):
         for x, y in loader:
             optimizer.zero_grad()
             loss = F.cross_entropy(model(x), y)

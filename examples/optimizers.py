@@ -148,7 +148,7 @@ if plt is not None:
     fig, axes = plt.subplots(1, 2, figsize=(12, 5))
     grids = {"Rosenbrock": np.meshgrid(np.linspace(-2, 2, 200), np.linspace(-1, 3, 200)),
              BOWL: np.meshgrid(np.linspace(-4.5, 1, 200), np.linspace(-1, 1, 200))}
-    for ax, (problem, (f, start)) in zip(axes, PROBLEMS.items()):
+    for ax, (problem, (f, _start)) in zip(axes, PROBLEMS.items()):
         xs, ys = grids[problem]
         zs = f(np.stack([xs, ys]))
         ax.contour(xs, ys, np.log10(zs + 1e-3), levels=25, cmap="Greys", alpha=0.5)
@@ -175,7 +175,7 @@ for name, (make, lr) in OPTIMIZERS.items():
     loader = DataLoader(TensorDataset(x_train, y_train), batch_size=64, shuffle=True)
     curves[name] = []
     start = time.perf_counter()
-    for epoch in range(EPOCHS):
+    for _epoch in range(EPOCHS):
         model.train()
         total = 0.0
         for x, y in loader:

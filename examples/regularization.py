@@ -7,8 +7,9 @@ same initial weights and batch order:
 * none            the overfitting baseline;
 * L2 (weight decay)  SGD(weight_decay=lambda) adds lambda * theta to every gradient: the weights
                   shrink by a constant factor each step, pulled toward 0 in proportion to size;
-* L1              loss + lambda * sum |theta| (``minidl.nn.regularization.l1_penalty``): a constant-size pull
-                  of lambda * sign(theta), which drives small weights to exactly 0;
+* L1              loss + lambda * sum |theta| (``minidl.nn.regularization.l1_penalty``): a
+                  constant-size pull of lambda * sign(theta), which drives small weights to
+                  exactly 0;
 * dropout         ``nn.Dropout(p)`` after each hidden layer: zeroes units at random while training
                   (scaling the others by 1 / (1 - p)), so no unit can rely on another; off in eval;
 * early stopping  the baseline, but watch the validation loss, stop after PATIENCE epochs without

@@ -54,7 +54,7 @@ for name, make_schedule in SCHEDULES.items():
     scheduler = make_schedule(optimizer)
     loader = DataLoader(TensorDataset(x_train, y_train), batch_size=64, shuffle=True)
     runs[name] = []
-    for epoch in range(EPOCHS):
+    for _epoch in range(EPOCHS):
         lr = optimizer.param_groups[0]["lr"]
         model.train()
         total = 0.0

@@ -24,11 +24,25 @@ import minidl
 import minidl.nn.functional as F
 from minidl import nn, optim
 from minidl.data import DataLoader, Subset, random_split
-from minidl.data.datasets import (MNIST, DatasetError, DatasetNotFoundError, DownloadError,
-                                  FashionMNIST)
+from minidl.data.datasets import (
+    MNIST,
+    DatasetError,
+    DatasetNotFoundError,
+    DownloadError,
+    FashionMNIST,
+)
 from minidl.errors import DeviceError
-from minidl.train import (CheckpointError, EarlyStopping, History, ProgressBar, get_rng_state,
-                          load_checkpoint, restore, save_checkpoint, set_rng_state)
+from minidl.train import (
+    CheckpointError,
+    EarlyStopping,
+    History,
+    ProgressBar,
+    get_rng_state,
+    load_checkpoint,
+    restore,
+    save_checkpoint,
+    set_rng_state,
+)
 
 # ----------------------------------------------------------------------------- settings
 # Defaults measured to reach >= 91.5% (CNN) and >= 88.5% (MLP) on Fashion-MNIST's test set

@@ -18,26 +18,110 @@ Reading order for learners:
 8. ``minidl/analysis.py``, ``tune.py``, ``viz.py``, ``trace.py``: the lessons' tools
 """
 # tensor.py first: it is the root every other module imports (and it imports the ops last).
-from minidl.tensor import Tensor  # noqa: F401  # isort: split
-from minidl import autograd, backend  # noqa: F401
-from minidl.autograd import (detect_anomaly, enable_grad, grad, is_grad_enabled,  # noqa: F401
-                             no_grad, set_grad_enabled)
-from minidl.backend import Generator, manual_seed  # noqa: F401
-from minidl.creation import (arange, as_tensor, empty, eye, full, full_like,  # noqa: F401
-                             linspace, ones, ones_like, rand, rand_like, randint, randn,
-                             randn_like, tensor, zeros, zeros_like)
-from minidl.dtypes import (DEFAULT_DTYPE, bool_, float16, float32, float64, int8,  # noqa: F401
-                           int16, int32, int64, uint8)
-from minidl.errors import (AutogradError, DeviceError, DTypeError, MinidlError,  # noqa: F401
-                           OutOfRangeError, ShapeError)
-from minidl.ops import (abs, add, all, any, argmax, argmin, broadcast_to, cat,  # noqa: F401
-                        clamp, cos, div, exp, expand, flatten, isfinite, log, log_softmax,
-                        logsumexp, matmul, max, maximum, mean, min, minimum, mul, neg, pad,
-                        permute, pow, relu, reshape, sigmoid, sign, sin, softmax, sqrt, squeeze,
-                        stack, std, sub, sum, sum_to, tanh, transpose, unsqueeze, var, where)
+from minidl.tensor import Tensor
+
+# isort: split
+from minidl import autograd, backend
+from minidl.autograd import (
+    detect_anomaly,
+    enable_grad,
+    grad,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from minidl.backend import Generator, manual_seed
+from minidl.creation import (
+    arange,
+    as_tensor,
+    empty,
+    eye,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from minidl.dtypes import (
+    DEFAULT_DTYPE,
+    bool_,
+    float16,
+    float32,
+    float64,
+    int8,
+    int16,
+    int32,
+    int64,
+    uint8,
+)
+from minidl.errors import (
+    AutogradError,
+    DeviceError,
+    DTypeError,
+    MinidlError,
+    OutOfRangeError,
+    ShapeError,
+)
+from minidl.ops import (
+    abs,
+    add,
+    all,
+    any,
+    argmax,
+    argmin,
+    broadcast_to,
+    cat,
+    clamp,
+    cos,
+    div,
+    exp,
+    expand,
+    flatten,
+    isfinite,
+    log,
+    log_softmax,
+    logsumexp,
+    matmul,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    mul,
+    neg,
+    pad,
+    permute,
+    pow,
+    relu,
+    reshape,
+    sigmoid,
+    sign,
+    sin,
+    softmax,
+    sqrt,
+    squeeze,
+    stack,
+    std,
+    sub,
+    sum,
+    sum_to,
+    tanh,
+    transpose,
+    unsqueeze,
+    var,
+    where,
+)
 
 clip = clamp
 __version__ = "0.1.0"
 
 # The subpackages, imported last: they build on everything above.
-from minidl import data, nn, optim, viz  # noqa: E402,F401
+from minidl import data, nn, optim, viz  # noqa: E402

@@ -26,9 +26,10 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from minidl import backend
-from minidl.autograd import enable_grad, grad
+from minidl.autograd import grad
 from minidl.creation import eye, zeros, zeros_like
 from minidl.errors import ShapeError
+from minidl.grad_mode import enable_grad
 from minidl.ops import stack
 from minidl.tensor import Tensor
 

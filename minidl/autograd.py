@@ -18,10 +18,19 @@ from typing import Any, List, Optional, Sequence
 
 from minidl import backend
 from minidl.errors import AutogradError, DTypeError, ShapeError
-from minidl.function import Function  # noqa: F401  (minidl.autograd.Function, as in PyTorch)
-from minidl.grad_mode import (_GradMode, _backward_blaming_node, _check_finite,  # noqa: F401
-                              detect_anomaly, enable_grad, is_grad_enabled, no_grad,
-                              set_grad_enabled)
+
+# minidl.autograd.Function, as in PyTorch
+from minidl.function import Function
+from minidl.grad_mode import (
+    _backward_blaming_node,
+    _check_finite,
+    _GradMode,
+    detect_anomaly,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from minidl.node import _FREED, Node
 from minidl.ops.dims import broadcast_shape
 from minidl.tensor import Tensor
@@ -52,7 +61,7 @@ def _fit_gradient(node: Node, index: int, gx, shape: tuple, dtype):
 _observers: List[Any] = []
 
 
-def run_backward(roots: Sequence["Tensor"], root_grads: Sequence["Tensor"], retain_graph: bool,
+def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_graph: bool,
                  create_graph: bool, capture: Optional[dict] = None) -> None:
     """Propagate ``root_grads`` from ``roots`` through the graph (the chain rule, node by node).
 
@@ -152,7 +161,7 @@ def _run_node_hooks(node: Node, gy, capture):
     return gy
 
 
-def _deliver_to_leaf(leaf: "Tensor", g, capture, create_graph: bool, shared: bool) -> None:
+def _deliver_to_leaf(leaf: Tensor, g, capture, create_graph: bool, shared: bool) -> None:
     """Accumulate ``g`` into ``leaf.grad`` (or into ``capture``, for ``minidl.grad``).
 
     ``.grad`` must hold an array the leaf owns: optimizers and gradient clipping scale it in
@@ -185,7 +194,7 @@ def _deliver_to_leaf(leaf: "Tensor", g, capture, create_graph: bool, shared: boo
         leaf.grad = Tensor._make(a, False)
 
 
-def _grads_for(outputs, grad_outputs, op: str) -> List["Tensor"]:
+def _grads_for(outputs, grad_outputs, op: str) -> List[Tensor]:
     result = []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if not out.requires_grad:

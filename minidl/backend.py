@@ -243,7 +243,7 @@ class Generator:
         self.xp = xp_for(self.device)
         self.manual_seed(np.random.SeedSequence().entropy % 2**63 if seed is None else seed)
 
-    def manual_seed(self, seed: int) -> "Generator":
+    def manual_seed(self, seed: int) -> Generator:
         if not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ValueError(f"manual_seed: seed must be a non-negative integer, got {seed!r}")
         self.seed = int(seed)

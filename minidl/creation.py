@@ -19,7 +19,6 @@ from minidl.ops.shape import _shape_args
 from minidl.tensor import Tensor
 
 
-
 def _dtype(dtype) -> Optional[np.dtype]:
     if dtype is None:
         return None
@@ -39,7 +38,7 @@ def _infer_dtype(data) -> Optional[np.dtype]:
         kind = np.asarray(data).dtype
     except ValueError as exc:  # ragged nested lists
         raise ShapeError(f"tensor: cannot make a tensor from this data: {exc}") from None
-    if kind == object:
+    if kind.kind == "O":
         raise DTypeError(f"tensor: cannot make a tensor from {type(data).__name__} data")
     if kind.kind != "f":
         return None
@@ -91,7 +90,7 @@ def as_tensor(data, dtype=None, device: Optional[str] = None) -> Tensor:
     return Tensor(backend.asarray(data, _dtype(dtype) or _infer_dtype(data), device))
 
 
-def _new(device: Optional[str], make) -> "np.ndarray":
+def _new(device: Optional[str], make) -> np.ndarray:
     """Call ``make(xp)`` to create an array directly on ``device`` (no host round trip)."""
     device = backend.parse_device(device)
     with backend.selected(device):

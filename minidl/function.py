@@ -18,13 +18,15 @@ Read next: ``minidl/node.py`` (what a node keeps).
 from __future__ import annotations
 
 import itertools
+
 import numpy as np
 
 from minidl import backend
 from minidl.errors import DTypeError, MinidlError, OutOfRangeError, ShapeError
-from minidl.grad_mode import _GradMode, _check_finite
+from minidl.grad_mode import _check_finite, _GradMode
 from minidl.node import Node
 from minidl.tensor import Tensor, _new_object
+
 # Nodes are numbered in creation order. A node's consumers are created after it, so visiting
 # nodes from the highest number down is a valid backward order (see run_backward).
 _next_sequence_nr = itertools.count().__next__

@@ -61,10 +61,8 @@ class InPlaceMethods:
         if op != "copy_":  # a copy converts, as in PyTorch; arithmetic must not truncate
             minidl.ops.operands.check_inplace_result(op, self, other)
         array = self._operand_array(other)
-        if array.shape != self.shape and \
-                minidl.ops.dims.broadcast_shape(array.shape, self.shape) != self.shape:
-            raise ShapeError(f"{op}: an operand of shape {tuple(array.shape)} does not broadcast "
-                             f"to the shape {tuple(self.shape)} of the tensor changed in place")
+        if array.shape != self.shape:
+            minidl.ops.dims.check_broadcast(op, array.shape, self.shape, onto="in-place target")
         return array
 
     # `x += y` changes x in place, as in PyTorch (so `w -= lr * w.grad` under no_grad updates the
@@ -75,50 +73,50 @@ class InPlaceMethods:
     def __imul__(self, other): return self._augmented(other, "mul_", "__mul__")
     def __itruediv__(self, other): return self._augmented(other, "div_", "__truediv__")
 
-    def _augmented(self, other, inplace: str, out_of_place: str) -> "Tensor":
+    def _augmented(self, other, inplace: str, out_of_place: str) -> Tensor:
         if _GradMode.enabled and self.requires_grad and self.grad_fn is not None:
             return getattr(self, out_of_place)(other)
         return getattr(self, inplace)(other)
 
-    def add_(self, other, alpha: float = 1) -> "Tensor":
+    def add_(self, other, alpha: float = 1) -> Tensor:
         other = self._inplace_operand(other, "add_")
         self._begin_inplace("add_")
         self.data += other * alpha if alpha != 1 else other
         return self
 
-    def sub_(self, other) -> "Tensor":
+    def sub_(self, other) -> Tensor:
         other = self._inplace_operand(other, "sub_")
         self._begin_inplace("sub_")
         self.data -= other
         return self
 
-    def mul_(self, other) -> "Tensor":
+    def mul_(self, other) -> Tensor:
         other = self._inplace_operand(other, "mul_")
         self._begin_inplace("mul_")
         self.data *= other
         return self
 
-    def div_(self, other) -> "Tensor":
+    def div_(self, other) -> Tensor:
         other = self._inplace_operand(other, "div_")
         self._begin_inplace("div_")
         self.data /= other
         return self
 
-    def fill_(self, value) -> "Tensor":
+    def fill_(self, value) -> Tensor:
         self._begin_inplace("fill_")
         self.data[...] = value
         return self
 
-    def zero_(self) -> "Tensor":
+    def zero_(self) -> Tensor:
         return self.fill_(0)
 
-    def copy_(self, src) -> "Tensor":
+    def copy_(self, src) -> Tensor:
         src = self._inplace_operand(src, "copy_")
         self._begin_inplace("copy_")
         self.data[...] = src
         return self
 
-    def clamp_(self, min=None, max=None) -> "Tensor":
+    def clamp_(self, min=None, max=None) -> Tensor:
         self._begin_inplace("clamp_")
         backend.get_array_module(self.data).clip(self.data, min, max, out=self.data)
         return self
@@ -130,5 +128,6 @@ class InPlaceMethods:
         try:
             self.data[key] = value
         except (IndexError, ValueError) as exc:
-            raise ShapeError(f"__setitem__: cannot assign shape {tuple(value.shape)} at "
-                             f"index {key!r} of a tensor of shape {tuple(self.shape)}: {exc}")
+            raise ShapeError(
+                f"__setitem__: cannot assign shape {tuple(value.shape)} at index {key!r} of a "
+                f"tensor of shape {tuple(self.shape)}: {exc}") from None

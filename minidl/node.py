@@ -11,8 +11,8 @@ node that forward and backward use and that no graph keeps).
 Why a class of its own rather than an instance of the Function subclass (Mul, Tanh, ...):
 every op, forward and backward, reads and writes a dozen attributes of its node, and CPython
 (3.11+) makes an attribute access fast only where it always sees one type. With one Node type
-for all ops those accesses stay specialized; with one type per op they were not, which cost
-about 7% of a small op's time.
+for all ops those accesses stay specialized; with one type per op they were not (README,
+Performance, has the measurement).
 
 Read next: ``minidl/autograd.py`` (the engine that walks the nodes).
 """

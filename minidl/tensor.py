@@ -54,7 +54,7 @@ class Tensor(InPlaceMethods):
             self.requires_grad_(True)
 
     @staticmethod
-    def _make(data, requires_grad: bool) -> "Tensor":
+    def _make(data, requires_grad: bool) -> Tensor:
         """A Tensor around an array minidl made itself: no conversion, no checks. This is the
         constructor the library uses (``Tensor(data)`` is the user's, which converts)."""
         t = _new_object(Tensor)
@@ -102,7 +102,7 @@ class Tensor(InPlaceMethods):
         return self.grad_fn is None
 
     @property
-    def T(self) -> "Tensor":
+    def T(self) -> Tensor:
         return ops.permute(self, tuple(reversed(range(self.ndim))))
 
     def __len__(self) -> int:
@@ -115,7 +115,7 @@ class Tensor(InPlaceMethods):
             yield self[i]
 
     # -- autograd ----------------------------------------------------------------------------
-    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if requires_grad and self.data.dtype.kind not in "fc":
             raise DTypeError(f"requires_grad: only floating-point tensors can require "
                              f"gradients, but this tensor is {self.data.dtype}")
@@ -124,12 +124,12 @@ class Tensor(InPlaceMethods):
         self.requires_grad = bool(requires_grad)
         return self
 
-    def backward(self, gradient: Optional["Tensor"] = None, retain_graph: Optional[bool] = None,
+    def backward(self, gradient: Optional[Tensor] = None, retain_graph: Optional[bool] = None,
                  create_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad."""
         autograd.backward(self, gradient, retain_graph, create_graph)
 
-    def detach(self) -> "Tensor":
+    def detach(self) -> Tensor:
         """The same data, cut from the graph (shares memory and the version counter, like
         PyTorch)."""
         detached = Tensor._make(self.data, False)
@@ -143,7 +143,7 @@ class Tensor(InPlaceMethods):
         elif not self.requires_grad:
             raise AutogradError("retain_grad: the tensor does not require grad")
 
-    def register_hook(self, hook: Callable[["Tensor"], Optional["Tensor"]]):
+    def register_hook(self, hook: Callable[[Tensor], Optional[Tensor]]):
         """Call ``hook(grad)`` when this tensor's gradient is computed; a returned Tensor
         replaces the gradient. Returns a handle whose ``remove()`` unregisters it."""
         if not self.requires_grad:
@@ -154,7 +154,7 @@ class Tensor(InPlaceMethods):
         return RemovableHandle(owner._hooks, hook)
 
     # -- conversions -------------------------------------------------------------------------
-    def to(self, *args, **kwargs) -> "Tensor":
+    def to(self, *args, **kwargs) -> Tensor:
         """``to(device)``, ``to(dtype)``, ``to(device, dtype)``; differentiable, like PyTorch."""
         device, dtype = parse_to_arguments("to", args, kwargs)
         out = self
@@ -164,19 +164,19 @@ class Tensor(InPlaceMethods):
             out = ops.to_device(out, device)
         return out
 
-    def cpu(self) -> "Tensor":
+    def cpu(self) -> Tensor:
         return self.to("cpu")
 
-    def cuda(self, index: int = 0) -> "Tensor":
+    def cuda(self, index: int = 0) -> Tensor:
         return self.to(f"cuda:{index}")
 
-    def float(self) -> "Tensor":
+    def float(self) -> Tensor:
         return self.to(np.float32)
 
-    def double(self) -> "Tensor":
+    def double(self) -> Tensor:
         return self.to(np.float64)
 
-    def long(self) -> "Tensor":
+    def long(self) -> Tensor:
         return self.to(np.int64)
 
     def numpy(self) -> np.ndarray:

@@ -114,7 +114,7 @@ class BackwardTrace:
         self._leaves: Dict[int, Tuple[Tensor, Any]] = {}  # id(leaf) -> (leaf, summed gradient)
 
     # -- recording ----------------------------------------------------------------------------
-    def __enter__(self) -> "BackwardTrace":
+    def __enter__(self) -> BackwardTrace:
         autograd._observers.append(self)
         return self
 

@@ -50,7 +50,7 @@ class Distribution:
     def sample(self, rng: np.random.Generator) -> Any:
         return self.value(rng.uniform(*self.bounds()))
 
-    def with_bounds(self, lo: float, hi: float) -> "Distribution":
+    def with_bounds(self, lo: float, hi: float) -> Distribution:
         """The same kind of distribution over coordinates [lo, hi]."""
         a, b = self.value(lo), self.value(hi)
         return type(self)(min(a, b), max(a, b))
@@ -122,7 +122,7 @@ class IntUniform(Distribution):
     def value(self, coordinate: float) -> int:
         return int(round(coordinate))
 
-    def with_bounds(self, lo: float, hi: float) -> "IntUniform":
+    def with_bounds(self, lo: float, hi: float) -> IntUniform:
         return IntUniform(math.floor(lo), math.ceil(hi))
 
 

@@ -25,8 +25,8 @@ import subprocess
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from minidl import backend
-from minidl.node import Node
 from minidl.errors import MinidlError
+from minidl.node import Node
 from minidl.tensor import Tensor
 from minidl.trace import format_values, rule_of
 

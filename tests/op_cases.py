@@ -89,8 +89,9 @@ def binary(draw, left=values, right=values):
 
 
 @st.composite
-def with_scalar(draw, elements=values, scalar=st.floats(-3, 3)):
+def with_scalar(draw, elements=values, scalar=None):
     shape = draw(shapes())
+    scalar = st.floats(-3, 3) if scalar is None else scalar
     return Case((draw(elements(shape)),), {"c": draw(scalar)})
 
 

@@ -19,14 +19,40 @@ from typing import Any, Callable
 
 import numpy as np
 from hypothesis import strategies as st
+from op_cases import (
+    basic_index_cases,
+    binary,
+    cat_cases,
+    clamp_cases,
+    distinct,
+    expand_cases,
+    flatten_cases,
+    index_pairs_cases,
+    int_array_index_cases,
+    mask_cases,
+    matmul_cases,
+    numpy_axes,
+    numpy_pad_widths,
+    off_zero,
+    on_grid,
+    pad_cases,
+    permute_cases,
+    positive,
+    reduction,
+    reshape_cases,
+    squeeze_cases,
+    stack_cases,
+    sum_to_cases,
+    transpose_cases,
+    unary,
+    unsqueeze_cases,
+    values,
+    variance,
+    where_cases,
+    with_scalar,
+)
 
 import minidl
-from op_cases import (basic_index_cases, binary, cat_cases, clamp_cases, distinct,
-                      expand_cases, flatten_cases, index_pairs_cases, int_array_index_cases,
-                      mask_cases, matmul_cases, numpy_axes, numpy_pad_widths, off_zero,
-                      on_grid, pad_cases, permute_cases, positive, reduction, reshape_cases,
-                      squeeze_cases, stack_cases, sum_to_cases, transpose_cases, unary,
-                      unsqueeze_cases, values, variance, where_cases, with_scalar)
 
 
 @dataclass(frozen=True)

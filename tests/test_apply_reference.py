@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from op_table import OPS
 
 import minidl
 from minidl.function import Function
 from minidl.node import _OUTPUT, Node
-from op_table import OPS
 
 FAST = Function.__dict__["apply"]
 REFERENCE = Function.__dict__["apply_reference"]

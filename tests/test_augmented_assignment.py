@@ -2,9 +2,11 @@
 import numpy as np
 import pytest
 
+# a fixture: the stand-in device
+from fake_device import fake
+
 import minidl
 from minidl.errors import AutogradError, DTypeError
-from fake_device import fake  # noqa: F401  (a fixture: the stand-in device)
 
 
 def test_parameter_update_under_no_grad_is_in_place():
@@ -17,7 +19,8 @@ def test_parameter_update_under_no_grad_is_in_place():
         w /= 4
         w += 1
     assert w is before and w.is_leaf and w.requires_grad
-    np.testing.assert_allclose(w.detach().numpy(), ([1.0, 2.0] - 0.1 * np.array([2.0, 4.0])) / 2 + 1)
+    expected = ([1.0, 2.0] - 0.1 * np.array([2.0, 4.0])) / 2 + 1
+    np.testing.assert_allclose(w.detach().numpy(), expected)
     assert w._version == 4
     assert w.dtype == np.float32
 

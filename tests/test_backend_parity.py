@@ -19,18 +19,18 @@ for structure (zeros and scaled copies, the kept fraction), not against the CPU.
 
 Read next: ``tests/test_stability.py``.
 """
+import fake_device
 import numpy as np
 import pytest
+from conftest import _cuda_available
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from op_table import OPS
 
-import fake_device
 import minidl
-from conftest import _cuda_available
 from minidl import backend, nn, optim, randn
 from minidl.errors import DeviceError
 from minidl.nn import functional as F
-from op_table import OPS
 
 DTYPES = pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
 TOLERANCES = {np.float32: dict(rtol=1e-5, atol=1e-6), np.float64: dict(rtol=1e-10, atol=1e-12)}

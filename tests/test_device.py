@@ -10,14 +10,16 @@ Read next: ``tests/test_stability.py``.
 """
 import numpy as np
 import pytest
+
+# fake is a fixture
+from fake_device import FakeArray, fake
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from op_table import OPS
 
 import minidl
 from minidl import backend
 from minidl.errors import DeviceError
-from fake_device import FakeArray, fake  # noqa: F401  (fake is a fixture)
-from op_table import OPS
 
 
 def on(device, values, requires_grad=False):
@@ -159,7 +161,7 @@ def test_parse_device_errors(fake):
 
 def test_cuda_without_cupy_is_a_clear_device_error():
     try:
-        import cupy  # noqa: F401
+        import cupy
     except ImportError:
         with pytest.raises(DeviceError, match=r"'cuda' is not available.*CuPy.*device='cpu'"):
             minidl.zeros(2, device="cuda")

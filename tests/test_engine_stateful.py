@@ -16,12 +16,19 @@ from typing import Callable, FrozenSet
 import numpy as np
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import (Bundle, RuleBasedStateMachine, initialize, invariant,
-                                 multiple, precondition, rule)
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    multiple,
+    precondition,
+    rule,
+)
+from op_table import OPS_BY_NAME
 
 import minidl
 from minidl.testing import float_arrays
-from op_table import OPS_BY_NAME
 
 SHAPE = (2, 3)
 N_LEAVES = 3

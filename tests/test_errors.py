@@ -11,14 +11,22 @@ Read next: ``tests/test_device.py``.
 from typing import Callable, NamedTuple, Sequence
 
 import pytest
+
+# a fixture
+from fake_device import fake
 from hypothesis import given
 from hypothesis import strategies as st
+from op_cases import shapes
 
 import minidl
-from minidl.errors import (AutogradError, DeviceError, DTypeError, MinidlError,
-                           OutOfRangeError, ShapeError)
-from fake_device import fake  # noqa: F401  (a fixture)
-from op_cases import shapes
+from minidl.errors import (
+    AutogradError,
+    DeviceError,
+    DTypeError,
+    MinidlError,
+    OutOfRangeError,
+    ShapeError,
+)
 
 
 class Misuse(NamedTuple):

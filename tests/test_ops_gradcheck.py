@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from op_table import OPS
 
 import minidl
 from minidl import backend
 from minidl.testing import gradcheck, gradgradcheck
-from op_table import OPS
 
 # The profile decides max_examples (100 under "ci"); the `device` fixture is a plain string,
 # so sharing it between examples is safe.

@@ -47,4 +47,4 @@ def test_readme_blocks_run_in_order(tmp_path, monkeypatch, capsys):
         try:
             exec(compile(block, f"README.md python block {index}", "exec"), namespace)
         except Exception as exc:
-            raise AssertionError(f"README python block {index} failed: {exc!r}\n{block}")
+            raise AssertionError(f"README python block {index} failed: {exc!r}\n{block}") from exc

@@ -19,8 +19,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import minidl
-import minidl.nn  # noqa: F401  (its Functions are checked too)
-import minidl.nn.hooks  # noqa: F401
+
+# its Functions are checked too
+import minidl.nn
+import minidl.nn.hooks
 from minidl.autograd import Function
 
 TOUR = Path(__file__).resolve().parent.parent / "docs" / "how-backprop-works.md"

@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 
 import minidl
 import minidl.nn.functional as F
-from minidl import autograd, nn, trace as trace_module
+from minidl import autograd, nn
+from minidl import trace as trace_module
 from minidl.node import Node
 
 
@@ -135,7 +136,7 @@ def test_a_trace_only_watches_inside_its_block():
     assert autograd._observers == []
     with pytest.raises(ZeroDivisionError):
         with autograd.trace():
-            1 / 0
+            _ = 1 / 0
     assert autograd._observers == []
 
 

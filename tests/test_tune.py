@@ -6,8 +6,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from minidl.tune import (Choice, IntUniform, LogUniform, OneMinusLogUniform, Trial, Uniform,
-                         coarse_to_fine, format_table, narrow, plot_trials, random_search)
+from minidl.tune import (
+    Choice,
+    IntUniform,
+    LogUniform,
+    OneMinusLogUniform,
+    Trial,
+    Uniform,
+    coarse_to_fine,
+    format_table,
+    narrow,
+    plot_trials,
+    random_search,
+)
 
 finite = st.floats(-1e6, 1e6, allow_nan=False)
 

@@ -136,7 +136,8 @@ def _split_lengths(n: int, lengths: Sequence[Union[int, float]]) -> List[int]:
         counts[i % len(counts)] += 1
     for i, count in enumerate(counts):
         if count == 0:
-            warnings.warn(f"random_split: split {i} of fraction {fractions[i]} is empty")
+            warnings.warn(f"random_split: split {i} of fraction {fractions[i]} is empty",
+                          stacklevel=2)
     return counts
 
 

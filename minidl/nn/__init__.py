@@ -13,17 +13,32 @@ Reading order:
                       of ``clip.py`` (gradient clipping), ``regularization.py`` (L1 penalty),
                       ``hooks.py`` (backward hooks) and ``layer_stats.py`` (per-layer statistics)
 """
-from minidl.nn import functional, init, utils  # noqa: F401
-from minidl.nn.containers import ModuleDict, ModuleList, Sequential  # noqa: F401
-from minidl.nn.layers.activation import (GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid,  # noqa: F401
-                                         Softmax, Softplus, Tanh)
-from minidl.nn.layers.conv import Conv2d  # noqa: F401
-from minidl.nn.layers.dropout import Dropout  # noqa: F401
-from minidl.nn.layers.linear import Flatten, Identity, Linear, Unflatten  # noqa: F401
-from minidl.nn.layers.normalization import BatchNorm1d, BatchNorm2d, LayerNorm  # noqa: F401
-from minidl.nn.layers.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d  # noqa: F401
-from minidl.nn.losses import (BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss,  # noqa: F401
-                              L1Loss, MSELoss, MultiMarginLoss, NLLLoss)
-from minidl.nn.module import IncompatibleKeys, Module, StateDictError  # noqa: F401
-from minidl.nn.parameter import Parameter  # noqa: F401
+from minidl.nn import functional, init, utils
+from minidl.nn.containers import ModuleDict, ModuleList, Sequential
+from minidl.nn.layers.activation import (
+    GELU,
+    LeakyReLU,
+    LogSoftmax,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Softplus,
+    Tanh,
+)
+from minidl.nn.layers.conv import Conv2d
+from minidl.nn.layers.dropout import Dropout
+from minidl.nn.layers.linear import Flatten, Identity, Linear, Unflatten
+from minidl.nn.layers.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from minidl.nn.layers.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from minidl.nn.losses import (
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    L1Loss,
+    MSELoss,
+    MultiMarginLoss,
+    NLLLoss,
+)
+from minidl.nn.module import IncompatibleKeys, Module, StateDictError
+from minidl.nn.parameter import Parameter
 

@@ -20,7 +20,9 @@ import numpy as np
 
 from minidl import backend
 from minidl.function import Function
-from minidl.ops import exp, log_softmax, relu, sigmoid, softmax, tanh  # noqa: F401 (re-export)
+
+# re-export
+from minidl.ops import exp, log_softmax, relu, sigmoid, softmax, tanh
 from minidl.ops.dtype_checks import require_float
 from minidl.tensor import Tensor
 

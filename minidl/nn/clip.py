@@ -67,7 +67,7 @@ def clip_grad_norm_(parameters: TensorOrTensors, max_norm: float, norm_type: flo
         for g in grads:
             g *= coef  # a Python float keeps float32 gradients float32
     # On the gradients' device, like PyTorch (a NumPy norm comes back as a host scalar).
-    return Tensor(backend.asarray(total, device=backend.device_of(grads[0])))
+    return Tensor._make(backend.asarray(total, device=backend.device_of(grads[0])), False)
 
 
 def clip_grad_value_(parameters: TensorOrTensors, clip_value: float) -> None:

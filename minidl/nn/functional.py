@@ -22,17 +22,34 @@ import numpy as np
 from minidl import backend
 from minidl.creation import rand
 from minidl.errors import DTypeError, OutOfRangeError, ShapeError
-from minidl.nn.activation_functional import (erf, gelu, leaky_relu, log_softmax,  # noqa: F401
-                                             relu, sigmoid, softmax, softplus, tanh)
-from minidl.nn.loss_functional import (binary_cross_entropy_with_logits,  # noqa: F401
-                                       cross_entropy, huber_loss, l1_loss, mse_loss,
-                                       multi_margin_loss, nll_loss)
-from minidl.nn.normalization_functional import batch_norm, layer_norm  # noqa: F401
-from minidl.ops import pad  # noqa: F401 (re-export)
-from minidl.ops.linalg import Linear
-from minidl.ops.conv import conv2d  # noqa: F401
+from minidl.nn.activation_functional import (
+    erf,
+    gelu,
+    leaky_relu,
+    log_softmax,
+    relu,
+    sigmoid,
+    softmax,
+    softplus,
+    tanh,
+)
+from minidl.nn.loss_functional import (
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    l1_loss,
+    mse_loss,
+    multi_margin_loss,
+    nll_loss,
+)
+from minidl.nn.normalization_functional import batch_norm, layer_norm
+
+# re-export
+from minidl.ops import pad
+from minidl.ops.conv import conv2d
 from minidl.ops.dtype_checks import require_float
-from minidl.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: F401
+from minidl.ops.linalg import Linear
+from minidl.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from minidl.tensor import Tensor
 
 

@@ -21,8 +21,9 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, Callable, List, Optional
 
-from minidl.autograd import Function, is_grad_enabled
 from minidl.errors import AutogradError
+from minidl.function import Function
+from minidl.grad_mode import is_grad_enabled
 from minidl.handles import RemovableHandle
 from minidl.tensor import Tensor
 

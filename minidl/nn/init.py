@@ -21,10 +21,10 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from minidl.autograd import no_grad
 from minidl.backend import Generator
 from minidl.creation import rand, randn
 from minidl.errors import ShapeError
+from minidl.grad_mode import no_grad
 from minidl.tensor import Tensor
 
 _LINEAR_LIKE = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",

@@ -16,9 +16,9 @@ from functools import partial
 from typing import Any, Dict, Iterable, List, Optional
 
 from minidl import backend
-from minidl.autograd import is_grad_enabled
-from minidl.nn.layers.activation import ReLU
+from minidl.grad_mode import is_grad_enabled
 from minidl.handles import RemovableHandle
+from minidl.nn.layers.activation import ReLU
 from minidl.tensor import Tensor
 from minidl.trace import norm
 
@@ -102,7 +102,7 @@ class LayerStats:
             handle.remove()
         self._handles = []
 
-    def __enter__(self) -> "LayerStats":
+    def __enter__(self) -> LayerStats:
         return self
 
     def __exit__(self, *exc) -> bool:

@@ -25,9 +25,9 @@ import numbers
 from typing import Optional
 
 from minidl import backend
-from minidl.autograd import is_grad_enabled
 from minidl.errors import DTypeError, OutOfRangeError, ShapeError
 from minidl.function import Function
+from minidl.grad_mode import is_grad_enabled
 from minidl.nn.activation_functional import Softplus
 from minidl.ops import log_softmax, relu, softmax, where
 from minidl.ops.dims import check_broadcast

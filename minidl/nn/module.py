@@ -22,11 +22,11 @@ from typing import Any, Callable, Dict, Iterator, Optional, Set, Tuple
 import numpy as np
 
 from minidl import backend
-from minidl.autograd import no_grad
 from minidl.errors import DTypeError, MinidlError
+from minidl.grad_mode import no_grad
+from minidl.handles import RemovableHandle
 from minidl.nn import hooks
 from minidl.nn.parameter import Parameter
-from minidl.handles import RemovableHandle
 from minidl.tensor import Tensor, parse_to_arguments
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -130,7 +130,7 @@ class Module:
         if not persistent:
             self._non_persistent_buffers.add(name)
 
-    def add_module(self, name: str, module: Optional["Module"]) -> None:
+    def add_module(self, name: str, module: Optional[Module]) -> None:
         self._check_name(name, "module")
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
@@ -174,8 +174,8 @@ class Module:
             object.__delattr__(self, name)
 
     # -- walking the tree -------------------------------------------------------------------
-    def named_modules(self, memo: Optional[Set["Module"]] = None, prefix: str = "",
-                      remove_duplicate: bool = True) -> Iterator[Tuple[str, "Module"]]:
+    def named_modules(self, memo: Optional[Set[Module]] = None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[Tuple[str, Module]]:
         """This module and all below it, depth first, each once (by default)."""
         memo = set() if memo is None else memo
         if remove_duplicate:
@@ -187,18 +187,18 @@ class Module:
             if module is not None:
                 yield from module.named_modules(memo, _join(prefix, name), remove_duplicate)
 
-    def modules(self) -> Iterator["Module"]:
+    def modules(self) -> Iterator[Module]:
         for _, module in self.named_modules():
             yield module
 
-    def named_children(self) -> Iterator[Tuple[str, "Module"]]:
+    def named_children(self) -> Iterator[Tuple[str, Module]]:
         seen = set()
         for name, module in self._modules.items():
             if module is not None and module not in seen:
                 seen.add(module)
                 yield name, module
 
-    def children(self) -> Iterator["Module"]:
+    def children(self) -> Iterator[Module]:
         for _, module in self.named_children():
             yield module
 
@@ -231,7 +231,7 @@ class Module:
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
-    def get_submodule(self, target: str) -> "Module":
+    def get_submodule(self, target: str) -> Module:
         """The submodule at a dotted path such as ``"encoder.fc1"`` ("" is ``self``)."""
         module = self
         for part in target.split(".") if target else []:
@@ -241,7 +241,7 @@ class Module:
             module = module._modules[part]
         return module
 
-    def apply(self, fn: Callable[["Module"], None]) -> "Module":
+    def apply(self, fn: Callable[[Module], None]) -> Module:
         """Call ``fn`` on every submodule (children first), then on ``self``."""
         for module in self.children():
             module.apply(fn)
@@ -249,7 +249,7 @@ class Module:
         return self
 
     # -- modes and gradients ----------------------------------------------------------------
-    def train(self, mode: bool = True) -> "Module":
+    def train(self, mode: bool = True) -> Module:
         """Set training mode here and in every submodule (Dropout and BatchNorm read it)."""
         if not isinstance(mode, bool):
             raise ValueError(f"train: mode is expected to be a bool, got {mode!r}")
@@ -258,11 +258,11 @@ class Module:
             module.train(mode)
         return self
 
-    def eval(self) -> "Module":
+    def eval(self) -> Module:
         """``train(False)``: Dropout becomes the identity, BatchNorm uses running stats."""
         return self.train(False)
 
-    def requires_grad_(self, requires_grad: bool = True) -> "Module":
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
         """Freeze (False) or unfreeze every parameter."""
         for p in self.parameters():
             p.requires_grad_(requires_grad)
@@ -277,7 +277,7 @@ class Module:
                                                                 False)
 
     # -- devices and dtypes -----------------------------------------------------------------
-    def to(self, *args: Any, **kwargs: Any) -> "Module":
+    def to(self, *args: Any, **kwargs: Any) -> Module:
         """``to(device)``, ``to(dtype)`` or both, in place; returns ``self``.
 
         Parameters stay the same objects (only their ``.data`` is replaced), so an optimizer
@@ -306,21 +306,21 @@ class Module:
                         convert(t.grad)
         return self
 
-    def cpu(self) -> "Module":
+    def cpu(self) -> Module:
         return self.to("cpu")
 
-    def cuda(self, index: int = 0) -> "Module":
+    def cuda(self, index: int = 0) -> Module:
         return self.to(f"cuda:{index}")
 
-    def float(self) -> "Module":
+    def float(self) -> Module:
         return self.to(np.float32)
 
-    def double(self) -> "Module":
+    def double(self) -> Module:
         return self.to(np.float64)
 
     # -- saving and loading -----------------------------------------------------------------
     def state_dict(self, destination: Optional[Dict[str, Tensor]] = None, prefix: str = "",
-                   keep_vars: bool = False) -> "OrderedDict[str, Tensor]":
+                   keep_vars: bool = False) -> OrderedDict[str, Tensor]:
         """Name -> Tensor for every parameter and persistent buffer: this module's own first,
         then each submodule's under ``"child."``. Values are detached and share memory with
         the model (copy them to keep a snapshot)."""

@@ -38,9 +38,9 @@ from __future__ import annotations
 
 from typing import Optional, Sequence, Tuple, Union
 
-from minidl.autograd import is_grad_enabled, no_grad
 from minidl.errors import ShapeError
 from minidl.function import Function
+from minidl.grad_mode import is_grad_enabled, no_grad
 from minidl.ops.dtype_checks import require_float
 from minidl.tensor import Tensor
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from minidl.autograd import no_grad
 from minidl.errors import ShapeError
-from minidl.nn.clip import clip_grad_norm_, clip_grad_value_  # noqa: F401
-from minidl.nn.hooks import register_full_backward_hook  # noqa: F401
-from minidl.nn.layer_stats import LayerStats  # noqa: F401
+from minidl.grad_mode import no_grad
+from minidl.nn.clip import clip_grad_norm_, clip_grad_value_
+from minidl.nn.hooks import register_full_backward_hook
+from minidl.nn.layer_stats import LayerStats
 from minidl.nn.module import Module
-from minidl.nn.regularization import l1_penalty  # noqa: F401
+from minidl.nn.regularization import l1_penalty
 from minidl.ops import cat
 from minidl.tensor import Tensor
 

@@ -18,9 +18,9 @@ import numbers
 import numpy as np
 
 from minidl.dtypes import DEFAULT_DTYPE
-from minidl.errors import DTypeError, ShapeError
+from minidl.errors import DTypeError
 from minidl.function import Function
-from minidl.ops.dims import broadcast_shape
+from minidl.ops.dims import check_broadcast
 from minidl.ops.operands import arithmetic_operands, as_tensor_like, binary_operands
 from minidl.ops.unary import exp, log
 from minidl.tensor import Tensor
@@ -165,7 +165,5 @@ def pow(base, exponent) -> Tensor:
                              else exponent)
         exponent = as_tensor_like(exponent, base)
     base, exponent = binary_operands(base, exponent)
-    if broadcast_shape(base.shape, exponent.shape) is None:  # else Mul would be named
-        raise ShapeError(f"pow: shapes {tuple(base.shape)} and {tuple(exponent.shape)} do "
-                         "not broadcast")
+    check_broadcast("pow", base.shape, exponent.shape)  # (else Mul would be named)
     return exp(exponent * log(base))

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from minidl import backend
-from minidl.function import Function
 from minidl.errors import DTypeError, ShapeError
+from minidl.function import Function
 from minidl.ops.operands import as_tensor_like, binary_operands
 from minidl.tensor import Tensor
 

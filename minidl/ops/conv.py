@@ -29,8 +29,8 @@ from typing import NamedTuple, Tuple
 import numpy as np
 
 from minidl import backend
-from minidl.function import Function
 from minidl.errors import DTypeError, ShapeError
+from minidl.function import Function
 from minidl.ops.dtype_checks import require_float
 from minidl.ops.linalg import matmul
 from minidl.ops.shape import pad, reshape, squeeze, unsqueeze

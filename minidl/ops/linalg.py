@@ -15,8 +15,8 @@ Read next: ``reduce.py``.
 from __future__ import annotations
 
 from minidl import backend
-from minidl.function import Function
 from minidl.errors import DTypeError, ShapeError
+from minidl.function import Function
 from minidl.ops.dims import broadcast_shape
 from minidl.ops.operands import binary_operands
 from minidl.ops.shape import reshape, squeeze, sum_to, transpose, unsqueeze

@@ -162,7 +162,7 @@ def _float_constant(value: float, dtype: np.dtype):
     of that dtype NumPy turns it into anyway (NEP 50: the float takes the tensor's dtype).
 
     The result is the same, but NumPy resolves a Python float's weak type again on every call,
-    which on a small array takes as long as the arithmetic itself (~400 ns). So the constants
+    which on a small array takes about as long as the arithmetic itself. So the constants
     are cached: at most 256, read-only. Zero stays a float (0.0 and -0.0 are one dict key),
     and so does a value the dtype cannot hold (its overflow warning belongs to each
     operation)."""

@@ -20,8 +20,8 @@ from __future__ import annotations
 import numpy as np
 
 from minidl import backend
-from minidl.function import Function
 from minidl.errors import ShapeError
+from minidl.function import Function
 from minidl.ops.conv import Window, check_fits, make_window, pad_window, pair
 from minidl.ops.dtype_checks import require_float
 from minidl.ops.shape import squeeze, unsqueeze
@@ -56,7 +56,7 @@ class MaxPool(Function):
         padded = pad_window(x, window, value=-np.inf)  # padding never wins the max
         kh, kw = window.kernel
         y, argmax = None, None
-        for offset, (i, j, (rows, columns)) in enumerate(
+        for offset, (_i, _j, (rows, columns)) in enumerate(
                 window.offsets(window.out_size(*x.shape[2:]))):
             candidate = padded[..., rows, columns]
             if y is None:  # (copies keep x's memory order: conv2d's outputs are batch-last)
@@ -105,7 +105,7 @@ class MaxPoolScatter(Function):
         shape = (n, c, height + 2 * ph, width + 2 * pw)
         gx = (xp.empty_like if assign and _tiles_exactly(window, in_shape[2:], gy.shape[2:])
               else xp.zeros_like)(argmax, dtype=gy.dtype, shape=shape)
-        for offset, (i, j, (rows, columns)) in enumerate(window.offsets(gy.shape[2:])):
+        for offset, (_i, _j, (rows, columns)) in enumerate(window.offsets(gy.shape[2:])):
             if assign:
                 xp.multiply(argmax == offset, gy, out=gx[..., rows, columns])
             else:  # overlapping windows (an element may be the argmax of several: add), or
@@ -129,7 +129,7 @@ class MaxPoolGather(Function):
         padded = pad_window(x, window)
         y = xp.zeros(argmax.shape, dtype=x.dtype)
         zero = x.dtype.type(0)
-        for offset, (i, j, (rows, columns)) in enumerate(window.offsets(argmax.shape[2:])):
+        for offset, (_i, _j, (rows, columns)) in enumerate(window.offsets(argmax.shape[2:])):
             y += xp.where(argmax == offset, padded[..., rows, columns], zero)
         ctx.window, ctx.in_shape = window, x.shape
         ctx.save_for_backward(argmax)
@@ -149,7 +149,7 @@ class AvgPool(Function):
         out_size = window.out_size(*x.shape[2:])
         padded = pad_window(x, window)
         y = backend.get_array_module(x).zeros(x.shape[:2] + out_size, dtype=x.dtype)
-        for i, j, (rows, columns) in window.offsets(out_size):
+        for _i, _j, (rows, columns) in window.offsets(out_size):
             y += padded[..., rows, columns]
         y /= window.kernel[0] * window.kernel[1]
         ctx.window, ctx.in_shape = window, x.shape
@@ -170,7 +170,7 @@ class AvgPoolSpread(Function):
         share = gy / (window.kernel[0] * window.kernel[1])
         gx = backend.get_array_module(gy).zeros((n, c, height + 2 * ph, width + 2 * pw),
                                                 dtype=gy.dtype)
-        for i, j, (rows, columns) in window.offsets(gy.shape[2:]):
+        for _i, _j, (rows, columns) in window.offsets(gy.shape[2:]):
             gx[..., rows, columns] += share
         ctx.window = window
         return gx[:, :, ph:ph + height, pw:pw + width]

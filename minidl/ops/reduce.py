@@ -13,8 +13,8 @@ from collections import namedtuple
 import numpy as np
 
 from minidl import backend
-from minidl.function import Function
 from minidl.errors import ShapeError
+from minidl.function import Function
 from minidl.ops.dims import normalize_dim, normalize_dims
 from minidl.ops.dtype_checks import require_float
 from minidl.ops.shape import broadcast_to, reshape

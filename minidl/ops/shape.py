@@ -14,8 +14,8 @@ from typing import Sequence, Tuple
 import numpy as np
 
 from minidl import backend
-from minidl.function import Function
 from minidl.errors import ShapeError
+from minidl.function import Function
 from minidl.ops.dims import check_broadcast, normalize_dim
 from minidl.tensor import Tensor
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from minidl import backend
-from minidl.function import Function
 from minidl.errors import DTypeError
+from minidl.function import Function
 from minidl.tensor import Tensor
 
 

@@ -19,8 +19,8 @@ from collections import defaultdict
 from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 
 from minidl import backend
-from minidl.autograd import enable_grad
 from minidl.errors import ShapeError
+from minidl.grad_mode import enable_grad
 from minidl.tensor import Tensor
 
 ParamsT = Union[Iterable[Tensor], Iterable[Dict[str, Any]]]

@@ -11,8 +11,13 @@ Reading order:
 
 ``examples/train_mnist.py`` uses all of them; ``docs/readme-train.md`` describes the result.
 """
-from minidl.train.checkpoint import (CheckpointError, atomic_write, load_checkpoint,
-                                     restore, save_checkpoint)
+from minidl.train.checkpoint import (
+    CheckpointError,
+    atomic_write,
+    load_checkpoint,
+    restore,
+    save_checkpoint,
+)
 from minidl.train.early_stopping import EarlyStopping
 from minidl.train.history import History
 from minidl.train.progress import ProgressBar

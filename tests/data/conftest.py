@@ -15,6 +15,7 @@ import pytest
 from minidl.data.datasets.download import Checksums
 from minidl.data.datasets.idx import encode_idx
 
+
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

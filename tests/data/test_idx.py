@@ -14,7 +14,7 @@ from minidl.data.datasets.idx import (
     read_idx_images,
     read_idx_labels,
 )
-from minidl.data.datasets.mnist import FashionMNIST, MNIST
+from minidl.data.datasets.mnist import MNIST, FashionMNIST
 from minidl.errors import MinidlError
 
 _RNG = np.random.default_rng(0)

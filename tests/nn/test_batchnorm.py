@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 
 import minidl
 from minidl import backend
-from minidl.node import Node
 from minidl.errors import ShapeError
 from minidl.nn.layers.normalization import BatchNorm1d, BatchNorm2d
 from minidl.nn.normalization_functional import batch_norm, normalize
+from minidl.node import Node
 from minidl.testing import gradcheck, gradgradcheck
 
 

@@ -4,12 +4,12 @@ initialisation, and PyTorch when it is installed.
 
 Read next: ``test_pool.py``.
 """
+import fake_device
 import numpy as np
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-import fake_device
 import minidl
 from minidl import backend
 from minidl.nn.layers.conv import Conv2d

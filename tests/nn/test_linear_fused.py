@@ -1,6 +1,7 @@
 """The fused Linear node (x W^T + b) against its composed twin, and its derivatives."""
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import minidl
 from minidl.ops.linalg import Linear, linear_composed

@@ -1,15 +1,15 @@
 """Module: registration, traversal, modes, devices and dtypes, state_dict, repr, containers."""
 import copy
 
+import fake_device
 import numpy as np
 import pytest
 
-import fake_device
 import minidl
 import minidl.nn as nn
 from minidl.errors import DeviceError, DTypeError, OutOfRangeError
-from minidl.optim import SGD
 from minidl.nn.utils import count_parameters, parameters_to_vector, vector_to_parameters
+from minidl.optim import SGD
 
 
 class Net(nn.Module):
@@ -83,7 +83,7 @@ def test_reassigning_and_deleting():
     del net.fc2
     assert "fc2" not in net._modules
     with pytest.raises(AttributeError, match="'Net' object has no attribute 'fc2'"):
-        net.fc2
+        _ = net.fc2
     with pytest.raises(KeyError, match="already exists"):
         net.register_buffer("act", minidl.zeros(1))
 

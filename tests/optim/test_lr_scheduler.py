@@ -13,9 +13,17 @@ import pytest
 
 import minidl
 from minidl.optim import SGD, Adam
-from minidl.optim.lr_scheduler import (CosineAnnealingLR, ExponentialLR, LambdaLR, LinearLR,
-                                       LRScheduler, MultiStepLR, ReduceLROnPlateau, SequentialLR,
-                                       StepLR)
+from minidl.optim.lr_scheduler import (
+    CosineAnnealingLR,
+    ExponentialLR,
+    LambdaLR,
+    LinearLR,
+    LRScheduler,
+    MultiStepLR,
+    ReduceLROnPlateau,
+    SequentialLR,
+    StepLR,
+)
 
 EPOCHS = 100
 BASE_LRS = (0.1, 0.02)

@@ -159,7 +159,7 @@ def test_kill_during_save_always_leaves_a_loadable_checkpoint(tmp_path):
     path = tmp_path / "last.npz"
     rng = np.random.default_rng(1234)
     last_seen = 0
-    for kill in range(10):
+    for _kill in range(10):
         writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path)],
                                   stdout=subprocess.PIPE, text=True)
         try:

@@ -8,8 +8,7 @@ Read next: ``normalization.py``.
 from __future__ import annotations
 
 from minidl.nn.module import Module
-from minidl.ops.pool import (AvgPool, MaxPool, adaptive_avg_pool2d_impl, pool2d_impl,
-                             pool_window)
+from minidl.ops.pool import AvgPool, MaxPool, adaptive_avg_pool2d_impl, pool2d_impl, pool_window
 from minidl.tensor import Tensor
 
 
