@@ -46,7 +46,7 @@ from minidl.train import (
 
 # ----------------------------------------------------------------------------- settings
 # Defaults measured to reach >= 91.5% (CNN) and >= 88.5% (MLP) on Fashion-MNIST's test set
-# (docs/readme-train.md). Adam's lr is twice PyTorch's default: with BatchNorm and a cosine
+# (README, "Training"). Adam's lr is twice PyTorch's default: with BatchNorm and a cosine
 # decay, the CNN gets there in 6 epochs instead of 8.
 DEFAULT_EPOCHS = {"cnn": 6, "mlp": 15}
 DEFAULT_LR = {"sgd": 0.1, "momentum": 0.05, "adam": 2e-3, "adamw": 2e-3, "rmsprop": 1e-3,

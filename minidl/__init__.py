@@ -1,21 +1,88 @@
 """minidl: a from-scratch reverse-mode autograd deep-learning framework (NumPy, or CuPy on GPUs).
 
-Reading order for learners:
+Reading order for learners: every module, once. Each module's docstring ends with "Read next:",
+naming the module after it in this list (``tests/test_reading_order.py`` checks that it does).
 
-1. ``minidl/tensor.py``     the Tensor: an array plus what autograd needs (grad, grad_fn, version)
-2. ``minidl/function.py``   Function: an op's forward on arrays and backward on Tensors
-   ``minidl/node.py``       Node: one graph node (the ctx of forward/backward, saved tensors)
-   ``minidl/autograd.py``   the backward engine (the chain rule), backward(), grad();
-                            ``grad_mode.py`` holds the no_grad / detect_anomaly switches
-3. ``minidl/ops/``          the primitives, forward and backward side by side
-                            (arithmetic, unary, compare, reduce, softmax, shape, indexing, linalg,
-                            conv, pool)
-4. ``minidl/creation.py``   tensor(), zeros(), randn(), ...
-5. ``minidl/backend.py``    the only file that knows about NumPy vs CuPy
-6. ``minidl/testing.py``    gradcheck: how every backward rule above is verified
-7. ``minidl/nn``            modules, layers, losses, init; ``minidl/optim``: optimizers, schedules;
-                            ``minidl/data``: datasets and loaders; ``minidl/train``: checkpoints
-8. ``minidl/analysis.py``, ``tune.py``, ``viz.py``, ``trace.py``: the lessons' tools
+The core: a tensor, an op, a graph node, the engine
+ 1. minidl/tensor.py                   the Tensor: an array plus grad, grad_fn, requires_grad
+ 2. minidl/function.py                 Function: forward on arrays, backward on Tensors
+ 3. minidl/node.py                     Node: one graph node (ctx), its saved tensors
+ 4. minidl/autograd.py                 the backward engine (the chain rule), backward(), grad()
+ 5. minidl/grad_mode.py                no_grad, enable_grad, detect_anomaly
+The primitives, forward and backward side by side
+ 6. minidl/ops/arithmetic.py           + - * / ** and negation
+ 7. minidl/ops/unary.py                exp, log, tanh, relu, ...
+ 8. minidl/ops/compare.py              maximum, minimum, clamp, where, comparisons
+ 9. minidl/ops/reduce.py               sum, mean, var, max, min
+10. minidl/ops/softmax.py              logsumexp, softmax, log_softmax
+11. minidl/ops/shape.py                reshape, transpose, cat, pad, broadcast_to, sum_to
+12. minidl/ops/indexing.py             x[key], and its scatter-add backward
+13. minidl/ops/linalg.py               matmul
+14. minidl/ops/conv.py                 conv2d as im2col and one matmul
+15. minidl/ops/pool.py                 max and average pooling
+16. minidl/ops/convert.py              dtype and device changes
+17. minidl/ops/special.py              erf, softplus
+18. minidl/ops/cross_entropy.py        softmax cross-entropy, fused
+19. minidl/ops/batch_norm.py           batch normalization's training step, fused
+What the ops stand on
+20. minidl/dtypes.py                   dtype names, the default float
+21. minidl/ops/operands.py             dtype promotion, Python scalars
+22. minidl/ops/dims.py                 dims and broadcast shapes
+23. minidl/ops/dtype_checks.py         the floating-point check
+24. minidl/inplace.py                  in-place methods, version counters
+25. minidl/handles.py                  RemovableHandle, returned by every register_*_hook
+26. minidl/errors.py                   minidl's exceptions
+27. minidl/backend.py                  the only file that knows about NumPy vs CuPy
+Making tensors, and checking gradients
+28. minidl/creation.py                 tensor(), zeros(), randn(), ...
+29. minidl/testing.py                  gradcheck, gradgradcheck
+Neural networks
+30. minidl/nn/parameter.py             Parameter: a tensor a Module trains
+31. minidl/nn/module.py                Module: registration, train/eval, state_dict, to()
+32. minidl/nn/containers.py            Sequential, ModuleList, ModuleDict
+33. minidl/nn/init.py                  weight initialization
+34. minidl/nn/layers/linear.py         Linear, Flatten
+35. minidl/nn/functional.py            F.linear, F.dropout, ... (the layers' math)
+36. minidl/nn/layers/activation.py     ReLU, Tanh, Softmax, ...
+37. minidl/nn/activation_functional.py F.relu, F.gelu, ...
+38. minidl/nn/layers/dropout.py        Dropout
+39. minidl/nn/layers/conv.py           Conv2d
+40. minidl/nn/layers/pooling.py        MaxPool2d, AvgPool2d, AdaptiveAvgPool2d
+41. minidl/nn/layers/normalization.py  BatchNorm1d/2d, LayerNorm
+42. minidl/nn/normalization_functional.py  F.batch_norm, F.layer_norm
+43. minidl/nn/losses.py                CrossEntropyLoss, MSELoss, ...
+44. minidl/nn/loss_functional.py       F.cross_entropy, F.mse_loss, ...
+45. minidl/nn/regularization.py        l1_penalty
+46. minidl/nn/clip.py                  clip_grad_norm_, clip_grad_value_
+47. minidl/nn/hooks.py                 Module backward hooks
+48. minidl/nn/layer_stats.py           LayerStats: per-layer statistics while training
+49. minidl/nn/utils.py                 nn.utils (PyTorch's module of that name)
+Optimizers
+50. minidl/optim/optimizer.py          Optimizer: parameter groups, state, zero_grad
+51. minidl/optim/sgd.py                SGD, momentum, Nesterov
+52. minidl/optim/ewa_momentum.py       the course notes' momentum (an average of gradients)
+53. minidl/optim/adagrad.py            Adagrad
+54. minidl/optim/rmsprop.py            RMSprop
+55. minidl/optim/adam.py               Adam, AdamW
+56. minidl/optim/lr_scheduler.py       learning-rate schedules
+57. minidl/optim/plateau.py            ReduceLROnPlateau
+Data
+58. minidl/data/dataset.py             Dataset, TensorDataset, random_split, KFold
+59. minidl/data/dataloader.py          DataLoader: batches
+60. minidl/data/datasets/idx.py        the IDX file format
+61. minidl/data/datasets/download.py   downloading and verifying files
+62. minidl/data/datasets/mnist.py      MNIST, FashionMNIST
+Training
+63. minidl/train/checkpoint.py         checkpoints written atomically
+64. minidl/train/rng.py                the random states a checkpoint holds
+65. minidl/train/early_stopping.py     EarlyStopping
+66. minidl/train/history.py            the metrics of every epoch
+67. minidl/train/progress.py           the progress bar
+The lessons' tools
+68. minidl/analysis.py                 Hessians, Hessian-vector products, critical points
+69. minidl/tune.py                     hyperparameter search
+70. minidl/trace.py                    the backward pass, step by step
+71. minidl/viz.py                      the graph, drawn
 """
 # tensor.py first: it is the root every other module imports (and it imports the ops last).
 from minidl.tensor import Tensor

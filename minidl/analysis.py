@@ -17,7 +17,8 @@ Tensor that carries a graph of its own, so g can be differentiated again.
 Tensor or array, used in float64 unless it is already a floating Tensor. Results are Tensors in x's
 dtype, except ``classify_critical_point``, which reports NumPy values.
 
-Read next: ``examples/saddle_point.py``, which uses these on functions whose answer you know.
+Read next: ``minidl/tune.py`` (hyperparameter search); ``examples/saddle_point.py`` uses these
+functions on problems whose answer you know.
 """
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ CuPy is imported lazily, the first time a "cuda" device is asked for, so minidl 
 fully without it. A device *type* is a small ``Backend`` record; tests register a stand-in device
 whose arrays are a NumPy subclass, so that device plumbing is exercised on machines without a GPU.
 
-Read next: ``minidl/tensor.py``.
+Read next: ``minidl/creation.py`` (making tensors: tensor(), zeros(), randn(), ...).
 """
 from __future__ import annotations
 

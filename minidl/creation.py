@@ -3,7 +3,7 @@
 Defaults follow PyTorch: Python floats become float32, Python ints int64, bools bool; a NumPy
 array keeps its dtype. Random tensors come from minidl's seeded generators (``manual_seed``).
 
-Read next: ``minidl/nn`` (layers are built from these and from the ops).
+Read next: ``minidl/testing.py`` (how every backward rule is checked).
 """
 from __future__ import annotations
 

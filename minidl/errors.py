@@ -4,6 +4,8 @@ Every error a user can cause is raised as one of these, with a message that name
 and the offending shapes, dtypes, devices or values. Each also derives from the built-in exception
 a Python user would expect (``ValueError`` for bad shapes, ``TypeError`` for bad dtypes, ...), so
 ``except ValueError`` keeps working.
+
+Read next: ``minidl/backend.py`` (the only file that knows about NumPy vs CuPy).
 """
 
 

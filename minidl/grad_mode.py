@@ -2,7 +2,7 @@
 ``enable_grad``, ``set_grad_enabled``) and whether every result is checked for NaN/Inf
 (``detect_anomaly``). ``minidl.autograd`` re-exports them; ``Function.apply`` reads the flags.
 
-Read next: ``minidl/autograd.py``.
+Read next: ``minidl/ops/arithmetic.py``, the simplest Functions.
 """
 from __future__ import annotations
 

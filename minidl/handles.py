@@ -5,7 +5,7 @@ their hooks in a dict, id -> hook, called in insertion order. The handle remembe
 the id; ``remove()`` takes the hook out again. PyTorch calls the same thing
 ``torch.utils.hooks.RemovableHandle``.
 
-Read next: ``minidl/tensor.py``.
+Read next: ``minidl/errors.py`` (the exceptions minidl raises).
 """
 from __future__ import annotations
 

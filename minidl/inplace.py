@@ -7,7 +7,8 @@ version, and backward refuses to use memory changed since (``Node.saved_tensors`
 graph is recorded, a tensor that requires grad cannot be changed in place: minidl records no
 in-place ops.
 
-Read next: ``minidl/node.py``, which checks the versions.
+Read next: ``minidl/handles.py`` (what ``register_hook`` returns); ``minidl/node.py`` is where
+the versions are checked.
 """
 from __future__ import annotations
 

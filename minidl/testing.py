@@ -9,7 +9,9 @@ central differences in float64:
 (x, v) -> v^T J(x) (a vector-Jacobian product built with ``create_graph=True``), so every backward
 rule is verified to be differentiable too.
 
-Read next: ``tests/test_ops_gradcheck.py``, which runs both over every op with generated inputs.
+Read next: ``minidl/nn/parameter.py``, where the neural-network modules begin
+(``tests/test_ops_gradcheck.py`` runs gradcheck and gradgradcheck over every op with generated
+inputs).
 """
 from __future__ import annotations
 

@@ -15,7 +15,8 @@ An intermediate tensor has no node of its own (the graph keeps only its shape) u
 values and gradient when you ask for them. A gradient computed with ``create_graph=True`` has a
 graph of its own, which reaches back into the forward graph; it is drawn the same way.
 
-Read next: ``minidl/trace.py`` (the backward pass listed step by step).
+Read next: ``examples/scalar_backprop.py``, which traces and draws a small graph;
+``minidl/trace.py`` lists the same backward pass step by step.
 """
 from __future__ import annotations
 

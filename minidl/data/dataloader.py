@@ -15,7 +15,7 @@ is (epoch, batches already yielded, and the generator state the epoch's order ca
 ``load_state_dict()`` restores it, so a training run resumed from a checkpoint sees exactly the
 batches it would have seen, even from the middle of an epoch.
 
-Read next: ``datasets/mnist.py`` for real data, or ``minidl/optim`` for what consumes batches.
+Read next: ``datasets/idx.py`` (the file format of MNIST), for real data.
 """
 from __future__ import annotations
 

@@ -5,7 +5,8 @@ usual cure for exploding gradients); ``clip_grad_value_`` clamps each entry. Bot
 on the raw gradient arrays, skip parameters without a gradient, and take a Tensor or an iterable
 of Tensors. ``minidl.nn.utils`` re-exports both.
 
-Read next: ``minidl/optim/optimizer.py``, which consumes the clipped gradients.
+Read next: ``minidl/nn/hooks.py`` (watching what flows through a Module);
+``minidl/optim/optimizer.py`` consumes the clipped gradients.
 """
 from __future__ import annotations
 

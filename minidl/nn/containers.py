@@ -7,7 +7,7 @@
 A plain Python list of layers would hide them from ``parameters()``, ``to()`` and
 ``state_dict()``; these containers register each entry under its index (or key) as name.
 
-Read next: ``minidl/nn/layers/linear.py``.
+Read next: ``minidl/nn/init.py`` (how the layers' weights start).
 """
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ This file holds ``linear``, ``dropout`` and ``one_hot`` and gathers the rest und
 * convolution, pooling and normalization (``minidl/ops/conv.py``, ``minidl/ops/pool.py``,
   ``normalization_functional.py``) and ``pad`` (``minidl/ops/shape.py``).
 
-Read next: ``activation_functional.py``, then ``loss_functional.py``.
+Read next: ``minidl/nn/layers/activation.py`` (the activation layers).
 """
 from __future__ import annotations
 

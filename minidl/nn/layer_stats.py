@@ -6,8 +6,8 @@ pass. From these, ``LayerStats`` keeps, per layer, the activations' mean and std
 dead ReLU units and the gradient norms, and prints them as a table: ``print(stats.table())``.
 Exploding or vanishing gradients and dying ReLUs show up there first.
 
-Read next: ``minidl/trace.py``, which lists the backward pass step by step (and whose ``norm``
-this file uses).
+Read next: ``minidl/nn/utils.py``; ``minidl/trace.py`` lists the backward pass step by step (and
+its ``norm`` is used here).
 """
 from __future__ import annotations
 

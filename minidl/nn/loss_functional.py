@@ -11,13 +11,14 @@
 
 ``reduction`` is "mean" (the default; for the class losses a mean weighted by w[c]), "sum" or
 "none". Everything is composed from Tensor ops except ``cross_entropy``, which is one fused
-Function (see ``CrossEntropy``) with a composed twin, ``cross_entropy_composed``, that the tests
-compare it with. Unlike PyTorch, a regression loss refuses targets whose shape differs from the
-input's (PyTorch warns and broadcasts, which silently computes the wrong loss). Arguments after
+Function (``CrossEntropy``, in ``minidl/ops/cross_entropy.py``) with a composed twin here,
+``cross_entropy_composed``, that the tests compare it with. Unlike PyTorch, a regression loss
+refuses targets whose shape differs from the input's (PyTorch warns and broadcasts, which
+silently computes the wrong loss). Arguments after
 ``weight`` (or after ``target``) are keyword-only: PyTorch's deprecated positional
 ``size_average``/``reduce`` are not reproduced.
 
-Read next: ``minidl/nn/losses.py`` (the same losses as Modules).
+Read next: ``minidl/nn/regularization.py`` (a penalty added to the loss).
 """
 from __future__ import annotations
 
@@ -26,12 +27,11 @@ from typing import Optional
 
 from minidl import backend
 from minidl.errors import DTypeError, OutOfRangeError, ShapeError
-from minidl.function import Function
-from minidl.grad_mode import is_grad_enabled
-from minidl.nn.activation_functional import Softplus
-from minidl.ops import log_softmax, relu, softmax, where
+from minidl.ops import log_softmax, relu, where
+from minidl.ops.cross_entropy import CrossEntropy
 from minidl.ops.dims import check_broadcast
 from minidl.ops.dtype_checks import require_float
+from minidl.ops.special import Softplus
 from minidl.tensor import Tensor
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -191,55 +191,6 @@ def check_label_smoothing(name: str, label_smoothing: float) -> None:
     if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, numbers.Real) \
             or not 0 <= label_smoothing <= 1:
         raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing!r}")
-
-
-class CrossEntropy(Function):
-    """log_softmax and the negative log-likelihood fused into one node:
-
-        l_i = -sum_k q_ik log p_ik,   p = softmax(x),   q_ik = (1 - s) w[c_i] [k = c_i] + s w_k / C
-        dl_i/dx_i = (sum_k q_ik) p_i - q_i
-
-    (for one-hot q this is the familiar p - onehot). Why fused: the composed version records
-    about ten graph nodes, several of them holding (N, C) intermediates, and its backward walks
-    them all; here the forward is one stable pass (shift by the row maximum) and the backward is
-    one expression. Higher derivatives still work: when a graph is being recorded (create_graph)
-    p is recomputed as softmax(x), a differentiable function of x; otherwise the saved p is used.
-    ``cross_entropy_composed`` is the reference twin."""
-
-    @staticmethod
-    def forward(ctx, x, targets, smoothing, reduction):
-        xp = backend.get_array_module(x)
-        shifted = x - x.max(axis=1, keepdims=True)
-        e = xp.exp(shifted)
-        total = e.sum(axis=1, keepdims=True)
-        logp = shifted - xp.log(total)
-        rows = xp.arange(x.shape[0])
-        loss = -logp[rows, targets.safe] * targets.w_y * (1 - smoothing)
-        if smoothing:
-            loss -= (logp * targets.w).sum(axis=1) * targets.valid * (smoothing / x.shape[1])
-        ctx.save_for_backward(x, e / total)
-        ctx.targets, ctx.smoothing, ctx.reduction = targets, smoothing, reduction
-        if reduction == "none":
-            return loss
-        return loss.sum() / targets.w_y.sum() if reduction == "mean" else loss.sum()
-
-    @staticmethod
-    def backward(ctx, gy):
-        x, p = ctx.saved_tensors
-        if is_grad_enabled():  # create_graph: p must depend on x for the second derivative
-            p = softmax(x, 1)
-        targets, s = ctx.targets, ctx.smoothing
-        xp = backend.get_array_module(x.data)
-        m, c = x.shape
-        q = xp.zeros((m, c), dtype=x.dtype)
-        q[xp.arange(m), targets.safe] = targets.w_y * (1 - s)
-        if s:
-            q += targets.w * (targets.valid[:, None] * (s / c))
-        row_sums = q.sum(axis=1, keepdims=True)
-        scale = (gy.reshape(m, 1) if ctx.reduction == "none" else
-                 gy / targets.constant(targets.w_y.sum()) if ctx.reduction == "mean" else gy)
-        gx = (p * targets.constant(row_sums) - targets.constant(q)) * scale
-        return gx, None, None, None
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Optional[Tensor] = None, *,

@@ -4,7 +4,7 @@ Each holds its hyperparameters (checked here, when the loss is built, so a typo 
 and calls the function of the same name in ``loss_functional.py``, where the formulas are.
 Class weights are buffers, so ``.to(device)`` moves them and ``state_dict()`` saves them.
 
-Read next: ``minidl/nn/init.py``.
+Read next: ``minidl/nn/loss_functional.py`` (the same losses as functions, and their math).
 """
 from __future__ import annotations
 

@@ -24,23 +24,24 @@ Conventions (PyTorch's):
 * running statistics are buffers, updated in place on their arrays under no graph: a training
   step never makes the graph of the next one longer.
 
-Training-mode batch norm is fused (``BatchNormalize``): composed, its backward runs through a
-dozen nodes with as many full-size temporaries; the closed form
+Training-mode batch norm is fused (``BatchNormalize``, in ``minidl/ops/batch_norm.py``):
+composed, its backward runs through a dozen nodes with as many full-size temporaries; the
+closed form
 
     gx = inv_std * (gxhat - mean(gxhat) - xhat * mean(gxhat * xhat))
 
 takes three passes. Its composed twin is ``normalize``, which layer_norm uses as it is (fast
 enough there) and which the tests compare with the fused Function, values and gradients.
 
-Read next: ``minidl/nn/layers/normalization.py`` (BatchNorm1d/2d, LayerNorm).
+Read next: ``minidl/nn/losses.py`` (the losses as Modules).
 """
 from __future__ import annotations
 
 from typing import Optional, Sequence, Tuple, Union
 
 from minidl.errors import ShapeError
-from minidl.function import Function
-from minidl.grad_mode import is_grad_enabled, no_grad
+from minidl.grad_mode import no_grad
+from minidl.ops.batch_norm import BatchNormalize
 from minidl.ops.dtype_checks import require_float
 from minidl.tensor import Tensor
 
@@ -50,28 +51,6 @@ def normalize(x: Tensor, axes: Tuple[int, ...], eps: float) -> Tensor:
     deviation = x - x.mean(axes, keepdim=True)
     var = (deviation * deviation).mean(axes, keepdim=True)
     return deviation * (var + eps) ** -0.5
-
-
-class BatchNormalize(Function):
-    """xhat = (x - mean) * inv_std, with the batch's mean and inv_std = 1/sqrt(var + eps);
-    gx = inv_std * (gxhat - mean(gxhat) - xhat * mean(gxhat * xhat)), means over ``axes``"""
-
-    @staticmethod
-    def forward(ctx, x, axes, eps, mean, inv_std):
-        xhat = (x - mean) * inv_std
-        ctx.axes, ctx.eps = axes, eps
-        ctx.save_for_backward(x, xhat, inv_std)
-        return xhat
-
-    @staticmethod
-    def backward(ctx, gxhat):
-        x, xhat, inv_std = ctx.saved_tensors
-        axes = ctx.axes
-        if is_grad_enabled():  # create_graph: inv_std must be a function of x, not a constant
-            inv_std = (x.var(axes, correction=0, keepdim=True) + ctx.eps) ** -0.5
-        mean_g = gxhat.mean(axes, keepdim=True)
-        mean_g_xhat = (gxhat * xhat).mean(axes, keepdim=True)
-        return inv_std * (gxhat - mean_g - xhat * mean_g_xhat), None, None, None, None
 
 
 def batch_statistics(x, axes: Tuple[int, ...]):

@@ -4,8 +4,8 @@ Add ``lam * l1_penalty(model.parameters())`` to the loss; ``backward()`` then ad
 ``lam * sign(p)`` to every gradient. (L2 regularization needs no helper: it is the optimizers'
 ``weight_decay``.) ``minidl.nn.utils`` re-exports ``l1_penalty``.
 
-Read next: ``examples/regularization.py``, which measures L1 against L2, dropout and early
-stopping.
+Read next: ``minidl/nn/clip.py`` (gradient clipping); ``examples/regularization.py`` measures L1
+against L2, dropout and early stopping.
 """
 from __future__ import annotations
 

@@ -1,8 +1,10 @@
 """The primitive operations, grouped by kind, forward and backward side by side.
 
-Reading order: arithmetic -> unary -> compare -> reduce -> softmax -> shape -> indexing ->
-linalg -> convert. Every public function here is also a ``minidl.`` function and, where PyTorch
-has one, a Tensor method.
+Reading order (the one in ``minidl/__init__.py``): arithmetic -> unary -> compare -> reduce ->
+softmax -> shape -> indexing -> linalg -> conv -> pool -> convert -> special -> cross_entropy ->
+batch_norm (the last two fused); then what they stand on:
+operands (dtype promotion) -> dims -> dtype_checks. Every public function here is also a
+``minidl.`` function and, where PyTorch has one, a Tensor method.
 """
 from minidl.ops.arithmetic import add, div, mul, neg, pow, sub
 from minidl.ops.compare import (

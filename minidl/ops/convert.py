@@ -1,7 +1,7 @@
 """Changing a tensor's dtype or device. Both are differentiable: the gradient is converted back
 (to the input's dtype, or copied back to the input's device).
 
-Read next: ``minidl/creation.py`` (tensor(), zeros(), randn(), ...).
+Read next: ``special.py`` (erf and softplus).
 """
 from __future__ import annotations
 

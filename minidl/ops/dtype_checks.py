@@ -5,7 +5,7 @@ activations with a slope) refuse integer and bool tensors rather than convert th
 does. (This is not in ``dims.py`` with the shape checks because it needs ``Tensor``, and
 ``dims.py`` is imported by the engine before ``Tensor`` exists.)
 
-Read next: ``shape.py``.
+Read next: ``minidl/inplace.py`` (a Tensor's in-place methods).
 """
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ around the primitive (a leading or trailing 1) and the extra axis is removed aft
 
 ``Linear`` fuses y = x W^T + b into one node for the layers of ``minidl.nn``.
 
-Read next: ``reduce.py``.
+Read next: ``conv.py`` (2-d convolution as im2col and one matmul).
 """
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ device. The rules are PyTorch's:
 ``arithmetic_operands`` is what ``add``/``sub``/``mul``/``div`` call; ``binary_operands`` is the
 general form the other binary ops use; ``check_inplace_result`` is the rule of ``x.add_(y)``.
 
-Read next: ``minidl/ops/arithmetic.py`` (the primitives these operands are handed to).
+Read next: ``dims.py`` (dims and broadcast shapes, checked once for every op).
 """
 from __future__ import annotations
 

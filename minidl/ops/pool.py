@@ -13,7 +13,7 @@ the element at that offset of *every* window at once, as one strided slice of th
   average pool again.
 * adaptive average: composed from matmul with constant averaging matrices (any output size).
 
-Read next: ``minidl/nn/normalization_functional.py`` (batch_norm, layer_norm).
+Read next: ``convert.py`` (dtype and device changes).
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Momentum as the course notes write it: an exponentially weighted average of the gradients.
 
-Read next: ``sgd.py``, whose ``momentum`` is the same method under PyTorch's convention, and
-``adam.py``, which uses this average with bias correction for its numerator.
+Read next: ``adagrad.py``, the first of the adaptive methods; ``sgd.py``'s ``momentum`` is this
+method under PyTorch's convention, and ``adam.py`` uses this average with bias correction.
 """
 from __future__ import annotations
 

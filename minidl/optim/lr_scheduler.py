@@ -9,6 +9,8 @@ one you can read off the formula. Consequence: an ``lr`` set by hand is overwrit
 ``step()``. To combine schedules in time (warm-up, then decay) use ``SequentialLR``.
 
 ``ReduceLROnPlateau`` is different: it watches a metric, so it lives in ``plateau.py`` (read next).
+
+Read next: ``plateau.py`` (``ReduceLROnPlateau``, which watches a metric).
 """
 from __future__ import annotations
 

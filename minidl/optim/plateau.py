@@ -4,7 +4,7 @@ Unlike the epoch-based schedules in ``lr_scheduler.py`` (which re-exports this c
 here depends on the history of a metric, so there is no closed form: the scheduler counts "bad"
 epochs and multiplies ``lr`` by ``factor`` when there have been more than ``patience`` in a row.
 
-Read next: ``minidl/nn/clip.py`` (gradient clipping), the other knob on the size of a step.
+Read next: ``minidl/data/dataset.py``, where the data pipeline begins.
 """
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Stochastic gradient descent, with optional momentum, Nesterov momentum and weight decay.
 
-Read next: ``rmsprop.py`` and ``adam.py``, which divide the step by a running gradient scale.
+Read next: ``ewa_momentum.py``, the course notes' form of momentum; then ``rmsprop.py`` and
+``adam.py``, which divide the step by a running gradient scale.
 """
 from __future__ import annotations
 

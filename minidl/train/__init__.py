@@ -9,7 +9,7 @@ Reading order:
 4. ``history.py``         per-epoch metrics to ``metrics.json`` and ``curves.png``
 5. ``progress.py``        a per-epoch progress bar (tqdm, or plain lines)
 
-``examples/train_mnist.py`` uses all of them; ``docs/readme-train.md`` describes the result.
+``examples/train_mnist.py`` uses all of them; the README's "Training" section describes the result.
 """
 from minidl.train.checkpoint import (
     CheckpointError,

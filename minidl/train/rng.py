@@ -18,7 +18,8 @@ training script might (data augmentation, say), so their states are saved as wel
 CuPy's generators cannot report their state, so a GPU generator is saved as ``None`` and left
 as it is on restore: a run resumed on a GPU is correct but draws different dropout masks.
 
-Read next: ``checkpoint.py``, which writes these states to disk with everything else.
+Read next: ``early_stopping.py``; ``checkpoint.py`` writes these states to disk with everything
+else.
 """
 from __future__ import annotations
 

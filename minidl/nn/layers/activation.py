@@ -4,7 +4,7 @@ They hold no parameters; as layers they can sit in a ``Sequential`` and show in 
 ``inplace`` is accepted where PyTorch has it, for compatibility: minidl always returns a new
 tensor (the values are the same).
 
-Read next: ``dropout.py``.
+Read next: ``minidl/nn/activation_functional.py`` (their math, and the fused backward rules).
 """
 from __future__ import annotations
 

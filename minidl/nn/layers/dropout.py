@@ -1,6 +1,6 @@
 """Dropout: randomly zero activations in training, as a regularizer.
 
-Read next: ``minidl/nn/losses.py``.
+Read next: ``conv.py`` (Conv2d).
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Linear (fully connected) layer, and the shape helpers Identity, Flatten, Unflatten.
 
-Read next: ``activation.py`` and ``dropout.py``; the math is in ``minidl/nn/functional.py``.
+Read next: ``minidl/nn/functional.py``, where the math of ``Linear`` (and ``Dropout``) lives.
 """
 from __future__ import annotations
 

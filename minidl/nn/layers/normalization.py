@@ -5,7 +5,7 @@ what momentum means, what eval mode does) are in ``minidl/nn/normalization_funct
 These modules own the learned weight and bias, the running statistics (buffers: saved in
 ``state_dict()``, moved by ``to()``, never learned) and the train/eval switch.
 
-Read next: ``minidl/nn/functional.py``.
+Read next: ``minidl/nn/normalization_functional.py`` (the math: batch_norm, layer_norm).
 """
 from __future__ import annotations
 
