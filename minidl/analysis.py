@@ -40,9 +40,9 @@ VectorFunction = Callable[[Tensor], Tensor]
 def _as_variable(x) -> Tensor:
     """A fresh leaf that requires grad, holding a copy of x (a 1-D Tensor or array-like)."""
     if isinstance(x, Tensor) and x.dtype.kind == "f":
-        data = x.data.copy()
+        data = x._array.copy()
     else:
-        data = np.array(backend.to_host(x.data) if isinstance(x, Tensor) else x, dtype=np.float64)
+        data = np.array(backend.to_host(x._array) if isinstance(x, Tensor) else x, dtype=np.float64)
     if data.ndim != 1:
         raise ShapeError(f"analysis: x must be a 1-D vector, got shape {tuple(data.shape)}")
     return Tensor(data, requires_grad=True)
@@ -50,7 +50,7 @@ def _as_variable(x) -> Tensor:
 
 def _scalar_output(f: VectorFunction, x: Tensor, name: str) -> Tensor:
     y = f(x)
-    if not isinstance(y, Tensor) or y.data.size != 1:
+    if not isinstance(y, Tensor) or y._array.size != 1:
         shape = tuple(y.shape) if isinstance(y, Tensor) else type(y).__name__
         raise ShapeError(f"{name}: f must return a scalar Tensor, got {shape}")
     return y.reshape(())
@@ -142,10 +142,10 @@ def classify_critical_point(f: VectorFunction, x, tol: float = 1e-6) -> Critical
     """
     x = _as_variable(x)
     g = _gradient(f, x, "classify_critical_point")
-    H = backend.to_host(_rows(g, x).data).astype(np.float64)
+    H = backend.to_host(_rows(g, x)._array).astype(np.float64)
     # Exact second derivatives are symmetric only up to rounding: symmetrize before eigvalsh.
     eigenvalues = np.linalg.eigvalsh((H + H.T) / 2)
-    gradient = backend.to_host(g.data).astype(np.float64)
+    gradient = backend.to_host(g._array).astype(np.float64)
     gradient_norm = float(np.linalg.norm(gradient))
     zero = tol * max(1.0, float(np.abs(eigenvalues).max(initial=0.0)))
     if gradient_norm > tol:

@@ -113,14 +113,14 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
                 # The gradient must look like the input: a leaf's array, or what its node made.
                 leaf = type(edge) is not Node
                 if leaf:
-                    shape, dtype = edge.data.shape, edge.data.dtype
+                    shape, dtype = edge._array.shape, edge._array.dtype
                 else:
                     shape, dtype = edge.out_shape, edge.out_dtype
-                if type(gx) is not Tensor or gx.data.shape != shape or (
-                        gx.data.dtype is not dtype and gx.data.dtype != dtype):
+                if type(gx) is not Tensor or gx._array.shape != shape or (
+                        gx._array.dtype is not dtype and gx._array.dtype != dtype):
                     gx = _fit_gradient(node, index, gx, shape, dtype)  # undoes broadcasting
                 if anomaly:
-                    _check_finite(node.name, "backward", gx.data)
+                    _check_finite(node.name, "backward", gx._array)
                 if leaf:
                     _deliver_to_leaf(edge, gx, capture, create_graph,
                                      _is_shared(gx, index, gy, gxs, edge))
@@ -180,14 +180,14 @@ def _deliver_to_leaf(leaf: Tensor, g, capture, create_graph: bool, shared: bool)
         if create_graph:
             leaf.grad = leaf.grad + g
         else:
-            a = leaf.grad.data + g.data
-            if type(a) is not type(g.data):  # 0-d + 0-d gives a NumPy scalar: keep an array
-                a = backend.get_array_module(g.data).asarray(a)
+            a = leaf.grad._array + g._array
+            if type(a) is not type(g._array):  # 0-d + 0-d gives a NumPy scalar: keep an array
+                a = backend.get_array_module(g._array).asarray(a)
             leaf.grad = Tensor._make(a, False)
     elif create_graph:
         leaf.grad = g
     else:
-        a = g.data
+        a = g._array
         # (CuPy's flags have no ``writeable``: its arrays always are.)
         if shared or not (a.flags.owndata and getattr(a.flags, "writeable", True)):
             a = a.copy()
@@ -201,11 +201,11 @@ def _grads_for(outputs, grad_outputs, op: str) -> List[Tensor]:
             raise AutogradError(f"{op}: element {i} of tensors does not require grad and does "
                                 "not have a grad_fn")
         if g is None:
-            if out.data.size != 1:
+            if out._array.size != 1:
                 raise AutogradError(f"{op}: grad can be implicitly created only for scalar "
                                     f"outputs, but output {i} has shape {tuple(out.shape)}; "
                                     "pass gradient= with the output's shape")
-            g = Tensor._make(backend.get_array_module(out.data).ones_like(out.data), False)
+            g = Tensor._make(backend.get_array_module(out._array).ones_like(out._array), False)
         elif not isinstance(g, Tensor):
             g = Tensor._make(backend.asarray(g, out.dtype, out.device), False)
         if g.shape != out.shape:

@@ -73,7 +73,7 @@ def tensor(data, dtype=None, device: Optional[str] = None,
     """A new leaf tensor holding a copy of ``data`` (a list, a number, an array, a Tensor)."""
     device = _device_for(data, device)
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._array
     dtype = _dtype(dtype) or _infer_dtype(data)
     array = backend.asarray(data, dtype, device)
     if array is data:
@@ -86,7 +86,7 @@ def as_tensor(data, dtype=None, device: Optional[str] = None) -> Tensor:
     if isinstance(data, Tensor) and dtype is None and device is None:
         return data
     device = _device_for(data, device)
-    data = data.data if isinstance(data, Tensor) else data
+    data = data._array if isinstance(data, Tensor) else data
     return Tensor(backend.asarray(data, _dtype(dtype) or _infer_dtype(data), device))
 
 
@@ -140,7 +140,7 @@ def full_like(x: Tensor, fill_value, dtype=None, device=None, requires_grad=Fals
         return full(x.shape, fill_value, dtype=dtype or x.dtype, device=device,
                     requires_grad=requires_grad)
     dtype = _dtype(dtype) or x.dtype
-    array = backend.get_array_module(x.data).full_like(x.data, fill_value, dtype=dtype)
+    array = backend.get_array_module(x._array).full_like(x._array, fill_value, dtype=dtype)
     return Tensor(array, requires_grad=requires_grad)
 
 

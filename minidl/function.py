@@ -77,7 +77,7 @@ class Function:
         ctx.function, ctx._saved = cls, None
         ctx.needs_input_grad = tuple(_GradMode.enabled and isinstance(a, Tensor) and
                                      a.requires_grad for a in args)
-        xs = [a.data if isinstance(a, Tensor) else a for a in args]  # 1. unwrap
+        xs = [a._array if isinstance(a, Tensor) else a for a in args]  # 1. unwrap
         y = cls.forward(ctx, *xs, **kwargs)  # 2. forward, on arrays
         if type(y) not in backend._BY_ARRAY_TYPE:  # (NumPy's reductions return scalars)
             y = ctx._array_from_scalar(y, xs)
@@ -114,7 +114,7 @@ class Function:
         i = 0
         for a in args:
             if isinstance(a, Tensor):
-                xs[i] = data = a.data
+                xs[i] = data = a._array
                 if array_type is None:
                     array_type = type(data)
                 elif type(data) is not array_type:
@@ -126,7 +126,7 @@ class Function:
                     needed |= 1 << i
             i += 1
         if array_type is not _NDARRAY and array_type is not None:
-            backend.same_device_or_raise(cls.__name__, [a.data for a in args
+            backend.same_device_or_raise(cls.__name__, [a._array for a in args
                                                         if isinstance(a, Tensor)])
         # needs_input_grad[i] is bit i of `needed`; tuples for up to 4 inputs are made once
         ctx.needs_input_grad = (_NEEDS_INPUT_GRAD[i][needed] if i < 5 else
@@ -144,7 +144,7 @@ class Function:
         if _GradMode.anomaly:
             _check_finite(cls.__name__, "forward", y)
         out = _new_object(Tensor)  # Tensor._make(y, False), inlined
-        out.data = y
+        out._array = y
         out.grad = out._counter = out._hooks = out.name = None
         if y.base is not None:  # a view (reshape, indexing, transpose, ...): maybe of an input
             _share_version_counter(out, args, xs)
@@ -170,7 +170,7 @@ def _share_version_counter(out, args, xs) -> None:
     counter, as views do in PyTorch: an in-place change through either is then seen by a
     graph that saved the other. (NumPy and CuPy give a view the array owning the memory as
     its ``base``.)"""
-    owner = out.data.base
+    owner = out._array.base
     for a, x in zip(args, xs):
         if isinstance(a, Tensor) and (x is owner or x.base is owner):
             out._counter = a._shared_counter()

@@ -1,6 +1,7 @@
 """A Tensor's in-place methods and version counter (``Tensor`` inherits them).
 
-``x.add_(y)``, ``x += y``, ``x[i] = v``, ``fill_``, ``copy_``, ``clamp_`` change ``x.data`` itself.
+``x.add_(y)``, ``x += y``, ``x[i] = v``, ``fill_``, ``copy_``, ``clamp_`` change the array
+``x._array`` itself.
 Each bumps the version counter: ``_counter``, a one-element list shared by a tensor and its views
 (as in PyTorch), created when first needed. A graph node that saved a tensor remembers its
 version, and backward refuses to use memory changed since (``Node.saved_tensors``). While a
@@ -50,11 +51,11 @@ class InPlaceMethods:
 
     def _operand_array(self, other):
         if isinstance(other, InPlaceMethods):
-            if type(other.data) is not type(self.data) or other.device != self.device:
+            if type(other._array) is not type(self._array) or other.device != self.device:
                 raise backend.DeviceError(
                     f"in-place op: the tensor is on {self.device} but the operand is on "
                     f"{other.device}; move it with .to({self.device!r})")
-            other = other.data
+            other = other._array
         return backend.asarray(other, self.dtype, self.device)
 
     def _inplace_operand(self, other, op: str):
@@ -82,30 +83,30 @@ class InPlaceMethods:
     def add_(self, other, alpha: float = 1) -> Tensor:
         other = self._inplace_operand(other, "add_")
         self._begin_inplace("add_")
-        self.data += other * alpha if alpha != 1 else other
+        self._array += other * alpha if alpha != 1 else other
         return self
 
     def sub_(self, other) -> Tensor:
         other = self._inplace_operand(other, "sub_")
         self._begin_inplace("sub_")
-        self.data -= other
+        self._array -= other
         return self
 
     def mul_(self, other) -> Tensor:
         other = self._inplace_operand(other, "mul_")
         self._begin_inplace("mul_")
-        self.data *= other
+        self._array *= other
         return self
 
     def div_(self, other) -> Tensor:
         other = self._inplace_operand(other, "div_")
         self._begin_inplace("div_")
-        self.data /= other
+        self._array /= other
         return self
 
     def fill_(self, value) -> Tensor:
         self._begin_inplace("fill_")
-        self.data[...] = value
+        self._array[...] = value
         return self
 
     def zero_(self) -> Tensor:
@@ -114,20 +115,20 @@ class InPlaceMethods:
     def copy_(self, src) -> Tensor:
         src = self._inplace_operand(src, "copy_")
         self._begin_inplace("copy_")
-        self.data[...] = src
+        self._array[...] = src
         return self
 
     def clamp_(self, min=None, max=None) -> Tensor:
         self._begin_inplace("clamp_")
-        backend.get_array_module(self.data).clip(self.data, min, max, out=self.data)
+        backend.get_array_module(self._array).clip(self._array, min, max, out=self._array)
         return self
 
     def __setitem__(self, key, value) -> None:
         self._begin_inplace("__setitem__")
-        key = minidl.ops.index_arrays(key, self.data)
+        key = minidl.ops.index_arrays(key, self._array)
         value = self._operand_array(value)
         try:
-            self.data[key] = value
+            self._array[key] = value
         except (IndexError, ValueError) as exc:
             raise ShapeError(
                 f"__setitem__: cannot assign shape {tuple(value.shape)} at index {key!r} of a "

@@ -130,7 +130,7 @@ class Node:
             if isinstance(t, Tensor) and t._counter is not None:
                 version = versions[k] if versions is not None else 0
                 if t._counter[0] != version:
-                    self._raise_modified(t.data, t._counter[0], version)
+                    self._raise_modified(t._array, t._counter[0], version)
             k += 1
         return result if result is saved else tuple(result)
 

@@ -2,7 +2,8 @@
 
 A Tensor holds
 
-* ``data``          the raw array;
+* ``_array``        the raw array (NumPy or CuPy): what the ops compute with. Users reach it
+                    through ``numpy()``; ``data`` is, as in PyTorch, a Tensor sharing it;
 * ``requires_grad`` whether gradients should flow to it;
 * ``grad_fn``       the graph node (``minidl/node.py``) of the op that produced it (None for
                     leaves: tensors the user created);
@@ -34,16 +35,16 @@ class Tensor(InPlaceMethods):
     methods (``add_``, ``x += y``, ``x[i] = v``, ...) and version counter are in
     ``minidl/inplace.py``."""
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_counter", "_hooks", "name",
+    __slots__ = ("_array", "grad", "requires_grad", "grad_fn", "_counter", "_hooks", "name",
                  "__weakref__")
     __array_priority__ = 1000  # make `ndarray * Tensor` call Tensor.__rmul__, not NumPy's loop
 
     def __init__(self, data: Any, requires_grad: bool = False):
         if isinstance(data, Tensor):
-            data = data.data
+            data = data._array
         elif type(data) not in backend._BY_ARRAY_TYPE:
             data = np.asarray(data)
-        self.data = data
+        self._array = data
         self.grad: Optional[Tensor] = None
         self.grad_fn = None
         self._counter = None
@@ -58,7 +59,7 @@ class Tensor(InPlaceMethods):
         """A Tensor around an array minidl made itself: no conversion, no checks. This is the
         constructor the library uses (``Tensor(data)`` is the user's, which converts)."""
         t = _new_object(Tensor)
-        t.data = data
+        t._array = data
         t.grad = None
         t.grad_fn = None
         t.requires_grad = requires_grad
@@ -69,33 +70,53 @@ class Tensor(InPlaceMethods):
 
     # -- what it is --------------------------------------------------------------------------
     @property
+    def data(self) -> Tensor:
+        """This tensor's storage as a new leaf that records nothing, as in PyTorch: it shares
+        the array and the version counter, so ``p.data.add_(u)`` changes ``p`` in place
+        without recording an op (the old way to update parameters; prefer ``no_grad()``)."""
+        detached = Tensor._make(self._array, False)
+        detached._counter = self._shared_counter()
+        return detached
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        """``p.data = t`` makes ``p`` hold ``t``'s array (any shape or dtype), as in PyTorch."""
+        if not isinstance(value, Tensor):
+            raise DTypeError(f"data: expected a Tensor, got {type(value).__name__} (wrap an "
+                             "array with minidl.tensor(...) first)")
+        if self.requires_grad and value._array.dtype.kind not in "fc":
+            raise DTypeError(f"data: a tensor that requires grad cannot hold {value.dtype} data")
+        self._array = value._array
+        self._shared_counter()[0] += 1  # a graph that saved the old array must not use it
+
+    @property
     def shape(self) -> tuple:
-        return self.data.shape
+        return self._array.shape
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._array.dtype
 
     @property
     def device(self) -> str:
-        return backend.device_of(self.data)
+        return backend.device_of(self._array)
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._array.ndim
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._array.ndim
 
     def numel(self) -> int:
-        return int(self.data.size)
+        return int(self._array.size)
 
     def size(self, dim: Optional[int] = None):
         if dim is None:
-            return self.data.shape
+            return self._array.shape
         if self.ndim == 0:  # normalize_dim lets dims 0 and -1 name a 0-d tensor's "all"
             raise ShapeError(f"size: dim {dim!r} is out of range: the tensor is 0-d")
-        return self.data.shape[ops.normalize_dim(dim, self.ndim, "size")]
+        return self._array.shape[ops.normalize_dim(dim, self.ndim, "size")]
 
     @property
     def is_leaf(self) -> bool:
@@ -108,7 +129,7 @@ class Tensor(InPlaceMethods):
     def __len__(self) -> int:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._array.shape[0]
 
     def __iter__(self):
         for i in range(len(self)):
@@ -116,9 +137,9 @@ class Tensor(InPlaceMethods):
 
     # -- autograd ----------------------------------------------------------------------------
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        if requires_grad and self.data.dtype.kind not in "fc":
+        if requires_grad and self._array.dtype.kind not in "fc":
             raise DTypeError(f"requires_grad: only floating-point tensors can require "
-                             f"gradients, but this tensor is {self.data.dtype}")
+                             f"gradients, but this tensor is {self._array.dtype}")
         if not requires_grad and self.grad_fn is not None:
             raise AutogradError("requires_grad_(False) on a non-leaf tensor; use .detach()")
         self.requires_grad = bool(requires_grad)
@@ -132,9 +153,7 @@ class Tensor(InPlaceMethods):
     def detach(self) -> Tensor:
         """The same data, cut from the graph (shares memory and the version counter, like
         PyTorch)."""
-        detached = Tensor._make(self.data, False)
-        detached._counter = self._shared_counter()
-        return detached
+        return self.data
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor too (leaves always keep it)."""
@@ -187,16 +206,16 @@ class Tensor(InPlaceMethods):
         if self.requires_grad:
             raise AutogradError("numpy: can't call numpy() on a tensor that requires grad; "
                                 "use tensor.detach().numpy()")
-        return self.data
+        return self._array
 
     def item(self):
-        if self.data.size != 1:
+        if self._array.size != 1:
             raise ShapeError(f"item: only one-element tensors can be converted to Python "
                              f"scalars, but this tensor has shape {tuple(self.shape)}")
-        return self.data.item()
+        return self._array.item()
 
     def tolist(self):
-        return backend.to_host(self.data).tolist()
+        return backend.to_host(self._array).tolist()
 
     def __float__(self) -> float:
         return float(self.item())
@@ -205,10 +224,22 @@ class Tensor(InPlaceMethods):
         return int(self.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._array.size != 1:
             raise ShapeError(f"bool: the truth value of a tensor of shape {tuple(self.shape)} "
                              "is ambiguous; use .any() or .all()")
         return bool(self.item())
+
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"`` formats a one-element tensor as its number, as in PyTorch."""
+        if self._array.size == 1 and self._array.ndim == 0:
+            return format(self.item(), spec)
+        return format(str(self), spec)
+
+    def __array__(self, dtype=None, copy=None):
+        """``np.asarray(t)`` (and Matplotlib) see the numbers, not an object array: a CPU
+        tensor's array itself (shared) or, for ``dtype``, a converted copy."""
+        array = backend.to_host(self._array)
+        return array if dtype is None else array.astype(dtype, copy=False)
 
     __hash__ = object.__hash__  # tensors are dict keys by identity (e.g. optimizer state)
 
@@ -288,11 +319,11 @@ class Tensor(InPlaceMethods):
 
     # -- display -------------------------------------------------------------------------------
     def __repr__(self) -> str:
-        body = np.array2string(backend.to_host(self.data), separator=", ", prefix="tensor(",
+        body = np.array2string(backend.to_host(self._array), separator=", ", prefix="tensor(",
                                precision=4)
         extras = []
-        if self.data.dtype not in (np.float32, np.int64, np.bool_):
-            extras.append(f"dtype={self.data.dtype}")
+        if self._array.dtype not in (np.float32, np.int64, np.bool_):
+            extras.append(f"dtype={self._array.dtype}")
         if self.device != "cpu":
             extras.append(f"device='{self.device}'")
         if self.grad_fn is not None:

@@ -43,13 +43,13 @@ def _numerical_jacobian(fn, inputs, eps: float) -> list:
 
     Graph recording stays on: ``fn`` may itself call backward (gradgradcheck's ``vjp`` does)."""
     def evaluate():
-        return backend.to_host(_flat_output(fn, inputs).data).astype(np.float64)
+        return backend.to_host(_flat_output(fn, inputs)._array).astype(np.float64)
 
     n_out = evaluate().shape[0]
     jacobians = []
     for x in inputs:
-        jac = np.zeros((n_out, x.data.size))
-        flat = x.data.reshape(-1)  # a view of the private contiguous copy: writes change x
+        jac = np.zeros((n_out, x._array.size))
+        flat = x._array.reshape(-1)  # a view of the private contiguous copy: writes change x
         original = flat.copy()
         for j in range(flat.size):
             flat[j] = original[j] + eps
@@ -66,7 +66,7 @@ def _analytic_jacobian(fn, inputs) -> list:
     """One (n_out, x.size) matrix per input, one backward pass per output element."""
     out = _flat_output(fn, inputs)
     n_out = out.shape[0]
-    jacobians = [np.zeros((n_out, x.data.size)) for x in inputs]
+    jacobians = [np.zeros((n_out, x._array.size)) for x in inputs]
     for i in range(n_out):
         onehot = np.zeros(n_out, dtype=out.dtype)
         onehot[i] = 1
@@ -83,10 +83,10 @@ def _analytic_jacobian(fn, inputs) -> list:
                                      f"{tuple(g.shape)} and dtype {g.dtype}, but the input has "
                                      f"shape {tuple(x.shape)} and dtype {x.dtype}")
             again = autograd_grad(out, inputs, v, retain_graph=True, allow_unused=True)[k]
-            if not np.array_equal(backend.to_host(again.data), backend.to_host(g.data),
+            if not np.array_equal(backend.to_host(again._array), backend.to_host(g._array),
                                   equal_nan=True):  # NaN is reported below, as a mismatch
                 raise GradcheckError(f"gradcheck: backward is not deterministic for input {k}")
-            jacobians[k][i] = backend.to_host(g.data).reshape(-1)
+            jacobians[k][i] = backend.to_host(g._array).reshape(-1)
     return jacobians
 
 
@@ -95,7 +95,7 @@ def _private_copy(x):
     place without touching the caller's tensor. Non-leaf inputs are copied too: their data may
     be a view (``x.T``) that the perturbation could not write through."""
     if isinstance(x, Tensor) and x.requires_grad:
-        copy = backend.get_array_module(x.data).array(x.data, copy=True, order="C")
+        copy = backend.get_array_module(x._array).array(x._array, copy=True, order="C")
         return Tensor(copy, requires_grad=True)
     return x
 
@@ -147,7 +147,7 @@ def gradgradcheck(fn: Callable, inputs: Sequence[Tensor], grad_outputs: Optional
         rng = np.random.default_rng(0)
         v0 = rng.standard_normal(out.shape).astype(out.dtype)
         grad_outputs = Tensor._make(backend.asarray(v0, device=out.device), False)
-    v = Tensor(grad_outputs.data.copy(), requires_grad=out.dtype.kind == "f")
+    v = Tensor(grad_outputs._array.copy(), requires_grad=out.dtype.kind == "f")
 
     def vjp(*args):
         xs, vv = args[:-1], args[-1]

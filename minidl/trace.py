@@ -86,7 +86,7 @@ class Step:
         self.rule = rule_of(node.function)
         self.out_shape = tuple(node.out_shape)
         self.input_shapes = [None if e is None else
-                             tuple(e.data.shape) if isinstance(e, Tensor) else tuple(e.out_shape)
+                             tuple(e._array.shape) if isinstance(e, Tensor) else tuple(e.out_shape)
                              for e in node.edges]
         self.gy_norm = norm(gy)
         self.gy_value = backend.to_host(gy).copy() if gy.size <= SMALL else None
@@ -129,14 +129,14 @@ class BackwardTrace:
             if edge is None or gx is None:
                 fitted.append(None)
                 continue
-            shape = edge.data.shape if isinstance(edge, Tensor) else edge.out_shape
-            array = gx.data if gx.data.shape == shape else sum_to_array(gx.data, shape)
+            shape = edge._array.shape if isinstance(edge, Tensor) else edge.out_shape
+            array = gx._array if gx._array.shape == shape else sum_to_array(gx._array, shape)
             fitted.append(array)
             if isinstance(edge, Tensor):
                 _, total = self._leaves.get(id(edge), (edge, None))
                 self._leaves[id(edge)] = (edge, array if total is None else total + array)
         self._step_of[id(node)] = len(self.steps)
-        self.steps.append(Step(len(self.steps), node, gy.data, fitted))
+        self.steps.append(Step(len(self.steps), node, gy._array, fitted))
 
     # -- reading ------------------------------------------------------------------------------
     def __len__(self) -> int:

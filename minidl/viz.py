@@ -74,10 +74,10 @@ class Graph:
 def _tensor_lines(t: Tensor, name: Optional[str], show_data: bool, show_grad: bool) -> List[str]:
     lines = [name] if name else []
     lines.append(f"{tuple(t.shape)} {t.dtype} {t.device}")
-    if show_data and t.data.size <= SHOW_VALUES_MAX:
-        lines.append("data " + format_values(backend.to_host(t.data)))
-    if show_grad and t.grad is not None and t.grad.data.size <= SHOW_VALUES_MAX:
-        lines.append("grad " + format_values(backend.to_host(t.grad.data)))
+    if show_data and t._array.size <= SHOW_VALUES_MAX:
+        lines.append("data " + format_values(backend.to_host(t._array)))
+    if show_grad and t.grad is not None and t.grad._array.size <= SHOW_VALUES_MAX:
+        lines.append("grad " + format_values(backend.to_host(t.grad._array)))
     return lines
 
 

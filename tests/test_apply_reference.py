@@ -50,7 +50,7 @@ def describe_graph(out, inputs):
             for i, x in enumerate(inputs):
                 if s is x:
                     return ("input", i)
-            return ("constant", plain(s.data))
+            return ("constant", plain(s._array))
         return ("value", plain(s))
 
     return [(node.name, node.needs_input_grad, node.out_shape, node.out_dtype,
@@ -73,15 +73,15 @@ def run(op, case, requires, gy):
     """Output, graph and first and second derivatives of one op call, as host arrays."""
     inputs = [minidl.tensor(a, requires_grad=r) for a, r in zip(case.arrays, requires)]
     out = op.fn(*inputs, **case.params)
-    result = {"out": out.data.copy(), "dtype": out.dtype, "graph": describe_graph(out, inputs)}
+    result = {"out": out._array.copy(), "dtype": out.dtype, "graph": describe_graph(out, inputs)}
     wrt = [x for x in inputs if x.requires_grad]
     if out.requires_grad and wrt:
         grads = minidl.grad(out, wrt, minidl.tensor(gy), create_graph=True, allow_unused=True)
-        result["grads"] = [None if g is None else g.data.copy() for g in grads]
+        result["grads"] = [None if g is None else g._array.copy() for g in grads]
         total = sum((g * g).sum() for g in grads if g is not None and g.requires_grad)
         if isinstance(total, minidl.Tensor):
             second = minidl.grad(total, wrt, allow_unused=True)
-            result["second"] = [None if g is None else g.data.copy() for g in second]
+            result["second"] = [None if g is None else g._array.copy() for g in second]
     return result
 
 

@@ -70,7 +70,7 @@ def weights_like(out):
 
 def on_host(value, device):
     """A Tensor's (or raw array's) values copied to NumPy, after checking where it lives."""
-    array = value.data if isinstance(value, minidl.Tensor) else value
+    array = value._array if isinstance(value, minidl.Tensor) else value
     assert backend.device_of(array) == device
     return backend.to_host(array)
 

@@ -29,7 +29,7 @@ def on(device, values, requires_grad=False):
 
 def test_tensors_are_created_on_the_fake_device(fake):
     x = minidl.tensor([1.0, 2.0], device="fake")
-    assert type(x.data) is FakeArray and x.device == "fake:0"
+    assert type(x._array) is FakeArray and x.device == "fake:0"
     assert "device='fake:0'" in repr(x)
     for made in (minidl.zeros(2, device=fake), minidl.ones(2, 3, device=fake),
                  minidl.full((2,), 3.0, device=fake), minidl.arange(4, device=fake),
@@ -37,20 +37,20 @@ def test_tensors_are_created_on_the_fake_device(fake):
                  minidl.randn(3, device=fake), minidl.rand(3, device=fake),
                  minidl.randint(0, 5, (3,), device=fake), minidl.zeros_like(x),
                  minidl.randn_like(x), minidl.tensor(x), minidl.as_tensor(x)):
-        assert type(made.data) is FakeArray and made.device == "fake:0"
+        assert type(made._array) is FakeArray and made.device == "fake:0"
 
 
 def test_transfers_round_trip_and_carry_gradients_back(fake):
     x = on("cpu", [1.0, -2.0, 3.0], requires_grad=True)
     y = x.to(fake)
-    assert type(y.data) is FakeArray and y.requires_grad
+    assert type(y._array) is FakeArray and y.requires_grad
     z = (y * y).sum().to("cpu")
     z.backward()
-    assert type(x.grad.data) is np.ndarray
+    assert type(x.grad._array) is np.ndarray
     np.testing.assert_array_equal(x.grad.numpy(), [2.0, -4.0, 6.0])
     w = on(fake, [1.0, 2.0], requires_grad=True)
     (w.cpu().exp().to(fake) * 3).sum().backward()
-    assert type(w.grad.data) is FakeArray
+    assert type(w.grad._array) is FakeArray
     np.testing.assert_allclose(w.grad.to("cpu").numpy(), 3 * np.exp([1.0, 2.0]))
     assert x.to("cpu") is x and y.to(fake) is y
     np.testing.assert_array_equal(y.to("cpu").detach().numpy(), x.detach().numpy())
@@ -81,9 +81,9 @@ def test_every_op_stays_on_the_device_and_matches_the_cpu(op, data, fake):
             total = sum((g * g).sum() for g in tensors[1:])
             tensors += [g for g in minidl.grad(total, xs, allow_unused=True) if g is not None]
         assert all(t.device == minidl.backend.parse_device(device) for t in tensors)
-        assert all(type(t.data) is (FakeArray if device == fake else np.ndarray)
+        assert all(type(t._array) is (FakeArray if device == fake else np.ndarray)
                    for t in tensors)
-        results[device] = [backend.to_host(t.data) for t in tensors]
+        results[device] = [backend.to_host(t._array) for t in tensors]
     for on_cpu, on_fake in zip(results["cpu"], results[fake]):
         np.testing.assert_allclose(on_fake, on_cpu, rtol=1e-12, atol=1e-12)
 
@@ -119,13 +119,13 @@ def test_random_numbers_come_from_the_device_generator(fake):
     minidl.randn(4)  # the CPU's stream is a different one
     minidl.manual_seed(7)
     b = minidl.randn(4, device=fake)
-    assert type(a.data) is FakeArray and backend.default_generator(fake).device == fake
+    assert type(a._array) is FakeArray and backend.default_generator(fake).device == fake
     np.testing.assert_array_equal(a.to("cpu").numpy(), b.to("cpu").numpy())
     c = minidl.randn(4, device=fake)
     assert not np.array_equal(b.to("cpu").numpy(), c.to("cpu").numpy())
     mine = minidl.Generator(fake, seed=3)
     d = minidl.rand(3, device=fake, generator=mine)
-    assert type(d.data) is FakeArray
+    assert type(d._array) is FakeArray
     np.testing.assert_array_equal(
         d.to("cpu").numpy(), minidl.rand(3, generator=minidl.Generator("cpu", seed=3)).numpy())
 
@@ -138,10 +138,10 @@ def test_scatter_add_accumulates_repeated_indices(where, device, fake):
     index = minidl.tensor([0, 0, 2, 0, 3, 3], device=target)
     (x[index] * on(target, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0])).sum().backward()
     assert x.grad.device == x.device
-    np.testing.assert_array_equal(backend.to_host(x.grad.data), [7.0, 0.0, 3.0, 11.0])
+    np.testing.assert_array_equal(backend.to_host(x.grad._array), [7.0, 0.0, 3.0, 11.0])
     rows = on(target, np.arange(6.0).reshape(3, 2), requires_grad=True)
     rows[[1, 1], [0, 0]].sum().backward()
-    np.testing.assert_array_equal(backend.to_host(rows.grad.data), [[0, 0], [2, 0], [0, 0]])
+    np.testing.assert_array_equal(backend.to_host(rows.grad._array), [[0, 0], [2, 0], [0, 0]])
 
 
 def test_parse_device_canonical_names(fake):
@@ -174,4 +174,4 @@ def test_device_fixture_runs_ops_on_each_available_device(device):
     assert x.device == backend.parse_device(device)
     (x * x).sum().backward()
     assert x.grad.device == x.device
-    np.testing.assert_array_equal(backend.to_host(x.grad.data), [2.0, 4.0])
+    np.testing.assert_array_equal(backend.to_host(x.grad._array), [2.0, 4.0])

@@ -128,7 +128,7 @@ def test_mul_keeps_only_the_inputs_a_needed_gradient_uses():
     x = leaf([1.0, 2.0])
     mask = minidl.tensor([0.0, 1.0])
     h = x * 2.0
-    array = weakref.ref(h.data)
+    array = weakref.ref(h._array)
     out = (h * mask).sum()
     del h
     gc.collect()
@@ -499,7 +499,7 @@ def test_scalar_0d_graphs_backpropagate_and_accumulate():
     y.backward()
     y = (x * 3).exp().log().sigmoid().tanh().abs().relu() ** 2 + x.max()
     y.backward()
-    assert isinstance(x.grad.data, np.ndarray) and x.grad.shape == ()
+    assert isinstance(x.grad._array, np.ndarray) and x.grad.shape == ()
     x.backward()
     x.backward()
     single = minidl.grad((x * 3).exp().log().sigmoid().tanh().abs().relu() ** 2 + x.max(), x)[0]
@@ -511,7 +511,7 @@ def test_detach_shares_data_but_cuts_the_graph():
     h = x * 2
     d = h.detach()
     assert not d.requires_grad and d.grad_fn is None
-    assert np.shares_memory(d.data, h.data)
+    assert np.shares_memory(d._array, h._array)
     (h * d).sum().backward()  # d is a constant: d(h * d)/dx = 2 d
     np.testing.assert_array_equal(x.grad.numpy(), 2 * d.numpy())
     with minidl.no_grad():

@@ -18,7 +18,8 @@ TWINS = {
     "tanh": (lambda x: x.tanh(), lambda x: 1 - 2 / ((2 * x).exp() + 1)),
     "sigmoid": (lambda x: x.sigmoid(), lambda x: 1 / (1 + (-x).exp())),
     # relu as x times a constant mask: the same derivatives (1 or 0; second derivative 0)
-    "relu": (lambda x: x.relu(), lambda x: x * minidl.tensor((x.data > 0).astype(x.data.dtype))),
+    "relu": (lambda x: x.relu(),
+             lambda x: x * minidl.tensor((x._array > 0).astype(x._array.dtype))),
 }
 ARRAYS = hnp.arrays(np.float64, hnp.array_shapes(max_dims=3, max_side=4),
                     elements=st.floats(-4, 4).filter(lambda v: abs(v) > 1e-3))
@@ -30,9 +31,9 @@ def derivatives(fn, a: np.ndarray, weights: np.ndarray):
     y = fn(x)
     g, = minidl.grad((y * minidl.tensor(weights)).sum(), [x], create_graph=True)
     if not g.requires_grad:  # relu's composed twin: the first derivative is a constant
-        return y.data, g.data, np.zeros_like(a)
+        return y._array, g._array, np.zeros_like(a)
     gg, = minidl.grad((g * g).sum(), [x], allow_unused=True)
-    return y.data, g.data, np.zeros_like(a) if gg is None else gg.data
+    return y._array, g._array, np.zeros_like(a) if gg is None else gg._array
 
 
 @given(name=st.sampled_from(sorted(TWINS)), a=ARRAYS, data=st.data())

@@ -15,15 +15,15 @@ def test_tensor_hook_sees_the_gradient_and_can_replace_it():
     x = minidl.tensor([1.0, 2.0], requires_grad=True)
     y = x * 3
     seen = []
-    y.register_hook(lambda g: seen.append(g.data.copy()))
+    y.register_hook(lambda g: seen.append(g._array.copy()))
     handle = x.register_hook(lambda g: g * 10)
     (y * y).sum().backward()
-    np.testing.assert_allclose(seen[0], 2 * 3 * x.data)  # d/dy of y^2 = 2y
-    np.testing.assert_allclose(x.grad.data, 10 * 18 * x.data)  # 3 * 2y * 10
+    np.testing.assert_allclose(seen[0], 2 * 3 * x._array)  # d/dy of y^2 = 2y
+    np.testing.assert_allclose(x.grad._array, 10 * 18 * x._array)  # 3 * 2y * 10
     handle.remove()
     x.grad = None
     (x * 3).sum().backward()
-    np.testing.assert_allclose(x.grad.data, [3, 3])
+    np.testing.assert_allclose(x.grad._array, [3, 3])
 
 
 def test_tensor_hook_on_a_tensor_without_grad_is_an_error():
@@ -38,13 +38,13 @@ def test_forward_hooks_fire_change_values_and_are_removed():
     pre = layer.register_forward_pre_hook(lambda m, args: (args[0] * 0,))
     post = layer.register_forward_hook(lambda m, args, out: calls.append(out.shape) or out + 1)
     out = layer(minidl.ones(4, 3))
-    np.testing.assert_allclose(out.data, np.broadcast_to(layer.bias.data + 1, (4, 2)))
+    np.testing.assert_allclose(out._array, np.broadcast_to(layer.bias._array + 1, (4, 2)))
     assert calls == [(4, 2)]
     pre.remove()
     post.remove()
     x = minidl.ones(4, 3)
-    np.testing.assert_allclose(layer(x).data, x.data @ layer.weight.data.T + layer.bias.data,
-                               rtol=1e-6)
+    expected = x._array @ layer.weight._array.T + layer.bias._array
+    np.testing.assert_allclose(layer(x)._array, expected, rtol=1e-6)
     assert calls == [(4, 2)]
 
 
@@ -60,8 +60,8 @@ def test_full_backward_hook_gets_the_gradients_of_inputs_and_outputs():
     (out ** 2).sum().backward()
     (module, grad_input, grad_output), = calls
     assert module is layer and len(grad_input) == 1 and len(grad_output) == 1
-    np.testing.assert_allclose(grad_input[0].data, x.grad.data)
-    np.testing.assert_allclose(grad_output[0].data, 2 * out.data, rtol=1e-6)
+    np.testing.assert_allclose(grad_input[0]._array, x.grad._array)
+    np.testing.assert_allclose(grad_output[0]._array, 2 * out._array, rtol=1e-6)
 
 
 def test_full_backward_hook_can_replace_grad_input_and_is_removed_by_its_handle():
@@ -69,14 +69,14 @@ def test_full_backward_hook_can_replace_grad_input_and_is_removed_by_its_handle(
     x = minidl.ones(4, 3, requires_grad=True)
     handle = layer.register_full_backward_hook(lambda m, gi, go: (gi[0] * 0 + 7,))
     layer(x).sum().backward()
-    np.testing.assert_allclose(x.grad.data, np.full((4, 3), 7.0))
+    np.testing.assert_allclose(x.grad._array, np.full((4, 3), 7.0))
     handle.remove()
     x.grad = None
     out = layer(x)
     with autograd.trace() as t:
         out.sum().backward()
     assert "BackwardHookIdentity" not in {s.op for s in t}  # no trace of the hook is left
-    np.testing.assert_allclose(x.grad.data, np.broadcast_to(layer.weight.data.sum(0), (4, 3)),
+    np.testing.assert_allclose(x.grad._array, np.broadcast_to(layer.weight._array.sum(0), (4, 3)),
                                rtol=1e-6)
 
 
@@ -87,7 +87,7 @@ def test_full_backward_hook_when_no_input_needs_a_gradient():
     layer(minidl.ones(1, 3)).sum().backward()
     (grad_input, grad_output), = calls
     assert grad_input == (None,)
-    np.testing.assert_allclose(grad_output[0].data, [[1.0, 1.0]])
+    np.testing.assert_allclose(grad_output[0]._array, [[1.0, 1.0]])
 
 
 def test_full_backward_hook_is_quiet_without_a_graph_and_fires_per_backward():
@@ -117,8 +117,8 @@ def test_full_backward_hook_of_a_module_with_two_inputs():
     module(a, b, 2.0).sum().backward()
     grad_a, grad_b, grad_scale = calls[0]  # one per positional input, as in PyTorch
     assert grad_scale is None
-    np.testing.assert_allclose(grad_a.data, 2 * b.data)
-    np.testing.assert_allclose(grad_b.data, 2 * a.data)
+    np.testing.assert_allclose(grad_a._array, 2 * b._array)
+    np.testing.assert_allclose(grad_b._array, 2 * a._array)
     # Changing a gradient that has already moved on is refused, not silently ignored.
     module.register_full_backward_hook(lambda m, gi, go: (gi[0] * 0, gi[1] * 0, None))
     with pytest.raises(AutogradError, match="already passed on"):
@@ -129,5 +129,5 @@ def test_identity_node_is_an_identity():
     x = minidl.tensor([1.0, -2.0], requires_grad=True)
     y = BackwardHookIdentity.apply(x)
     (y * y).sum().backward()
-    np.testing.assert_array_equal(y.data, x.data)
-    np.testing.assert_allclose(x.grad.data, 2 * x.data)
+    np.testing.assert_array_equal(y._array, x._array)
+    np.testing.assert_allclose(x.grad._array, 2 * x._array)

@@ -20,14 +20,15 @@ def test_layer_stats_table_matches_the_numbers_it_reports():
         (out ** 2).sum().backward()
         table = stats.table()
     assert stats.rows["1"]["dead"] == pytest.approx(1 / 3)
-    assert stats.rows["0"]["mean"] == pytest.approx(np.mean(x.data @ model[0].weight.data.T))
-    assert stats.rows["2"]["grad_out"] == pytest.approx(np.linalg.norm(out.grad.data), rel=1e-6)
+    assert stats.rows["0"]["mean"] == pytest.approx(np.mean(x._array @ model[0].weight._array.T))
+    assert stats.rows["2"]["grad_out"] == pytest.approx(np.linalg.norm(out.grad._array), rel=1e-6)
     lines = table.split("\n")
     assert lines[0].split() == ["layer", "type", "output", "mean", "std", "dead", "|grad",
                                 "out|", "|grad", "W|"]
     relu_line = next(line for line in lines if line.startswith("1 "))
     assert "ReLU" in relu_line and "33%" in relu_line
-    w_norm = np.sqrt((model[2].weight.grad.data ** 2).sum() + (model[2].bias.grad.data ** 2).sum())
+    w, b = model[2].weight.grad._array, model[2].bias.grad._array
+    w_norm = np.sqrt((w ** 2).sum() + (b ** 2).sum())
     assert next(line for line in lines if line.startswith("2 ")).split()[-1] == f"{w_norm:.3g}"
     # Leaving the block removed every hook.
     assert all(not m._forward_hooks for m in model.modules())

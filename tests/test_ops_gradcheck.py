@@ -37,7 +37,7 @@ def test_op(op, data, device):
     expected = op.ref(*case.arrays, **case.params)
     assert out.dtype == np.float64 and out.device == inputs[0].device
     assert out.shape == np.shape(expected)
-    np.testing.assert_allclose(backend.to_host(out.data), expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(backend.to_host(out._array), expected, rtol=1e-10, atol=1e-12)
     gradcheck(fn, inputs, eps=op.eps)
     gradgradcheck(fn, inputs, eps=op.eps)
 

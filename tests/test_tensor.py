@@ -138,7 +138,7 @@ def test_the_float_constant_cache_stays_small_and_read_only():
     for i in range(1, 600):
         x * (i / 7)
     assert 0 < len(_FLOAT_CONSTANTS) <= 256
-    assert not any(c.data.flags.writeable for c in _FLOAT_CONSTANTS.values())
+    assert not any(c._array.flags.writeable for c in _FLOAT_CONSTANTS.values())
 
 
 # ---------------------------------------------------------------------- conversions
@@ -220,7 +220,7 @@ def test_like_constructors_keep_the_memory_layout():
     with ones_like(y) must arrive in that order (else the backward transposes it first)."""
     y = minidl.tensor(np.arange(24.0).reshape(2, 3, 4)).permute(2, 0, 1)
     for made in (minidl.ones_like(y), minidl.zeros_like(y), minidl.full_like(y, 2.5)):
-        assert made.shape == y.shape and made.data.strides == y.data.strides
+        assert made.shape == y.shape and made._array.strides == y._array.strides
     assert minidl.zeros_like(y, dtype=minidl.float32).dtype == minidl.float32
     assert minidl.full_like(minidl.tensor([1, 2]), 7).dtype == minidl.int64
     np.testing.assert_array_equal(minidl.full_like(y, 2.5).numpy(), np.full((4, 2, 3), 2.5))

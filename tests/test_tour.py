@@ -243,7 +243,7 @@ def run(cls, names, values):
     out = cls.apply(*[inputs[n] for n in names])
     wrt = [n for n in names if n in DIFFERENTIABLE]
     grads = minidl.grad(out.sum(), [inputs[n] for n in wrt])
-    return out.data, {n: g.data for n, g in zip(wrt, grads)}
+    return out._array, {n: g._array for n, g in zip(wrt, grads)}
 
 
 def numerical_derivative(cls, names, values, name, h=1e-6):
@@ -253,7 +253,7 @@ def numerical_derivative(cls, names, values, name, h=1e-6):
         return cls.apply(*[minidl.tensor(shifted[n], dtype=minidl.float64)
                            if n in DIFFERENTIABLE else
                            (minidl.tensor(shifted[n]) if isinstance(shifted[n], np.ndarray)
-                            else shifted[n]) for n in names]).data
+                            else shifted[n]) for n in names])._array
     return (f(h) - f(-h)) / (2 * h)
 
 

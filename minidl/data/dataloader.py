@@ -59,7 +59,7 @@ def default_collate(samples: Sequence[Any]) -> Any:
     # Every array made below is new, so minidl.as_tensor wraps it without a copy.
     first = samples[0]
     if isinstance(first, minidl.Tensor):
-        arrays = [s.data for s in samples]
+        arrays = [s._array for s in samples]
         same_device_or_raise("default_collate", arrays)
         return minidl.as_tensor(_stack(arrays), device=first.device)
     if isinstance(first, (np.ndarray, np.generic)):
@@ -211,7 +211,7 @@ class DataLoader:
 
     def _gather(self, t: Any, index: np.ndarray) -> Any:
         """Rows ``index`` of tensor ``t`` as a new Tensor: one fancy-indexing operation."""
-        rows = t.data[to_device(index, t.device)]
+        rows = t._array[to_device(index, t.device)]
         # as_tensor: ``rows`` is already a fresh array (fancy indexing copies); no second copy.
         return minidl.as_tensor(rows, device=self.device or t.device)
 

@@ -72,7 +72,7 @@ class TensorDataset(Dataset):
         # Index the raw arrays: no autograd node per sample (samples are data, not parameters).
         # The trailing ``...`` makes an integer index give a 0-d array, not a NumPy scalar,
         # so the sample keeps its dtype.
-        return tuple(minidl.tensor(t.data[index, ...], device=t.device) for t in self.tensors)
+        return tuple(minidl.tensor(t._array[index, ...], device=t.device) for t in self.tensors)
 
     def __len__(self) -> int:
         return self.tensors[0].shape[0]

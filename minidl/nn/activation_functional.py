@@ -32,8 +32,8 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     """y = x if x > 0 else negative_slope * x;  dy/dx = 1 or negative_slope (the slope at
     x = 0 is negative_slope, as in PyTorch). Composed: x times a constant mask."""
     require_float("leaky_relu", input)
-    xp = backend.get_array_module(input.data)
-    slope = xp.where(input.data > 0, 1, negative_slope).astype(input.dtype, copy=False)
+    xp = backend.get_array_module(input._array)
+    slope = xp.where(input._array > 0, 1, negative_slope).astype(input.dtype, copy=False)
     return input * Tensor._make(slope, False)
 
 

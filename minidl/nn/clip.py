@@ -29,7 +29,7 @@ class NonFiniteNormError(MinidlError, RuntimeError):
 def _grad_arrays(parameters: TensorOrTensors) -> List:
     if isinstance(parameters, Tensor):
         parameters = [parameters]
-    return [p.grad.data for p in parameters if p.grad is not None]
+    return [p.grad._array for p in parameters if p.grad is not None]
 
 
 def clip_grad_norm_(parameters: TensorOrTensors, max_norm: float, norm_type: float = 2.0,

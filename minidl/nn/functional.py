@@ -107,7 +107,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
     if not training or p == 0:
         return input
     # float32 draws for every dtype: the same seed gives the same mask in float32 and float64.
-    keep = rand(input.shape, dtype=np.float32, device=input.device).data >= p
+    keep = rand(input.shape, dtype=np.float32, device=input.device)._array >= p
     mask = keep.astype(input.dtype) / (1 - p)
     return input * Tensor._make(mask, False)
 
@@ -118,8 +118,8 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     if not isinstance(tensor, Tensor) or tensor.dtype.kind not in "iu":
         raise DTypeError(f"one_hot: expected an integer tensor of class indices, got "
                          f"{getattr(tensor, 'dtype', type(tensor).__name__)}")
-    xp = backend.get_array_module(tensor.data)
-    values = tensor.data
+    xp = backend.get_array_module(tensor._array)
+    values = tensor._array
     if num_classes == -1:
         num_classes = int(values.max()) + 1 if values.size else 0
     if values.size and (int(values.min()) < 0 or int(values.max()) >= num_classes):

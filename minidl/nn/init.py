@@ -93,7 +93,7 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
              generator: Optional[Generator] = None) -> Tensor:
     """Fill with samples of U(a, b)."""
     u = rand(tensor.shape, dtype=_draw_dtype(tensor), device=tensor.device,
-             generator=generator).data
+             generator=generator)._array
     return _fill(tensor, u * (b - a) + a)
 
 
@@ -101,7 +101,7 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
             generator: Optional[Generator] = None) -> Tensor:
     """Fill with samples of N(mean, std^2)."""
     z = randn(tensor.shape, dtype=_draw_dtype(tensor), device=tensor.device,
-              generator=generator).data
+              generator=generator)._array
     return _fill(tensor, z * std + mean)
 
 

@@ -61,8 +61,8 @@ class LayerStats:
     def _forward(self, name: str, module: Any, args: tuple, output: Any) -> None:
         if not isinstance(output, Tensor) or output.dtype.kind != "f":
             return
-        xp = backend.get_array_module(output.data)
-        data = output.data
+        xp = backend.get_array_module(output._array)
+        data = output._array
         row = self.rows[name]
         row["shape"] = tuple(data.shape)
         row["mean"] = float(data.mean())
@@ -74,11 +74,11 @@ class LayerStats:
             output.register_hook(partial(self._backward, name))
 
     def _backward(self, name: str, g: Tensor) -> None:
-        self.rows[name]["grad_out"] = norm(g.data)
+        self.rows[name]["grad_out"] = norm(g._array)
 
     def param_grad_norm(self, name: str) -> Optional[float]:
         """The norm of all of a layer's own parameter gradients together (None if none)."""
-        squares = [norm(p.grad.data) ** 2 for p in self.modules[name].parameters(recurse=False)
+        squares = [norm(p.grad._array) ** 2 for p in self.modules[name].parameters(recurse=False)
                    if p.grad is not None]
         return math.sqrt(sum(squares)) if squares else None
 

@@ -126,7 +126,7 @@ class _ClassTargets:
             shapes = "(C,) or (N, C)" if max_dims == 2 else "(C,), (N, C) or (N, C, d1, ...)"
             raise ShapeError(f"{name}: expected input of shape {shapes}, got shape "
                              f"{tuple(input.shape)}")
-        arrays = [input.data, target.data] + ([weight.data] if weight is not None else [])
+        arrays = [input._array, target._array] + ([weight._array] if weight is not None else [])
         backend.same_device_or_raise(name, arrays)
         batched = input.ndim > 1
         self.num_classes = c = input.shape[1] if batched else input.shape[0]
@@ -136,8 +136,8 @@ class _ClassTargets:
                              f"{tuple(input.shape)} (the class dimension removed), got "
                              f"{tuple(target.shape)}")
         self.out_shape = expected
-        xp = backend.get_array_module(input.data)
-        t = target.data.reshape(-1)
+        xp = backend.get_array_module(input._array)
+        t = target._array.reshape(-1)
         valid = t != ignore_index if ignore_index is not None else xp.ones(t.shape, bool)
         bad = valid & ((t < 0) | (t >= c))
         if bool(bad.any()):
@@ -157,7 +157,7 @@ class _ClassTargets:
             if weight.shape != (c,):
                 raise ShapeError(f"{name}: weight must have shape ({c},), one weight per "
                                  f"class, got {tuple(weight.shape)}")
-            self.w = weight.data.astype(input.dtype, copy=False)
+            self.w = weight._array.astype(input.dtype, copy=False)
         self.w_y = self.w[self.safe] * self.valid
 
     def constant(self, array) -> Tensor:
@@ -238,7 +238,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
         raise ValueError(f"{name}: only p == 1 and p == 2 are supported, got p={p!r}")
     targets = _ClassTargets(name, input, target, weight, None, max_dims=2)
     x = targets.rows
-    xp = backend.get_array_module(x.data)
+    xp = backend.get_array_module(x._array)
     m, c = x.shape
     h = relu(x - targets.pick(x).reshape(m, 1) + margin)
     if p == 2:

@@ -272,15 +272,15 @@ class Module:
         """Forget accumulated gradients: ``.grad = None`` (default), or fresh zeros."""
         for p in self.parameters():
             if p.grad is not None:
-                xp = backend.get_array_module(p.grad.data)
-                p.grad = None if set_to_none else Tensor._make(xp.zeros_like(p.grad.data),
+                xp = backend.get_array_module(p.grad._array)
+                p.grad = None if set_to_none else Tensor._make(xp.zeros_like(p.grad._array),
                                                                 False)
 
     # -- devices and dtypes -----------------------------------------------------------------
     def to(self, *args: Any, **kwargs: Any) -> Module:
         """``to(device)``, ``to(dtype)`` or both, in place; returns ``self``.
 
-        Parameters stay the same objects (only their ``.data`` is replaced), so an optimizer
+        Parameters stay the same objects (only their ``._array`` is replaced), so an optimizer
         built before ``.to()`` keeps working. A dtype applies to floating-point parameters and
         buffers only (integer buffers such as counters keep theirs), as in PyTorch."""
         device, dtype = parse_to_arguments("Module.to", args, kwargs)
@@ -289,13 +289,13 @@ class Module:
                 raise DTypeError(f"Module.to: expected a floating-point dtype, got {dtype}")
 
         def convert(t: Tensor) -> None:
-            array = t.data
+            array = t._array
             if dtype is not None and array.dtype.kind == "f" and array.dtype != dtype:
                 array = array.astype(dtype)
             if device is not None:
                 array = backend.to_device(array, device)
-            if array is not t.data:
-                t.data = array
+            if array is not t._array:
+                t._array = array
                 t._shared_counter()[0] += 1  # a graph that saved the old array must not use it
 
         for module in self.modules():
@@ -369,7 +369,7 @@ class Module:
             for key, target in own.items():
                 if key in state_dict:  # pass the array: copy_ refuses a Tensor on another device
                     value = state_dict[key]
-                    target.copy_(value.data if isinstance(value, Tensor) else value)
+                    target.copy_(value._array if isinstance(value, Tensor) else value)
         return IncompatibleKeys(missing, unexpected)
 
     # -- display ----------------------------------------------------------------------------

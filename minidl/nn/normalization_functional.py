@@ -89,11 +89,11 @@ def batch_norm_impl(op: str, x: Tensor, running_mean: Optional[Tensor],
     axes = (0,) + tuple(range(2, x.ndim))
     per_channel = (1, -1) + (1,) * (x.ndim - 2)  # a (C,) vector broadcast along axis 1
     if training:
-        n = x.data.size // x.shape[1]
+        n = x._array.size // x.shape[1]
         if n <= 1:
             raise ShapeError(f"{op}: expected more than 1 value per channel when training, "
                              f"got input of shape {tuple(x.shape)}")
-        mean, var = batch_statistics(x.data, axes)
+        mean, var = batch_statistics(x._array, axes)
         if running_mean is not None:
             _update_running(running_mean, mean, momentum)
         if running_var is not None:
@@ -105,10 +105,10 @@ def batch_norm_impl(op: str, x: Tensor, running_mean: Optional[Tensor],
         raise ValueError(f"{op}: running_mean and running_var are needed when training=False")
     # Eval: y = x * scale + shift, scale = weight / sqrt(running_var + eps),
     # shift = bias - running_mean * scale. The buffers enter as copies (constants).
-    scale = Tensor._make((running_var.data + eps) ** -0.5, False)
+    scale = Tensor._make((running_var._array + eps) ** -0.5, False)
     if weight is not None:
         scale = weight * scale
-    shift = Tensor._make(-running_mean.data, False) * scale
+    shift = Tensor._make(-running_mean._array, False) * scale
     if bias is not None:
         shift = shift + bias
     return x * scale.reshape(per_channel) + shift.reshape(per_channel)

@@ -40,7 +40,7 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     start = 0
     with no_grad():
         for p in parameters:
-            p.copy_(vec.data[start:start + p.numel()].reshape(p.shape))
+            p.copy_(vec._array[start:start + p.numel()].reshape(p.shape))
             start += p.numel()
 
 

@@ -128,7 +128,7 @@ def add(a, b) -> Tensor:
 
 def sub(a, b) -> Tensor:
     a, b = arithmetic_operands(a, b)
-    if (a if isinstance(a, Tensor) else b).data.dtype.kind == "b":  # one dtype for both now
+    if (a if isinstance(a, Tensor) else b)._array.dtype.kind == "b":  # one dtype for both now
         _reject_bool("sub", a, b)
     return Sub.apply(a, b)
 
@@ -149,7 +149,7 @@ def div(a, b) -> Tensor:
 
 
 def neg(x: Tensor) -> Tensor:
-    if not isinstance(x, Tensor) or x.data.dtype.kind == "b":
+    if not isinstance(x, Tensor) or x._array.dtype.kind == "b":
         _reject_bool("neg", x)
     return Neg.apply(x)
 

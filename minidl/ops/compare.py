@@ -86,7 +86,7 @@ class Where(Function):
     @staticmethod
     def backward(ctx, gy):
         cond = _constant(ctx.cond)
-        zero = _constant(backend.get_array_module(gy.data).zeros((), gy.dtype))
+        zero = _constant(backend.get_array_module(gy._array).zeros((), gy.dtype))
         gx0 = where(cond, gy, zero) if ctx.needs_input_grad[1] else None
         gx1 = where(cond, zero, gy) if ctx.needs_input_grad[2] else None
         return None, gx0, gx1
@@ -115,11 +115,11 @@ def clamp(x: Tensor, min=None, max=None) -> Tensor:
 def where(condition, x, y) -> Tensor:
     """Elementwise ``x if condition else y`` (all three broadcast together)."""
     x, y = binary_operands(x, y)
-    cond = condition.data if isinstance(condition, Tensor) else backend.asarray(
+    cond = condition._array if isinstance(condition, Tensor) else backend.asarray(
         condition, None, x.device)
     if cond.dtype != np.bool_:
         raise DTypeError(f"where: condition must be a bool tensor, got {cond.dtype}")
-    backend.same_device_or_raise("where", [cond, x.data, y.data])
+    backend.same_device_or_raise("where", [cond, x._array, y._array])
     return Where.apply(cond, x, y)
 
 
@@ -133,10 +133,10 @@ def compare(name: str, a, b) -> Tensor:
         a = as_tensor_like(a, b)
     if not isinstance(b, Tensor):
         b = as_tensor_like(b, a)
-    backend.same_device_or_raise(name, [a.data, b.data])
-    xp = backend.get_array_module(a.data)
+    backend.same_device_or_raise(name, [a._array, b._array])
+    xp = backend.get_array_module(a._array)
     try:
-        result = getattr(xp, _COMPARISONS[name])(a.data, b.data)
+        result = getattr(xp, _COMPARISONS[name])(a._array, b._array)
     except ValueError as exc:
         raise ShapeError(f"{name}: cannot compare shapes {tuple(a.shape)} and "
                          f"{tuple(b.shape)}: {exc}") from None
@@ -144,11 +144,11 @@ def compare(name: str, a, b) -> Tensor:
 
 
 def _logical(name: str, a, b=None) -> Tensor:
-    xp = backend.get_array_module(a.data)
+    xp = backend.get_array_module(a._array)
     if b is None:
-        return _constant(xp.logical_not(a.data))
+        return _constant(xp.logical_not(a._array))
     b = b if isinstance(b, Tensor) else as_tensor_like(b, a)
-    return _constant(getattr(xp, name)(a.data, b.data))
+    return _constant(getattr(xp, name)(a._array, b._array))
 
 
 def logical_not(x: Tensor) -> Tensor:
@@ -164,4 +164,4 @@ def logical_or(a: Tensor, b) -> Tensor:
 
 
 def isfinite(x: Tensor) -> Tensor:
-    return _constant(backend.get_array_module(x.data).isfinite(x.data))
+    return _constant(backend.get_array_module(x._array).isfinite(x._array))

@@ -237,10 +237,10 @@ class Convolution(Function):
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         # gy as the GEMMs' (g, O/g, Ho*Wo*N) matrix, made once for both products: a view when
         # gy is batch-last, as it comes back through ReLU and pooling; else one copy, not two.
-        gy_matrix = output_matrix(gy.data, groups) if need_x or need_w else None
+        gy_matrix = output_matrix(gy._array, groups) if need_x or need_w else None
         gx = ConvInputGrad.apply(gy, w, x.shape, window, groups,
                                  gy_matrix=gy_matrix) if need_x else None
-        gw = ConvWeightGrad.apply(x, gy, w.shape, window, groups, cols=cols.data,
+        gw = ConvWeightGrad.apply(x, gy, w.shape, window, groups, cols=cols._array,
                                   gy_matrix=gy_matrix) if need_w else None
         gb = gy.sum((0, 2, 3)) if need_b else None
         return gx, gw, gb, None, None

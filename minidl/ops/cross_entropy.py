@@ -51,7 +51,7 @@ class CrossEntropy(Function):
         if is_grad_enabled():  # create_graph: p must depend on x for the second derivative
             p = softmax(x, 1)
         targets, s = ctx.targets, ctx.smoothing
-        xp = backend.get_array_module(x.data)
+        xp = backend.get_array_module(x._array)
         m, c = x.shape
         q = xp.zeros((m, c), dtype=x.dtype)
         q[xp.arange(m), targets.safe] = targets.w_y * (1 - s)

@@ -24,7 +24,7 @@ def index_arrays(key, like=None):
     if isinstance(key, tuple):
         return tuple(index_arrays(k) for k in key)
     if isinstance(key, Tensor):
-        return key.data
+        return key._array
     if isinstance(key, list):
         return np.asarray(key)
     return key
@@ -78,4 +78,4 @@ class IndexAdd(Function):
 
 
 def getitem(x: Tensor, key) -> Tensor:
-    return GetItem.apply(x, index_arrays(key, x.data))
+    return GetItem.apply(x, index_arrays(key, x._array))

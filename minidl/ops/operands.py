@@ -90,7 +90,7 @@ def _is_scalar(value) -> bool:
 
 
 def _tensors_of_one_dtype(a: Tensor, b: Tensor):
-    if a.data.dtype == b.data.dtype:
+    if a._array.dtype == b._array.dtype:
         return a, b
     dtype = _tensor_dtype(a, b)
     return a.to(dtype), b.to(dtype)
@@ -120,16 +120,16 @@ def arithmetic_operands(a, b):
     ``0.5 * x``), becomes what ``_float_operand`` makes of it (faster). The primitives below
     accept both."""
     if type(b) is float and isinstance(a, Tensor):
-        operand = _float_operand(b, a.data)
+        operand = _float_operand(b, a._array)
         if operand is not None:
             return a, operand
     elif type(a) is float and isinstance(b, Tensor):
-        operand = _float_operand(a, b.data)
+        operand = _float_operand(a, b._array)
         if operand is not None:
             return operand, b
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
-            return (a, b) if a.data.dtype == b.data.dtype else _tensors_of_one_dtype(a, b)
+            return (a, b) if a._array.dtype == b._array.dtype else _tensors_of_one_dtype(a, b)
         tensor, scalar = _tensor_and_scalar(a, b)
         return (tensor, scalar) if tensor is not None else binary_operands(a, b)
     if isinstance(b, Tensor):
@@ -189,6 +189,6 @@ def _tensor_and_scalar(tensor: Tensor, scalar):
         category = _PYTHON_SCALAR_CATEGORY.get(type(scalar))
         if category is None:
             return None, None
-    if category > _KIND_CATEGORY.get(tensor.data.dtype.kind, 2):
+    if category > _KIND_CATEGORY.get(tensor._array.dtype.kind, 2):
         tensor = tensor.to(_weak_dtype(scalar, tensor.dtype))
     return tensor, scalar

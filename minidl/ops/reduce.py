@@ -84,7 +84,7 @@ def sum(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 
 def _count(x: Tensor, axes) -> int:
     if axes is None:
-        return x.data.size
+        return x._array.size
     return int(np.prod([x.shape[a] for a in axes]))
 
 
@@ -116,22 +116,22 @@ def std(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction
 
 
 def _extremum(op: str, x: Tensor, dim, keepdim: bool, largest: bool):
-    if x.data.size == 0:
+    if x._array.size == 0:
         raise ShapeError(f"{op}: the tensor is empty (shape {tuple(x.shape)})")
     if dim is None:
         return Extremum.apply(x, None, False, largest)
     axis = normalize_dim(dim, x.ndim, op)
     if x.ndim == 0:
-        return values_indices(x, Tensor._make(backend.get_array_module(x.data).zeros(
+        return values_indices(x, Tensor._make(backend.get_array_module(x._array).zeros(
             (), np.int64), False))
     values = Extremum.apply(x, axis, keepdim, largest)
     return values_indices(values, _arg(x, axis, keepdim, largest))
 
 
 def _arg(x: Tensor, axis, keepdim: bool, largest: bool) -> Tensor:
-    pick = x.data.argmax if largest else x.data.argmin
+    pick = x._array.argmax if largest else x._array.argmin
     index = pick(axis=axis, keepdims=keepdim) if axis is not None else pick()
-    return Tensor._make(backend.get_array_module(x.data).asarray(index, dtype=np.int64), False)
+    return Tensor._make(backend.get_array_module(x._array).asarray(index, dtype=np.int64), False)
 
 
 def max(x: Tensor, dim=None, keepdim: bool = False):
@@ -157,11 +157,11 @@ def argmin(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 
 def any(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     axes = normalize_dims(dim, x.ndim, "any")
-    return Tensor._make(backend.get_array_module(x.data).asarray(
-        x.data.any(axis=axes, keepdims=keepdim)), False)
+    return Tensor._make(backend.get_array_module(x._array).asarray(
+        x._array.any(axis=axes, keepdims=keepdim)), False)
 
 
 def all(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     axes = normalize_dims(dim, x.ndim, "all")
-    return Tensor._make(backend.get_array_module(x.data).asarray(
-        x.data.all(axis=axes, keepdims=keepdim)), False)
+    return Tensor._make(backend.get_array_module(x._array).asarray(
+        x._array.all(axis=axes, keepdims=keepdim)), False)

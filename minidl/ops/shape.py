@@ -131,12 +131,12 @@ def reshape(x: Tensor, *shape) -> Tensor:
     shape = _shape_args(shape, "reshape")
     known = math.prod(n for n in shape if n != -1)
     if shape.count(-1) > 1 or any(n < -1 for n in shape) or (
-            -1 in shape and (known == 0 or x.data.size % known)) or (
-            -1 not in shape and known != x.data.size):
+            -1 in shape and (known == 0 or x._array.size % known)) or (
+            -1 not in shape and known != x._array.size):
         raise ShapeError(f"reshape: cannot reshape a tensor of shape {tuple(x.shape)} "
-                         f"({x.data.size} elements) into {shape}")
+                         f"({x._array.size} elements) into {shape}")
     if -1 in shape:
-        shape = tuple(x.data.size // known if n == -1 else n for n in shape)
+        shape = tuple(x._array.size // known if n == -1 else n for n in shape)
     if shape == x.shape:
         return x
     return Reshape.apply(x, shape)

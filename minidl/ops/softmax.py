@@ -37,7 +37,7 @@ def logsumexp(x: Tensor, dim, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))) over ``dim``, without overflow."""
     require_float("logsumexp", x)
     axes = normalize_dims(dim, x.ndim, "logsumexp")
-    m = Tensor._make(_shift(x.data, axes), False)
+    m = Tensor._make(_shift(x._array, axes), False)
     out = log(Sum.apply(exp(x - m), axes, True)) + m
     return out if keepdim else squeeze(out, axes if axes else None)
 

@@ -20,7 +20,7 @@ def _float_input(op: str, x: Tensor) -> Tensor:
     """Integer tensors are computed in float32 (``minidl.exp(arange(3))``), as in PyTorch."""
     if not isinstance(x, Tensor):
         raise DTypeError(f"{op}: expected a Tensor, got {type(x).__name__}")
-    return x if x.data.dtype.kind == "f" else x.to(np.float32)
+    return x if x._array.dtype.kind == "f" else x.to(np.float32)
 
 
 class Exp(Function):
@@ -228,8 +228,8 @@ def sqrt(x: Tensor) -> Tensor:
 
 def abs(x: Tensor) -> Tensor:
     if x.dtype.kind != "f":
-        xp = backend.get_array_module(x.data)
-        return Tensor._make(xp.asarray(xp.abs(x.data)), False)  # asarray: 0-d stays an array
+        xp = backend.get_array_module(x._array)
+        return Tensor._make(xp.asarray(xp.abs(x._array)), False)  # asarray: 0-d stays an array
     return Abs.apply(x)
 
 
@@ -255,5 +255,5 @@ def relu(x: Tensor) -> Tensor:
 
 def sign(x: Tensor) -> Tensor:
     """-1, 0 or 1 elementwise; carries no gradient (its derivative is 0 almost everywhere)."""
-    xp = backend.get_array_module(x.data)
-    return Tensor._make(xp.asarray(xp.sign(x.data)), False)  # asarray: 0-d stays an array
+    xp = backend.get_array_module(x._array)
+    return Tensor._make(xp.asarray(xp.sign(x._array)), False)  # asarray: 0-d stays an array

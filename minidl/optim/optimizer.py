@@ -7,8 +7,9 @@ between steps (a momentum buffer, Adam's moment estimates) lives in ``self.state
 parameter; Tensors hash by identity, so the parameter itself is the key.
 
 ``step()`` is one plain loop: for every parameter that received a gradient, call the subclass's
-``_update`` on the *raw arrays* ``p.data`` and ``p.grad.data``. Working on arrays means no graph is
-recorded and no Tensor objects are created, so an update costs what the array arithmetic costs.
+``_update`` on the *raw arrays* ``p._array`` and ``p.grad._array``. Working on arrays means no
+graph is recorded and no Tensor objects are created, so an update costs what the array
+arithmetic costs.
 
 Read next: ``sgd.py`` (the simplest update), then ``adam.py``; ``lr_scheduler.py`` changes
 ``group["lr"]`` between epochs.
@@ -114,7 +115,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad.data.fill(0)
+                    p.grad._array.fill(0)
 
     def step(self, closure: Optional[Callable[[], Any]] = None) -> Any:
         """Update every parameter that has a gradient; return ``closure()``'s loss if given.
@@ -130,12 +131,12 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is None:  # not used in this forward pass (or frozen): leave it alone
                     continue
-                grad = p.grad.data
-                if type(grad) is not type(p.data):  # a .grad set by hand on another device
-                    backend.same_device_or_raise(f"{type(self).__name__}.step", [p.data, grad])
-                if grad.dtype != p.data.dtype:  # keep state in the parameter's dtype
-                    grad = grad.astype(p.data.dtype)
-                self._update(p.data, grad, self.state[p], group)
+                grad = p.grad._array
+                if type(grad) is not type(p._array):  # a .grad set by hand on another device
+                    backend.same_device_or_raise(f"{type(self).__name__}.step", [p._array, grad])
+                if grad.dtype != p._array.dtype:  # keep state in the parameter's dtype
+                    grad = grad.astype(p._array.dtype)
+                self._update(p._array, grad, self.state[p], group)
         return loss
 
     def _update(self, param: Any, grad: Any, state: Dict[str, Any], group: Dict[str, Any]) -> None:
@@ -221,5 +222,5 @@ def _restore(value: Any, p: Tensor, name: str, key: Any) -> Any:
             f"load_state_dict: state {name!r} of parameter {key} has shape {tuple(value.shape)} "
             f"but the parameter has shape {tuple(p.shape)}"
         )
-    on_device = backend.to_device(value, backend.device_of(p.data))
-    return on_device.astype(p.data.dtype, copy=True)
+    on_device = backend.to_device(value, backend.device_of(p._array))
+    return on_device.astype(p._array.dtype, copy=True)

@@ -80,7 +80,7 @@ def atomic_write(path: PathLike) -> Iterator[BinaryIO]:
 def _split_arrays(value: Any, key: str, arrays: Dict[str, np.ndarray]) -> Any:
     """``value`` as JSON-ready data, moving every array into ``arrays`` under its key path."""
     if isinstance(value, Tensor):
-        value = value.data
+        value = value._array
     if isinstance(value, np.generic):  # a NumPy scalar: a plain number in JSON
         return value.item()
     if hasattr(value, "shape") and hasattr(value, "dtype"):  # a NumPy or CuPy array

@@ -64,12 +64,12 @@ def test_fused_batch_norm_equals_its_composed_twin(case):
     if affine:
         shape = (1, -1) + (1,) * (x.ndim - 2)  # a (C,) vector along axis 1
         y_twin = y_twin * affine[0].reshape(shape) + affine[1].reshape(shape)
-    np.testing.assert_allclose(y.data, y_twin.data, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(y._array, y_twin._array, rtol=1e-10, atol=1e-10)
     gy = minidl.tensor(np.random.default_rng(1).standard_normal(y.shape))
     y.backward(gy)
     y_twin.backward(gy)
     for a, b in zip(fused_inputs, twin_inputs):
-        np.testing.assert_allclose(a.grad.data, b.grad.data, rtol=1e-9, atol=1e-10)
+        np.testing.assert_allclose(a.grad._array, b.grad._array, rtol=1e-9, atol=1e-10)
 
 
 @settings(deadline=None)
@@ -92,11 +92,11 @@ def test_eval_mode_first_and_second_derivatives(case):
         return batch_norm(x, mean, var, w, b, training=False, eps=case["eps"])
 
     shape = (1, -1) + (1,) * (inputs[0].ndim - 2)  # a (C,) vector along axis 1
-    expected = (inputs[0].data - mean.data.reshape(shape)) / np.sqrt(
-        var.data.reshape(shape) + case["eps"])
+    expected = (inputs[0]._array - mean._array.reshape(shape)) / np.sqrt(
+        var._array.reshape(shape) + case["eps"])
     if case["affine"]:
-        expected = expected * inputs[1].data.reshape(shape) + inputs[2].data.reshape(shape)
-    np.testing.assert_allclose(fn(*inputs).data, expected, rtol=1e-10, atol=1e-10)
+        expected = expected * inputs[1]._array.reshape(shape) + inputs[2]._array.reshape(shape)
+    np.testing.assert_allclose(fn(*inputs)._array, expected, rtol=1e-10, atol=1e-10)
     gradcheck(fn, inputs)
     gradgradcheck(fn, inputs)
 
@@ -111,8 +111,8 @@ def test_running_statistics_follow_the_formula():
         layer(minidl.tensor(a))
         mean = 0.8 * mean + 0.2 * a.mean(axis=(0, 2, 3))
         var = 0.8 * var + 0.2 * a.var(axis=(0, 2, 3), ddof=1)
-    np.testing.assert_allclose(layer.running_mean.data, mean, rtol=1e-5)
-    np.testing.assert_allclose(layer.running_var.data, var, rtol=1e-5)
+    np.testing.assert_allclose(layer.running_mean._array, mean, rtol=1e-5)
+    np.testing.assert_allclose(layer.running_var._array, var, rtol=1e-5)
     assert layer.num_batches_tracked.item() == 5
     assert layer.running_mean.dtype == np.float32 and layer.num_batches_tracked.dtype == np.int64
 
@@ -123,9 +123,9 @@ def test_momentum_none_is_the_cumulative_average():
     batches = [rng.standard_normal((6, 2)) for _ in range(4)]
     for a in batches:
         layer(minidl.tensor(a.astype(np.float32)))
-    np.testing.assert_allclose(layer.running_mean.data,
+    np.testing.assert_allclose(layer.running_mean._array,
                                np.mean([a.mean(axis=0) for a in batches], axis=0), rtol=1e-5)
-    np.testing.assert_allclose(layer.running_var.data,
+    np.testing.assert_allclose(layer.running_var._array,
                                np.mean([a.var(axis=0, ddof=1) for a in batches], axis=0),
                                rtol=1e-5)
 
@@ -142,7 +142,7 @@ def test_eval_uses_running_statistics_and_works_with_batch_size_one():
     y = layer(minidl.tensor(x))
     expected = (x - [1.0, -2.0, 0.5]) / np.sqrt(np.array([4.0, 0.25, 1.0]) + 1e-5) \
         * [2.0, 1.0, -1.0] + [0.0, 1.0, 3.0]
-    np.testing.assert_allclose(y.data, expected, rtol=1e-5)
+    np.testing.assert_allclose(y._array, expected, rtol=1e-5)
     assert layer.num_batches_tracked.item() == 0  # eval leaves the buffers alone
     assert BatchNorm2d(2).eval()(minidl.randn(1, 2, 1, 1)).shape == (1, 2, 1, 1)
 
@@ -188,9 +188,9 @@ def test_degenerate_inputs_give_finite_outputs_and_gradients(shift):
     (gx,) = minidl.grad((y * minidl.randn(*y.shape)).sum(), [x], create_graph=True)
     (ggx,) = minidl.grad((gx * gx).sum(), [x])
     for t in (y, gx, ggx, layer.weight.grad, layer.running_var):
-        assert t is None or np.isfinite(t.data).all()
+        assert t is None or np.isfinite(t._array).all()
     assert y.dtype == gx.dtype == np.float32
-    np.testing.assert_allclose(y.data[:, 0], 0.0, atol=1e-3)
+    np.testing.assert_allclose(y._array[:, 0], 0.0, atol=1e-3)
 
 
 def test_track_running_stats_false_and_affine_false():
@@ -199,7 +199,7 @@ def test_track_running_stats_false_and_affine_false():
     x = minidl.randn(5, 3, dtype=minidl.float64)
     for mode in (layer.train, layer.eval):  # batch statistics in both modes
         mode()
-        np.testing.assert_allclose(layer(x).data, normalize(x, (0,), 1e-5).data, atol=1e-12)
+        np.testing.assert_allclose(layer(x)._array, normalize(x, (0,), 1e-5)._array, atol=1e-12)
     assert repr(BatchNorm2d(8)) == \
         "BatchNorm2d(8, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)"
     assert sorted(BatchNorm2d(2).state_dict()) == [
@@ -229,13 +229,13 @@ def test_matches_pytorch_over_training_steps_and_in_eval(shape, momentum):
         a = rng.standard_normal(shape) * 2 + 1
         x, x_torch = minidl.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
         y, y_torch = ours(x), theirs(x_torch)
-        np.testing.assert_allclose(y.data, y_torch.detach().numpy(), rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(y._array, y_torch.detach().numpy(), rtol=1e-10, atol=1e-10)
         gy = rng.standard_normal(shape)
         y.backward(minidl.tensor(gy))
         y_torch.backward(torch.tensor(gy))
-        np.testing.assert_allclose(x.grad.data, x_torch.grad.numpy(), rtol=1e-9, atol=1e-10)
+        np.testing.assert_allclose(x.grad._array, x_torch.grad.numpy(), rtol=1e-9, atol=1e-10)
     for name in ("running_mean", "running_var"):
-        np.testing.assert_allclose(backend.to_host(getattr(ours, name).data),
+        np.testing.assert_allclose(backend.to_host(getattr(ours, name)._array),
                                    getattr(theirs, name).numpy(), rtol=1e-10)
-    np.testing.assert_allclose(ours.weight.grad.data, theirs.weight.grad.numpy(), rtol=1e-9)
-    np.testing.assert_allclose(ours.bias.grad.data, theirs.bias.grad.numpy(), rtol=1e-9)
+    np.testing.assert_allclose(ours.weight.grad._array, theirs.weight.grad.numpy(), rtol=1e-9)
+    np.testing.assert_allclose(ours.bias.grad._array, theirs.bias.grad.numpy(), rtol=1e-9)

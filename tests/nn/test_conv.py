@@ -93,7 +93,7 @@ def test_conv2d_matches_the_numpy_loop(case):
     y = conv2d(*tensors, **hyper(case)) if case["bias"] else conv2d(*tensors, **hyper(case))
     b = arrays[2] if case["bias"] else None
     expected = conv2d_loop(arrays[0], arrays[1], b, **hyper(case))
-    np.testing.assert_allclose(y.data, expected, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(y._array, expected, rtol=1e-10, atol=1e-10)
 
 
 @settings(deadline=None)
@@ -105,12 +105,12 @@ def test_fused_conv2d_equals_its_composed_twin(case):
     _, twin_inputs = make_inputs(case)
     y = conv2d(*fused_inputs, **hyper(case))
     y_twin = conv2d_composed(*twin_inputs, **hyper(case))
-    np.testing.assert_allclose(y.data, y_twin.data, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(y._array, y_twin._array, rtol=1e-10, atol=1e-10)
     gy = np.random.default_rng(1).standard_normal(y.shape)
     y.backward(minidl.tensor(gy))
     y_twin.backward(minidl.tensor(gy))
     for a, b in zip(fused_inputs, twin_inputs):
-        np.testing.assert_allclose(a.grad.data, b.grad.data, rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(a.grad._array, b.grad._array, rtol=1e-10, atol=1e-10)
 
 
 # gradgradcheck differentiates a backward pass numerically (a forward and a backward per input
@@ -140,7 +140,7 @@ def test_conv2d_grads_on_every_device(device):
     (y * y).sum().backward()
     (y_twin * y_twin).sum().backward()
     for a, b in zip(fused, twin):
-        np.testing.assert_allclose(backend.to_host(a.grad.data), backend.to_host(b.grad.data),
+        np.testing.assert_allclose(backend.to_host(a.grad._array), backend.to_host(b.grad._array),
                                    rtol=1e-10, atol=1e-10)
 
 
@@ -162,7 +162,7 @@ def test_a_cnn_stays_on_a_stand_in_device_through_second_derivatives(fake):
     grads = minidl.grad((y * y).sum(), [x, conv.weight], create_graph=True)
     (ggx,) = minidl.grad(sum((g * g).sum() for g in grads), [x])
     for t in (y, *grads, ggx, norm.running_mean):
-        assert t.device == fake and type(t.data) is fake_device.FakeArray
+        assert t.device == fake and type(t._array) is fake_device.FakeArray
 
 
 def test_float32_stays_float32_through_forward_and_both_backwards():
@@ -181,7 +181,7 @@ def test_unbatched_input_gives_unbatched_output():
     w = minidl.randn(4, 2, 3, 3, dtype=minidl.float64)
     y = conv2d(x, w, padding=1)
     assert y.shape == (4, 6, 5)
-    np.testing.assert_allclose(y.data, conv2d(x.reshape(1, 2, 6, 5), w, padding=1).data[0])
+    np.testing.assert_allclose(y._array, conv2d(x.reshape(1, 2, 6, 5), w, padding=1)._array[0])
 
 
 def test_graph_is_freed_and_columns_are_not_kept_without_a_weight_gradient():
@@ -203,7 +203,7 @@ def test_conv2d_layer_initialisation_and_repr():
     bound = 1 / np.sqrt(2 * 3 * 2)  # fan_in = in_channels / groups * kh * kw
     for p in (layer.weight, layer.bias):
         assert p.dtype == np.float32 and p.requires_grad
-        assert np.abs(p.data).max() <= bound and np.abs(p.data).max() > 0.5 * bound
+        assert np.abs(p._array).max() <= bound and np.abs(p._array).max() > 0.5 * bound
     assert [name for name, _ in layer.named_parameters()] == ["weight", "bias"]
     assert repr(layer) == "Conv2d(4, 6, kernel_size=(3, 2), padding=(1, 1), groups=2)"
     assert repr(Conv2d(3, 8, 3, stride=2, bias=False)) == \
@@ -218,7 +218,7 @@ def test_conv2d_layer_forward_and_backward_shapes():
     assert y.shape == (4, 5, 5, 5)
     y.sum().backward()
     assert x.grad.shape == x.shape and layer.weight.grad.shape == layer.weight.shape
-    np.testing.assert_allclose(layer.bias.grad.data, np.full(5, 4 * 25.0))
+    np.testing.assert_allclose(layer.bias.grad._array, np.full(5, 4 * 25.0))
 
 
 # ------------------------------------------------------------------- PyTorch, when present
@@ -232,9 +232,9 @@ def test_conv2d_matches_pytorch(case):
     theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
     y = conv2d(*tensors, **hyper(case))
     y_torch = torch.nn.functional.conv2d(*theirs, **hyper(case))
-    np.testing.assert_allclose(y.data, y_torch.detach().numpy(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(y._array, y_torch.detach().numpy(), rtol=1e-10, atol=1e-10)
     gy = np.random.default_rng(0).standard_normal(y.shape)
     y.backward(minidl.tensor(gy))
     y_torch.backward(torch.tensor(gy))
     for a, b in zip(tensors, theirs):
-        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(a.grad._array, b.grad.numpy(), rtol=1e-10, atol=1e-10)

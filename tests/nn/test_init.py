@@ -19,7 +19,7 @@ N_OUT, N_IN = 500, 500  # 250,000 samples
 
 
 def host(t):
-    return backend.to_host(t.data)
+    return backend.to_host(t._array)
 
 
 @pytest.mark.parametrize("dtype", [minidl.float32, minidl.float64])
@@ -87,11 +87,11 @@ def test_in_place_under_no_grad_keeping_identity_dtype_and_version():
     weight, version = layer.weight, layer.weight._version
     init.constant_(weight, 0.25)
     assert layer.weight is weight and weight.requires_grad and weight.dtype == np.float32
-    assert weight._version > version and np.all(weight.data == 0.25)
+    assert weight._version > version and np.all(weight._array == 0.25)
     init.zeros_(layer.bias)
-    assert not layer.bias.data.any()
+    assert not layer.bias._array.any()
     init.ones_(layer.bias)
-    assert np.all(layer.bias.data == 1)
+    assert np.all(layer.bias._array == 1)
     half = minidl.empty(10, 10, dtype=minidl.float16)
     assert init.normal_(half).dtype == np.float16  # no float64 (or float32) creep
 
@@ -99,10 +99,10 @@ def test_in_place_under_no_grad_keeping_identity_dtype_and_version():
 def test_reproducible_with_manual_seed_and_generators():
     w = minidl.empty(4, 6)
     minidl.manual_seed(42)
-    first = init.kaiming_uniform_(w).data.copy()
+    first = init.kaiming_uniform_(w)._array.copy()
     minidl.manual_seed(42)
-    np.testing.assert_array_equal(init.kaiming_uniform_(w).data, first)
+    np.testing.assert_array_equal(init.kaiming_uniform_(w)._array, first)
     gen = minidl.Generator(seed=5)
-    a = init.normal_(minidl.empty(3, 3), generator=gen).data.copy()
+    a = init.normal_(minidl.empty(3, 3), generator=gen)._array.copy()
     gen.manual_seed(5)
-    np.testing.assert_array_equal(init.normal_(minidl.empty(3, 3), generator=gen).data, a)
+    np.testing.assert_array_equal(init.normal_(minidl.empty(3, 3), generator=gen)._array, a)

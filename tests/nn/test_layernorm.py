@@ -51,7 +51,7 @@ def test_layer_norm_values_and_derivatives(case):
 
     w, b = (arrays[1:] + [None, None])[:2]
     expected = layer_norm_numpy(arrays[0], case["n_dims"], w, b, case["eps"])
-    np.testing.assert_allclose(fn(*inputs).data, expected, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(fn(*inputs)._array, expected, rtol=1e-10, atol=1e-10)
     gradcheck(fn, inputs)
     gradgradcheck(fn, inputs)
 
@@ -59,14 +59,14 @@ def test_layer_norm_values_and_derivatives(case):
 def test_layer_is_the_same_in_training_and_eval_and_starts_as_identity_affine():
     layer = LayerNorm((3, 4))
     assert layer.weight.shape == layer.bias.shape == (3, 4)
-    np.testing.assert_array_equal(layer.weight.data, 1)
-    np.testing.assert_array_equal(layer.bias.data, 0)
+    np.testing.assert_array_equal(layer.weight._array, 1)
+    np.testing.assert_array_equal(layer.bias._array, 0)
     x = minidl.randn(2, 3, 4)
     y_train = layer(x)
     layer.eval()
-    np.testing.assert_array_equal(layer(x).data, y_train.data)
+    np.testing.assert_array_equal(layer(x)._array, y_train._array)
     assert y_train.dtype == np.float32
-    np.testing.assert_allclose(y_train.data, layer_norm_numpy(x.data, 2, None, None, 1e-5),
+    np.testing.assert_allclose(y_train._array, layer_norm_numpy(x._array, 2, None, None, 1e-5),
                                rtol=1e-4, atol=1e-5)
     assert list(LayerNorm(5, elementwise_affine=False).parameters()) == []
     assert LayerNorm(5, bias=False).bias is None
@@ -80,7 +80,7 @@ def test_constant_rows_give_finite_outputs_and_gradients(device):
     (gx,) = minidl.grad((y * y + y).sum(), [x], create_graph=True)
     (ggx,) = minidl.grad(gx.sum(), [x])
     for t in (y, gx, ggx):
-        assert np.isfinite(minidl.backend.to_host(t.data)).all()
+        assert np.isfinite(minidl.backend.to_host(t._array)).all()
         assert t.device == x.device
 
 
@@ -92,9 +92,9 @@ def test_layer_norm_matches_pytorch():
     theirs = [torch.tensor(v, requires_grad=True) for v in (a, w, b)]
     y = layer_norm(ours[0], 5, ours[1], ours[2])
     y_torch = torch.nn.functional.layer_norm(theirs[0], (5,), theirs[1], theirs[2])
-    np.testing.assert_allclose(y.data, y_torch.detach().numpy(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(y._array, y_torch.detach().numpy(), rtol=1e-10, atol=1e-10)
     gy = rng.standard_normal(y.shape)
     y.backward(minidl.tensor(gy))
     y_torch.backward(torch.tensor(gy))
     for t, t_torch in zip(ours, theirs):
-        np.testing.assert_allclose(t.grad.data, t_torch.grad.numpy(), rtol=1e-9, atol=1e-10)
+        np.testing.assert_allclose(t.grad._array, t_torch.grad.numpy(), rtol=1e-9, atol=1e-10)

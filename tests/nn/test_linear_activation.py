@@ -39,8 +39,8 @@ def values(shape, away_from_zero=False):
 def test_linear_matches_numpy_and_gradchecks(data, batch, n_in, n_out, bias):
     x = data.draw(values(batch + (n_in,)), label="x")
     layer = nn.Linear(n_in, n_out, bias=bias, dtype=minidl.float64)
-    expected = x @ layer.weight.data.T + (layer.bias.data if bias else 0)
-    np.testing.assert_allclose(layer(minidl.tensor(x)).data, expected, rtol=1e-12, atol=1e-12)
+    expected = x @ layer.weight._array.T + (layer.bias._array if bias else 0)
+    np.testing.assert_allclose(layer(minidl.tensor(x))._array, expected, rtol=1e-12, atol=1e-12)
     inputs = [minidl.tensor(x, requires_grad=True), layer.weight]
     inputs += [layer.bias] if bias else []
     gradcheck(F.linear, inputs)
@@ -52,17 +52,17 @@ def test_linear_conventions():
     assert layer.weight.shape == (10, 784) and layer.bias.shape == (10,)
     assert layer.weight.dtype == np.float32 and layer.weight.requires_grad
     bound = 1 / math.sqrt(784)  # PyTorch's default: kaiming_uniform_(a=sqrt(5)) and U(-b, b)
-    assert np.abs(layer.weight.data).max() <= bound and np.abs(layer.bias.data).max() <= bound
-    assert np.abs(layer.weight.data).max() > 0.95 * bound
+    assert np.abs(layer.weight._array).max() <= bound and np.abs(layer.bias._array).max() <= bound
+    assert np.abs(layer.weight._array).max() > 0.95 * bound
     no_bias = nn.Linear(3, 2, bias=False)
     assert no_bias.bias is None and len(list(no_bias.parameters())) == 1
     x = minidl.randn(5, 3)
-    np.testing.assert_allclose(no_bias(x).data, x.data @ no_bias.weight.data.T, rtol=1e-6)
+    np.testing.assert_allclose(no_bias(x)._array, x._array @ no_bias.weight._array.T, rtol=1e-6)
     assert nn.Linear(3, 2, dtype=minidl.float64).weight.dtype == np.float64
     minidl.manual_seed(7)
-    first = nn.Linear(4, 4).weight.data.copy()
+    first = nn.Linear(4, 4).weight._array.copy()
     minidl.manual_seed(7)
-    np.testing.assert_array_equal(first, nn.Linear(4, 4).weight.data)
+    np.testing.assert_array_equal(first, nn.Linear(4, 4).weight._array)
 
 
 def test_identity_flatten_unflatten():
@@ -122,8 +122,8 @@ def test_activation(act, data, shape):
     x = data.draw(values(shape, away_from_zero=act.kinked), label="x")
     params = data.draw(act.params(len(shape)), label="params")
     out = act.fn(minidl.tensor(x), **params)
-    np.testing.assert_allclose(out.data, act.ref(x, **params), rtol=1e-12, atol=1e-14)
-    np.testing.assert_array_equal(act.module(**params)(minidl.tensor(x)).data, out.data)
+    np.testing.assert_allclose(out._array, act.ref(x, **params), rtol=1e-12, atol=1e-14)
+    np.testing.assert_array_equal(act.module(**params)(minidl.tensor(x))._array, out._array)
     xt = minidl.tensor(x, requires_grad=True)
     gradcheck(lambda t: act.fn(t, **params), [xt])
     gradgradcheck(lambda t: act.fn(t, **params), [xt])
@@ -139,16 +139,16 @@ def test_activation_keeps_float32_and_device(act, device):
 
 def test_erf_is_accurate_to_double_precision():
     x = np.concatenate([np.linspace(-7, 7, 200001), [0.0, -0.0, 1e-300, 50.0, -50.0]])
-    got = F.erf(minidl.tensor(x)).data
+    got = F.erf(minidl.tensor(x))._array
     assert np.abs(got - np_erf(x)).max() <= 2.5e-16
     assert got[-2] == 1.0 and got[-1] == -1.0
-    single = F.erf(minidl.tensor(x, dtype=minidl.float32)).data
+    single = F.erf(minidl.tensor(x, dtype=minidl.float32))._array
     assert single.dtype == np.float32 and np.abs(single - np_erf(x)).max() < 1e-6
 
 
 def test_gelu_tanh_approximation_is_close_to_exact():
     x = minidl.linspace(-6, 6, 1001, dtype=minidl.float64)
-    gap = np.abs(F.gelu(x).data - F.gelu(x, approximate="tanh").data).max()
+    gap = np.abs(F.gelu(x)._array - F.gelu(x, approximate="tanh")._array).max()
     assert 1e-5 < gap < 1e-3  # close, but a different function
 
 
@@ -165,12 +165,12 @@ def test_dropout_scales_survivors_and_preserves_the_mean(p, device):
     minidl.manual_seed(0)
     x = minidl.ones(400, 500, device=device, requires_grad=True)
     y = F.dropout(x, p)
-    data = backend.to_host(y.data)
+    data = backend.to_host(y._array)
     assert set(np.unique(data).tolist()) <= {0.0, np.float32(1 / (1 - p))}
     assert abs((data == 0).mean() - p) < 0.005  # 200k Bernoulli draws: std 0.0011
     assert abs(data.mean() - 1) < 0.03  # inverted dropout: E[y] = x
     y.sum().backward()
-    np.testing.assert_array_equal(backend.to_host(x.grad.data), data)  # gx = mask / (1 - p)
+    np.testing.assert_array_equal(backend.to_host(x.grad._array), data)  # gx = mask / (1 - p)
 
 
 def test_dropout_is_reproducible_after_manual_seed_and_keeps_dtype():
@@ -180,9 +180,9 @@ def test_dropout_is_reproducible_after_manual_seed_and_keeps_dtype():
     first = layer(x)
     minidl.manual_seed(123)
     second = layer(x)
-    np.testing.assert_array_equal(first.data, second.data)
+    np.testing.assert_array_equal(first._array, second._array)
     assert first.dtype == np.float64
-    assert not np.array_equal(layer(x).data, first.data)  # the stream moves on
+    assert not np.array_equal(layer(x)._array, first._array)  # the stream moves on
     assert F.dropout(minidl.randn(3, 3), 0.5).dtype == np.float32
 
 

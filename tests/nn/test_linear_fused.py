@@ -42,4 +42,4 @@ def test_weight_gradient_is_an_owned_array_in_float32():
     layer = minidl.nn.Linear(5, 3)
     layer(minidl.tensor(rng.standard_normal((4, 5)).astype(np.float32))).sum().backward()
     assert layer.weight.grad.dtype == np.float32
-    assert layer.weight.grad.data.flags.owndata and layer.bias.grad.data.flags.owndata
+    assert layer.weight.grad._array.flags.owndata and layer.bias.grad._array.flags.owndata

@@ -128,15 +128,15 @@ def test_cross_entropy(case, reduction, smoothing):
 
     xt = t64(x, grad=True)
     value, twin = fused(xt), composed(xt)
-    np.testing.assert_allclose(value.data, expected, rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(twin.data, value.data, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(value._array, expected, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(twin._array, value._array, rtol=1e-12, atol=1e-14)
     v = t64(np.random.default_rng(0).standard_normal(value.shape))
     g_fused, = minidl.grad(value, xt, v, create_graph=True)
     g_twin, = minidl.grad(twin, xt, v, create_graph=True)
-    np.testing.assert_allclose(g_fused.data, g_twin.data, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(g_fused._array, g_twin._array, rtol=1e-10, atol=1e-13)
     hv_fused, = minidl.grad((g_fused * g_fused).sum(), xt)
     hv_twin, = minidl.grad((g_twin * g_twin).sum(), xt)
-    np.testing.assert_allclose(hv_fused.data, hv_twin.data, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(hv_fused._array, hv_twin._array, rtol=1e-9, atol=1e-12)
     _twice_differentiable(fused, [xt])
 
 
@@ -151,17 +151,17 @@ def test_cross_entropy_with_spatial_dimensions(data, n, c, spatial, reduction):
     rows = np.moveaxis(x, 1, -1).reshape(-1, c)
     expected = ref_cross_entropy(rows, t.reshape(-1), reduction=reduction)
     expected = expected.reshape(t.shape) if reduction == "none" else expected
-    np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(out._array, expected, rtol=1e-12, atol=1e-14)
     twin = cross_entropy_composed(xt, minidl.tensor(t), reduction=reduction)
-    g = minidl.grad(out.sum(), xt)[0].data
-    np.testing.assert_allclose(g, minidl.grad(twin.sum(), xt)[0].data, rtol=1e-10, atol=1e-13)
+    g = minidl.grad(out.sum(), xt)[0]._array
+    np.testing.assert_allclose(g, minidl.grad(twin.sum(), xt)[0]._array, rtol=1e-10, atol=1e-13)
 
 
 def test_cross_entropy_unbatched_input():
     x = t64([1.0, 2.0, 0.5], grad=True)
     out = F.cross_entropy(x, minidl.tensor(1))
     assert out.shape == ()
-    np.testing.assert_allclose(out.data, ref_cross_entropy(x.data[None], np.array([1])))
+    np.testing.assert_allclose(out._array, ref_cross_entropy(x._array[None], np.array([1])))
 
 
 # ---------------------------------------------------------------------------- nll, margin
@@ -176,7 +176,7 @@ def test_nll_loss(case, reduction):
                           reduction=reduction)
 
     xt = t64(x, grad=True)
-    np.testing.assert_allclose(fn(xt).data, ref_nll(x, t, w, ignore_index, reduction),
+    np.testing.assert_allclose(fn(xt)._array, ref_nll(x, t, w, ignore_index, reduction),
                                rtol=1e-12, atol=1e-14)
     _twice_differentiable(fn, [xt])
 
@@ -194,7 +194,7 @@ def test_multi_margin_loss(case, reduction, p, margin):
         return F.multi_margin_loss(xt, minidl.tensor(t), p, margin, weight, reduction=reduction)
 
     xt = t64(x, grad=True)
-    np.testing.assert_allclose(fn(xt).data, ref_multi_margin(x, t, p, margin, w, reduction),
+    np.testing.assert_allclose(fn(xt)._array, ref_multi_margin(x, t, p, margin, w, reduction),
                                rtol=1e-12, atol=1e-14)
     _twice_differentiable(fn, [xt])
 
@@ -219,7 +219,7 @@ def pair(draw, away_from=None):
 def test_mse_loss(xd, reduction):
     x, d = xd
     fn = lambda a, b: F.mse_loss(a, b, reduction=reduction)  # noqa: E731
-    np.testing.assert_allclose(fn(t64(x), t64(x - d)).data, ref_reduce((d * d), reduction),
+    np.testing.assert_allclose(fn(t64(x), t64(x - d))._array, ref_reduce((d * d), reduction),
                                rtol=1e-10, atol=1e-12)
     _twice_differentiable(fn, [t64(x, grad=True), t64(x - d, grad=True)])
 
@@ -230,7 +230,7 @@ def test_l1_loss(xd, reduction):
     x, d = xd
     fn = lambda a, b: F.l1_loss(a, b, reduction=reduction)  # noqa: E731
     y = x - d
-    np.testing.assert_allclose(fn(t64(x), t64(y)).data, ref_reduce(np.abs(x - y), reduction),
+    np.testing.assert_allclose(fn(t64(x), t64(y))._array, ref_reduce(np.abs(x - y), reduction),
                                rtol=1e-12, atol=1e-14)
     _twice_differentiable(fn, [t64(x, grad=True), t64(y, grad=True)])
 
@@ -242,7 +242,7 @@ def test_huber_loss(xd, reduction, delta):
     d = np.where(np.abs(np.abs(d) - delta) < 1e-3, d + 0.01, d)  # off the kink |d| = delta
     y = x - d
     fn = lambda a, b: F.huber_loss(a, b, reduction=reduction, delta=delta)  # noqa: E731
-    np.testing.assert_allclose(fn(t64(x), t64(y)).data, ref_reduce(ref_huber(x - y, delta),
+    np.testing.assert_allclose(fn(t64(x), t64(y))._array, ref_reduce(ref_huber(x - y, delta),
                                                                    reduction),
                                rtol=1e-12, atol=1e-14)
     _twice_differentiable(fn, [t64(x, grad=True), t64(y, grad=True)])
@@ -263,7 +263,7 @@ def test_binary_cross_entropy_with_logits(data, shape, reduction, weighted, posi
             a, b, None if w is None else t64(w), reduction=reduction,
             pos_weight=None if pw is None else t64(pw))
 
-    np.testing.assert_allclose(fn(t64(x), t64(y)).data,
+    np.testing.assert_allclose(fn(t64(x), t64(y))._array,
                                ref_bce_with_logits(x, y, w, pw, reduction),
                                rtol=1e-10, atol=1e-12)
     _twice_differentiable(fn, [t64(x, grad=True), t64(y, grad=True)])
@@ -277,17 +277,17 @@ def test_huge_logits_stay_finite(dtype, device):
     t = minidl.tensor([0, 0], device=device)
     loss = F.cross_entropy(x, t, reduction="none", label_smoothing=0.1)
     loss.sum().backward()
-    values = backend.to_host(loss.data)
+    values = backend.to_host(loss._array)
     assert loss.dtype == dtype and np.isfinite(values).all()
-    assert np.isfinite(backend.to_host(x.grad.data)).all()
+    assert np.isfinite(backend.to_host(x.grad._array)).all()
     assert values[1] == pytest.approx(0.9 * 2e4 + 0.1 / 3 * (2e4 + 0 + 5e3), rel=1e-6)
     logits = minidl.tensor([1e4, -1e4, 1e4, -1e4], dtype=dtype, device=device,
                            requires_grad=True)
     target = minidl.tensor([0.0, 1.0, 1.0, 0.0], dtype=dtype, device=device)
     bce = F.binary_cross_entropy_with_logits(logits, target, reduction="none")
     bce.sum().backward()
-    np.testing.assert_array_equal(backend.to_host(bce.data), [1e4, 1e4, 0.0, 0.0])
-    np.testing.assert_array_equal(backend.to_host(logits.grad.data), [1, -1, 0, 0])
+    np.testing.assert_array_equal(backend.to_host(bce._array), [1e4, 1e4, 0.0, 0.0])
+    np.testing.assert_array_equal(backend.to_host(logits.grad._array), [1, -1, 0, 0])
 
 
 def test_float32_in_float32_out(device):
@@ -320,7 +320,7 @@ def test_loss_modules_equal_their_functions():
          F.binary_cross_entropy_with_logits(x, y, w, pos_weight=w * 2), y),
     ]
     for module, expected, target in pairs:
-        np.testing.assert_array_equal(module(x, target).data, expected.data)
+        np.testing.assert_array_equal(module(x, target)._array, expected._array)
     criterion = nn.CrossEntropyLoss(w)
     assert [name for name, _ in criterion.named_buffers()] == ["weight"]
 
@@ -345,5 +345,5 @@ def test_against_pytorch_when_installed():
         (F.leaky_relu(X, 0.2), tf.leaky_relu(tx, 0.2)),
     ]
     for ours, theirs in checks:
-        np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(ours._array, theirs.numpy(), rtol=1e-12, atol=1e-14)
     assert math.isclose(F.cross_entropy(X, T).item(), tf.cross_entropy(tx, tt).item())

@@ -115,7 +115,7 @@ def test_zero_grad():
     assert all(p.grad is not None for p in net.parameters())
     net.zero_grad(set_to_none=False)
     for p in net.parameters():
-        assert p.grad.shape == p.shape and p.grad.dtype == p.dtype and not p.grad.data.any()
+        assert p.grad.shape == p.shape and p.grad.dtype == p.dtype and not p.grad._array.any()
     net.zero_grad()
     assert all(p.grad is None for p in net.parameters())
 
@@ -124,21 +124,21 @@ def test_state_dict_round_trip_restores_identical_outputs():
     minidl.manual_seed(0)
     a, b = Net(), Net()
     x = minidl.randn(6, 4)
-    assert not np.allclose(a(x).data, b(x).data)
+    assert not np.allclose(a(x)._array, b(x)._array)
     state = a.state_dict()
     assert list(state) == ["scale", "steps", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
     assert all(not t.requires_grad for t in state.values())
-    assert np.shares_memory(state["fc1.weight"].data, a.fc1.weight.data)
+    assert np.shares_memory(state["fc1.weight"]._array, a.fc1.weight._array)
     weight = b.fc1.weight
     result = b.load_state_dict(state)
     assert result == nn.IncompatibleKeys([], [])
     assert b.fc1.weight is weight and weight.dtype == np.float32
-    np.testing.assert_array_equal(a(x).data, b(x).data)
+    np.testing.assert_array_equal(a(x)._array, b(x)._array)
 
 
 def test_load_state_dict_reports_every_problem_by_name_and_changes_nothing():
     net = Net()
-    before = {k: v.data.copy() for k, v in net.state_dict().items()}
+    before = {k: v._array.copy() for k, v in net.state_dict().items()}
     state = dict(Net().state_dict())
     del state["fc2.bias"]
     state["fc3.weight"] = minidl.zeros(2, 2)
@@ -151,14 +151,14 @@ def test_load_state_dict_reports_every_problem_by_name_and_changes_nothing():
     assert "size mismatch for 'fc1.weight'" in message and "(5, 4)" in message
     assert "(3, 4)" in message
     for key, value in net.state_dict().items():
-        np.testing.assert_array_equal(value.data, before[key])
+        np.testing.assert_array_equal(value._array, before[key])
     # strict=False reports missing/unexpected keys instead of raising, but not shape mismatches
     with pytest.raises(nn.StateDictError, match="size mismatch for 'fc1.weight'"):
         net.load_state_dict(state, strict=False)
     del state["fc1.weight"]
     missing, unexpected = net.load_state_dict(state, strict=False)
     assert missing == ["fc1.weight", "fc2.bias"] and unexpected == ["fc3.weight"]
-    np.testing.assert_array_equal(net.fc2.weight.data, state["fc2.weight"].data)
+    np.testing.assert_array_equal(net.fc2.weight._array, state["fc2.weight"]._array)
 
 
 def test_load_state_dict_accepts_numpy_and_casts_to_the_models_dtype():
@@ -166,7 +166,7 @@ def test_load_state_dict_accepts_numpy_and_casts_to_the_models_dtype():
     state = {"weight": np.arange(6.0).reshape(3, 2), "bias": np.zeros(3)}
     layer.load_state_dict(state)
     assert layer.weight.dtype == np.float32
-    np.testing.assert_array_equal(layer.weight.data, state["weight"])
+    np.testing.assert_array_equal(layer.weight._array, state["weight"])
     with pytest.raises(nn.StateDictError, match="'bias': expected a Tensor or an array"):
         layer.load_state_dict({"weight": state["weight"], "bias": "zeros"})
 
@@ -181,10 +181,10 @@ def test_to_cpu_and_dtype_keep_parameter_objects():
     assert all(p.dtype == np.float64 for p in net.parameters())
     assert net.steps.dtype == np.int64  # integer buffers keep their dtype
     assert net.cache.dtype == np.float64
-    before = net.fc1.weight.data.copy()
+    before = net.fc1.weight._array.copy()
     net(minidl.randn(2, 4, dtype=minidl.float64)).sum().backward()
     optimizer.step()
-    assert not np.array_equal(before, net.fc1.weight.data)
+    assert not np.array_equal(before, net.fc1.weight._array)
     with pytest.raises(DTypeError, match="floating-point"):
         net.to(minidl.int64)
 
@@ -243,7 +243,7 @@ def test_sequential_indexing_and_ordered_dict():
     head = seq[:2]
     assert isinstance(head, nn.Sequential) and list(head) == [a, b]
     x = minidl.randn(4, 2)
-    np.testing.assert_array_equal(seq(x).data, c(b(a(x))).data)
+    np.testing.assert_array_equal(seq(x)._array, c(b(a(x)))._array)
     named = nn.Sequential(OrderedDict([("fc", a), ("act", b)]))
     assert named.fc is a and [n for n, _ in named.named_children()] == ["fc", "act"]
     seq.append(nn.Sigmoid())
@@ -273,33 +273,33 @@ def test_module_list_and_module_dict():
 def test_apply_hooks_get_submodule_and_deepcopy():
     net = Net()
     net.apply(lambda m: nn.init.zeros_(m.bias) if isinstance(m, nn.Linear) else None)
-    assert not net.fc1.bias.data.any() and not net.fc2.bias.data.any()
+    assert not net.fc1.bias._array.any() and not net.fc2.bias._array.any()
     assert net.get_submodule("fc2") is net.fc2
     calls = []
     handle = net.fc1.register_forward_hook(lambda m, args, out: calls.append(out.shape))
     pre = net.register_forward_pre_hook(lambda m, args: (args[0] * 0,))
     out = net(minidl.randn(2, 4))
     assert calls == [(2, 3)]
-    assert out.shape == (2, 2) and not out.data.any()  # zero input, zero biases: zero output
+    assert out.shape == (2, 2) and not out._array.any()  # zero input, zero biases: zero output
     handle.remove()
     pre.remove()
     net(minidl.randn(2, 4))
     assert len(calls) == 1
     twin = copy.deepcopy(net)
     assert twin.fc1.weight is not net.fc1.weight
-    np.testing.assert_array_equal(twin.fc1.weight.data, net.fc1.weight.data)
+    np.testing.assert_array_equal(twin.fc1.weight._array, net.fc1.weight._array)
 
 
 def test_parameter_shares_data_and_utils():
     t = minidl.randn(2, 3)
     p = nn.Parameter(t)
-    assert p.data is t.data and p.requires_grad and p.is_leaf
+    assert p._array is t._array and p.requires_grad and p.is_leaf
     assert repr(p).startswith("Parameter containing:\ntensor(")
     assert not nn.Parameter(t, requires_grad=False).requires_grad
     net = Net()
     vec = parameters_to_vector(net.parameters())
     assert vec.shape == (count_parameters(net),) == (3 + 12 + 3 + 6 + 2,)
     vector_to_parameters(minidl.zeros(vec.shape[0]), net.parameters())
-    assert not any(p.data.any() for p in net.parameters())
+    assert not any(p._array.any() for p in net.parameters())
     net.fc1.requires_grad_(False)
     assert count_parameters(net, trainable_only=True) == 3 + 6 + 2

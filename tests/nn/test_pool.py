@@ -87,10 +87,10 @@ def test_max_and_avg_pool_match_numpy_loops(case):
     a = distinct_values(case["shape"], case["seed"])
     x = minidl.tensor(a)
     geometry = (case["kernel"], case["stride"], case["padding"], case["dilation"])
-    np.testing.assert_array_equal(max_pool_fn(case)(x).data,
+    np.testing.assert_array_equal(max_pool_fn(case)(x)._array,
                                   pool_loop(a, *geometry, np.max, -np.inf))
     geometry = (case["kernel"], case["stride"], case["padding"], (1, 1))
-    np.testing.assert_allclose(avg_pool_fn(case)(x).data, pool_loop(a, *geometry, np.mean, 0),
+    np.testing.assert_allclose(avg_pool_fn(case)(x)._array, pool_loop(a, *geometry, np.mean, 0),
                                rtol=1e-12, atol=1e-12)
 
 
@@ -100,7 +100,7 @@ def test_max_and_avg_pool_match_numpy_loops(case):
 def test_max_pool_first_and_second_derivatives_off_ties(case):
     x = minidl.tensor(distinct_values(case["shape"], case["seed"]), requires_grad=True)
     # A dilated window can hold padding only: its max is -inf (as in PyTorch), no derivative.
-    assume(np.isfinite(max_pool_fn(case)(x).data).all())
+    assume(np.isfinite(max_pool_fn(case)(x)._array).all())
     gradcheck(max_pool_fn(case), [x])
     gradgradcheck(max_pool_fn(case), [x])
 
@@ -122,7 +122,7 @@ def test_adaptive_avg_pool_values_and_derivatives(height, width, out_h, out_w, s
     a = np.random.default_rng(seed).standard_normal((2, 1, height, width))
     x = minidl.tensor(a, requires_grad=True)
     y = adaptive_avg_pool2d(x, (out_h, out_w))
-    np.testing.assert_allclose(y.data, adaptive_loop(a, out_h, out_w), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(y._array, adaptive_loop(a, out_h, out_w), rtol=1e-12, atol=1e-12)
     gradcheck(lambda t: adaptive_avg_pool2d(t, (out_h, out_w)), [x])
     gradgradcheck(lambda t: adaptive_avg_pool2d(t, (out_h, out_w)), [x])
 
@@ -132,7 +132,7 @@ def test_max_pool_gradient_goes_to_the_first_maximum_on_ties():
     max_pool2d(x, 2).sum().backward()
     expected = np.zeros((4, 4))
     expected[::2, ::2] = 1  # the top-left element is the first of each window
-    np.testing.assert_array_equal(x.grad.data[0, 0], expected)
+    np.testing.assert_array_equal(x.grad._array[0, 0], expected)
 
 
 def test_overlapping_windows_add_their_gradients():
@@ -141,9 +141,9 @@ def test_overlapping_windows_add_their_gradients():
     a[0, 0, 1, 1] = 5.0
     x = minidl.tensor(a, requires_grad=True)
     y = max_pool2d(x, 2, stride=1)
-    np.testing.assert_array_equal(y.data, np.full((1, 1, 2, 2), 5.0))
+    np.testing.assert_array_equal(y._array, np.full((1, 1, 2, 2), 5.0))
     y.sum().backward()
-    assert x.grad.data[0, 0, 1, 1] == 4 and x.grad.data.sum() == 4
+    assert x.grad._array[0, 0, 1, 1] == 4 and x.grad._array.sum() == 4
 
 
 @pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
@@ -156,22 +156,22 @@ def test_a_non_finite_gradient_reaches_only_the_argmax(bad):
     max_pool2d(x, 2).backward(minidl.tensor(gy))
     expected = np.zeros((4, 4))
     expected[1::2, 1::2] = gy[0, 0]  # each window's maximum is its bottom-right element
-    np.testing.assert_array_equal(x.grad.data[0, 0], expected)
+    np.testing.assert_array_equal(x.grad._array[0, 0], expected)
 
 
 def test_max_pool_padding_never_wins_and_nan_propagates():
     x = minidl.full((1, 1, 3, 3), -7.0)
-    np.testing.assert_array_equal(max_pool2d(x, 3, stride=1, padding=1).data, -7.0)
+    np.testing.assert_array_equal(max_pool2d(x, 3, stride=1, padding=1)._array, -7.0)
     # ... unless a dilated window holds nothing else: then -inf, as in PyTorch.
     y = max_pool2d(minidl.ones(1, 1, 1, 1), (1, 2), stride=1, padding=(0, 1), dilation=(1, 2))
-    np.testing.assert_array_equal(y.data, -np.inf)
+    np.testing.assert_array_equal(y._array, -np.inf)
     a = np.arange(16.0).reshape(1, 1, 4, 4)
     a[0, 0, 0, 0] = np.nan
     x = minidl.tensor(a, requires_grad=True)
     y = max_pool2d(x, 2)
-    assert np.isnan(y.data[0, 0, 0, 0]) and y.data[0, 0, 1, 1] == 15
+    assert np.isnan(y._array[0, 0, 0, 0]) and y._array[0, 0, 1, 1] == 15
     y.sum().backward()
-    assert x.grad.data[0, 0, :2, :2].sum() == 1  # one element of the window gets it
+    assert x.grad._array[0, 0, :2, :2].sum() == 1  # one element of the window gets it
 
 
 def test_pooling_keeps_float32_and_device(device):
@@ -196,10 +196,10 @@ def test_layers_hold_hyperparameters_and_match_the_functions():
     layer = MaxPool2d(3, stride=2, padding=1)
     assert (layer.kernel_size, layer.stride, layer.padding) == (3, 2, 1)
     assert MaxPool2d(2).stride == 2
-    np.testing.assert_array_equal(layer(x).data, max_pool2d(x, 3, 2, 1).data)
-    np.testing.assert_array_equal(AvgPool2d(2)(x).data, avg_pool2d(x, 2).data)
-    np.testing.assert_allclose(AdaptiveAvgPool2d(1)(x).data,
-                               x.data.mean(axis=(2, 3), keepdims=True), rtol=1e-6)
+    np.testing.assert_array_equal(layer(x)._array, max_pool2d(x, 3, 2, 1)._array)
+    np.testing.assert_array_equal(AvgPool2d(2)(x)._array, avg_pool2d(x, 2)._array)
+    np.testing.assert_allclose(AdaptiveAvgPool2d(1)(x)._array,
+                               x._array.mean(axis=(2, 3), keepdims=True), rtol=1e-6)
     assert AdaptiveAvgPool2d((None, 2))(x).shape == (2, 3, 7, 2)
     assert repr(MaxPool2d(2)) == "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1)"
     assert repr(AvgPool2d(3, 1, 1)) == "AvgPool2d(kernel_size=3, stride=1, padding=1)"
@@ -223,11 +223,11 @@ def test_pooling_matches_pytorch(kernel, stride, padding, dilation):
              lambda t: torch.nn.functional.avg_pool2d(t, kernel, stride, padding))]:
         x, x_torch = minidl.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
         y, y_torch = ours(x), theirs(x_torch)
-        np.testing.assert_allclose(y.data, y_torch.detach().numpy(), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(y._array, y_torch.detach().numpy(), rtol=1e-12, atol=1e-12)
         gy = gy_rng.standard_normal(y.shape)
         y.backward(minidl.tensor(gy))
         y_torch.backward(torch.tensor(gy))
-        np.testing.assert_allclose(x.grad.data, x_torch.grad.numpy(), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(x.grad._array, x_torch.grad.numpy(), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("output_size", [1, (3, 4), (5, 2), (None, 3)])
@@ -236,4 +236,4 @@ def test_adaptive_avg_pool_matches_pytorch(output_size):
     a = np.random.default_rng(2).standard_normal((2, 3, 7, 9))
     y = adaptive_avg_pool2d(minidl.tensor(a), output_size)
     expected = torch.nn.functional.adaptive_avg_pool2d(torch.tensor(a), output_size).numpy()
-    np.testing.assert_allclose(backend.to_host(y.data), expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(backend.to_host(y._array), expected, rtol=1e-12, atol=1e-12)

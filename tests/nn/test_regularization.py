@@ -14,7 +14,7 @@ def test_l1_penalty_value_and_gradient():
     np.testing.assert_allclose(float(penalty), sum(np.abs(a).sum() for a in arrays))
     penalty.backward()
     for p, a in zip(params, arrays):
-        np.testing.assert_array_equal(p.grad.data, np.sign(a))  # d|p|/dp = sign(p)
+        np.testing.assert_array_equal(p.grad._array, np.sign(a))  # d|p|/dp = sign(p)
 
 
 def test_l1_penalty_of_one_tensor_and_of_nothing():

@@ -43,8 +43,8 @@ def test_clip_grad_norm_matches_numpy(norm_type):
     np.testing.assert_allclose(float(returned), total, rtol=1e-12)
     scale = max_norm / (total + 1e-6)
     for p, g in zip(params, grads):
-        np.testing.assert_allclose(p.grad.data, g * scale, rtol=1e-12)
-    after = numpy_total_norm([p.grad.data for p in params], norm_type)
+        np.testing.assert_allclose(p.grad._array, g * scale, rtol=1e-12)
+    after = numpy_total_norm([p.grad._array for p in params], norm_type)
     np.testing.assert_allclose(after, max_norm, rtol=1e-6)
 
 
@@ -54,14 +54,14 @@ def test_clip_grad_norm_leaves_small_gradients_alone():
     total = clip_grad_norm_(params, max_norm=1e6)
     np.testing.assert_allclose(float(total), numpy_total_norm(grads, 2), rtol=1e-12)
     for p, g in zip(params, grads):
-        np.testing.assert_array_equal(p.grad.data, g)  # scale clamped to 1: untouched
+        np.testing.assert_array_equal(p.grad._array, g)  # scale clamped to 1: untouched
 
 
 def test_clip_grad_norm_all_zero_gradients_stay_zero():
     params = params_with_grads([np.zeros(3), np.zeros((2, 2))])
     assert float(clip_grad_norm_(params, 1.0)) == 0.0
     for p in params:
-        np.testing.assert_array_equal(p.grad.data, 0.0)
+        np.testing.assert_array_equal(p.grad._array, 0.0)
 
 
 def test_clip_grad_norm_skips_missing_grads_and_accepts_one_tensor():
@@ -72,7 +72,7 @@ def test_clip_grad_norm_skips_missing_grads_and_accepts_one_tensor():
     assert params[-1].grad is None
     (single,) = params_with_grads([np.array([3.0, 4.0])])
     assert float(clip_grad_norm_(single, 1.0)) == pytest.approx(5.0)
-    np.testing.assert_allclose(single.grad.data, [0.6, 0.8], rtol=1e-6)
+    np.testing.assert_allclose(single.grad._array, [0.6, 0.8], rtol=1e-6)
     assert float(clip_grad_norm_(params_with_grads([None]), 1.0)) == 0.0
 
 
@@ -83,20 +83,20 @@ def test_clip_grad_norm_nonfinite(bad):
     with pytest.raises(NonFiniteNormError, match="norm of order 2.0") as info:
         clip_grad_norm_(params, 1.0, error_if_nonfinite=True)
     assert isinstance(info.value, (RuntimeError, MinidlError))
-    np.testing.assert_array_equal(params[1].grad.data, 1.0)  # nothing scaled before the error
+    np.testing.assert_array_equal(params[1].grad._array, 1.0)  # nothing scaled before the error
     # Without the flag PyTorch scales by the non-finite coefficient anyway (1/inf = 0, or NaN);
     # so do we, and the non-finite entry becomes NaN.
     with np.errstate(invalid="ignore"):
         total = clip_grad_norm_(params, 1.0)
     assert not np.isfinite(float(total))
-    assert np.isnan(params[0].grad.data[1])
+    assert np.isnan(params[0].grad._array[1])
 
 
 def test_clip_grad_norm_keeps_float32():
     params = params_with_grads(random_grads(dtype=np.float32))
     total = clip_grad_norm_(params, 0.5)
     assert total.dtype == np.float32
-    assert all(p.grad.data.dtype == np.float32 for p in params)
+    assert all(p.grad._array.dtype == np.float32 for p in params)
 
 
 def test_clip_grad_norm_rejects_bad_norm_type():
@@ -112,12 +112,12 @@ def test_clip_grad_norm_rejects_bad_norm_type():
 def test_clip_grad_norm_bounds_the_norm_and_keeps_directions(grads, max_norm, norm_type):
     params = params_with_grads(grads)
     total = float(clip_grad_norm_(params, max_norm, norm_type=norm_type))
-    after = numpy_total_norm([p.grad.data for p in params], norm_type)
+    after = numpy_total_norm([p.grad._array for p in params], norm_type)
     assert after <= max_norm * (1 + 1e-9) or after <= total * (1 + 1e-9)
     assert after <= max(max_norm, total) * (1 + 1e-9)
     coef = min(max_norm / (total + 1e-6), 1.0)
     for p, g in zip(params, grads):
-        np.testing.assert_allclose(p.grad.data, g * coef, rtol=1e-12, atol=0)
+        np.testing.assert_allclose(p.grad._array, g * coef, rtol=1e-12, atol=0)
 
 
 def test_clipping_on_device(device):
@@ -132,7 +132,7 @@ def test_clipping_on_device(device):
     for p, g in zip(params, grads):
         assert p.grad.device == params[0].device
         expected = np.clip(g * (1.0 / (float(total) + 1e-6)), -0.1, 0.1)
-        np.testing.assert_allclose(backend.to_host(p.grad.data), expected, rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(backend.to_host(p.grad._array), expected, rtol=1e-5, atol=1e-7)
 
 
 def test_clip_grad_value_matches_numpy_clip():
@@ -140,12 +140,12 @@ def test_clip_grad_value_matches_numpy_clip():
     params = params_with_grads(grads + [None])
     assert clip_grad_value_(params, 1.5) is None
     for p, g in zip(params, grads):
-        np.testing.assert_array_equal(p.grad.data, np.clip(g, -1.5, 1.5))
+        np.testing.assert_array_equal(p.grad._array, np.clip(g, -1.5, 1.5))
     assert params[-1].grad is None
     (single,) = params_with_grads([np.array([-3.0, 0.5, 3.0], dtype=np.float32)])
     clip_grad_value_(single, 1)
-    np.testing.assert_array_equal(single.grad.data, [-1.0, 0.5, 1.0])
-    assert single.grad.data.dtype == np.float32
+    np.testing.assert_array_equal(single.grad._array, [-1.0, 0.5, 1.0])
+    assert single.grad._array.dtype == np.float32
     with pytest.raises(ValueError, match="clip_value"):
         clip_grad_value_(params, -1.0)
 
@@ -162,4 +162,4 @@ def test_clip_grad_norm_matches_pytorch_when_installed(norm_type):
     their_total = torch.nn.utils.clip_grad_norm_(theirs, 0.7, norm_type=norm_type)
     np.testing.assert_allclose(float(our_total), float(their_total), rtol=1e-12)
     for p, t in zip(ours, theirs):
-        np.testing.assert_allclose(p.grad.data, t.grad.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(p.grad._array, t.grad.numpy(), rtol=1e-12)

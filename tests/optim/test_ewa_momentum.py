@@ -108,7 +108,7 @@ def test_start_up_bias_and_its_correction():
         plain.step()
         corrected.step()
         np.testing.assert_allclose(plain.state[p]["exp_avg"], (1 - beta ** t) * g)
-        np.testing.assert_allclose(q.data, -t * lr * g)
+        np.testing.assert_allclose(q._array, -t * lr * g)
 
 
 @pytest.mark.parametrize("hyper, name", [

@@ -28,8 +28,8 @@ def test_param_groups_use_their_own_hyperparameters():
     set_grad(p, np.ones(3))
     set_grad(q, np.ones(3))
     opt.step()
-    np.testing.assert_allclose(p.data, 0.9)
-    np.testing.assert_allclose(q.data, 0.99)
+    np.testing.assert_allclose(p._array, 0.9)
+    np.testing.assert_allclose(q._array, 0.99)
 
 
 def test_add_param_group_and_duplicates():
@@ -66,7 +66,7 @@ def test_all_zero_gradients_give_no_nan(cls, hyper):
     for _ in range(5):
         set_grad(p, np.zeros(4))
         opt.step()
-    assert np.all(np.isfinite(p.data))
+    assert np.all(np.isfinite(p._array))
     for value in opt.state[p].values():
         assert np.all(np.isfinite(value))
 
@@ -77,9 +77,9 @@ def test_parameter_without_grad_is_untouched(cls, hyper):
     opt = cls([p, frozen], **hyper)
     set_grad(p, np.ones(3))
     opt.step()
-    np.testing.assert_array_equal(frozen.data, 2.0)
+    np.testing.assert_array_equal(frozen._array, 2.0)
     assert frozen not in opt.state or not opt.state[frozen]
-    assert not np.array_equal(p.data, np.ones(3))
+    assert not np.array_equal(p._array, np.ones(3))
 
 
 def test_zero_grad():
@@ -87,7 +87,7 @@ def test_zero_grad():
     opt = SGD([p], lr=0.1)
     set_grad(p, np.ones(3))
     opt.zero_grad(set_to_none=False)
-    np.testing.assert_array_equal(p.grad.data, 0.0)
+    np.testing.assert_array_equal(p.grad._array, 0.0)
     opt.zero_grad()
     assert p.grad is None
 
@@ -99,12 +99,12 @@ def test_step_with_closure_returns_its_loss():
 
     def closure():
         calls.append(1)
-        set_grad(p, 2 * p.data)
-        return float((p.data ** 2).sum())
+        set_grad(p, 2 * p._array)
+        return float((p._array ** 2).sum())
 
     assert opt.step(closure) == 3.0
     assert calls == [1]
-    np.testing.assert_allclose(p.data, 0.8)
+    np.testing.assert_allclose(p._array, 0.8)
 
 
 # -------------------------------------------------------------------------------- state_dict
@@ -131,7 +131,7 @@ def test_state_dict_round_trip_continues_bit_identically(cls, hyper):
     for per_param in saved["state"].values():
         for value in per_param.values():
             assert isinstance(value, (int, float, np.ndarray))
-    copies = [make_param(p.data) for p in params]
+    copies = [make_param(p._array) for p in params]
     fresh = cls([{"params": [copies[0]]}, {"params": [copies[1]], "lr": 0.5}], **hyper)
     fresh.load_state_dict(saved)
     assert fresh.param_groups[1]["lr"] == 0.01
@@ -139,7 +139,7 @@ def test_state_dict_round_trip_continues_bit_identically(cls, hyper):
     _two_group_run(cls, hyper, steps=5, params=params, opt=opt, seed=1)
     _two_group_run(cls, hyper, steps=5, params=copies, opt=fresh, seed=1)
     for p, c in zip(params, copies):
-        np.testing.assert_array_equal(p.data, c.data)
+        np.testing.assert_array_equal(p._array, c._array)
 
 
 def test_state_dict_is_a_snapshot():
@@ -186,7 +186,7 @@ def test_float32_parameters_and_state_stay_float32(cls, hyper):
     for _ in range(3):
         set_grad(p, np.linspace(-1, 1, 5, dtype=np.float32))
         opt.step()
-    assert p.data.dtype == np.float32
+    assert p._array.dtype == np.float32
     for name, value in opt.state[p].items():
         if isinstance(value, np.ndarray):
             assert value.dtype == np.float32, name
@@ -236,7 +236,7 @@ def _check_state_follows_parameters(device, cls, hyper):
     p, opt = _train_on(device, cls, hyper)
     cpu_p, _ = _train_on("cpu", cls, hyper)
     assert p.device == backend.parse_device(device) and p.dtype == np.float32
-    np.testing.assert_allclose(backend.to_host(p.data), cpu_p.data, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(backend.to_host(p._array), cpu_p._array, rtol=1e-5, atol=1e-6)
     for name, value in opt.state[p].items():
         if hasattr(value, "shape"):
             assert backend.device_of(value) == p.device, name

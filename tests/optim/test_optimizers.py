@@ -34,9 +34,9 @@ def run_minidl(cls, hyper, x0, grad_fn, steps=STEPS):
     opt = cls([p], **hyper)
     trajectory = []
     for _ in range(steps):
-        set_grad(p, grad_fn(p.data))
+        set_grad(p, grad_fn(p._array))
         opt.step()
-        trajectory.append(p.data.copy())
+        trajectory.append(p._array.copy())
     return np.array(trajectory)
 
 
