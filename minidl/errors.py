@@ -31,3 +31,7 @@ class AutogradError(MinidlError, RuntimeError):
 
 class OutOfRangeError(MinidlError, IndexError):
     """An index out of range for the tensor it indexes."""
+
+
+class ConfigError(MinidlError, ValueError):
+    """An invalid constructor or configuration argument (a negative learning rate, a zero size)."""
