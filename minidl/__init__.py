@@ -81,7 +81,7 @@ Training
 The lessons' tools
 68. minidl/analysis.py                 Hessians, Hessian-vector products, critical points
 69. minidl/tune.py                     hyperparameter search
-70. minidl/trace.py                    the backward pass, step by step
+70. minidl/backward_trace.py           the backward pass, step by step
 71. minidl/viz.py                      the graph, drawn
 """
 # tensor.py first: it is the root every other module imports (and it imports the ops last).
@@ -131,7 +131,9 @@ from minidl.dtypes import (
 )
 from minidl.errors import (
     AutogradError,
+    ConfigError,
     DeviceError,
+    DimError,
     DTypeError,
     MinidlError,
     OutOfRangeError,

@@ -17,6 +17,7 @@ import heapq
 from typing import Any, List, Optional, Sequence
 
 from minidl import backend
+from minidl.backward_trace import BackwardTrace
 from minidl.errors import AutogradError, DTypeError, ShapeError
 
 # minidl.autograd.Function, as in PyTorch
@@ -34,7 +35,6 @@ from minidl.grad_mode import (
 from minidl.node import _FREED, Node
 from minidl.ops.dims import broadcast_shape
 from minidl.tensor import Tensor
-from minidl.trace import BackwardTrace
 
 
 # ------------------------------------------------------------------------------ the engine
@@ -263,5 +263,5 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: Optional[bool] = None
 def trace(params: Optional[dict] = None) -> BackwardTrace:
     """``with trace() as t: loss.backward()`` records every step of the backward pass;
     ``print(t)`` shows them (``params``: name -> Tensor, to name the leaves). See
-    ``minidl/trace.py``, which does the recording and formatting."""
+    ``minidl/backward_trace.py``, which does the recording and formatting."""
     return BackwardTrace(params)

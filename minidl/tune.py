@@ -15,8 +15,8 @@ coarse-to-fine narrows ranges in that coordinate.
     trials = random_search(lambda p: train_and_validate(**p), space, n_trials=20, seed=0)
     print(format_table(trials))                        # best first
 
-Read next: ``minidl/trace.py`` (the backward pass, step by step); ``examples/hparam_search.py``
-searches an MLP's settings on Fashion-MNIST.
+Read next: ``minidl/backward_trace.py`` (the backward pass, step by step);
+``examples/hparam_search.py`` searches an MLP's settings on Fashion-MNIST.
 """
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ values and gradient when you ask for them. A gradient computed with ``create_gra
 graph of its own, which reaches back into the forward graph; it is drawn the same way.
 
 Read next: ``examples/scalar_backprop.py``, which traces and draws a small graph;
-``minidl/trace.py`` lists the same backward pass step by step.
+``minidl/backward_trace.py`` lists the same backward pass step by step.
 """
 from __future__ import annotations
 
@@ -26,10 +26,10 @@ import subprocess
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from minidl import backend
+from minidl.backward_trace import format_values, rule_of
 from minidl.errors import MinidlError
 from minidl.node import Node
 from minidl.tensor import Tensor
-from minidl.trace import format_values, rule_of
 
 SHOW_VALUES_MAX = 16  # show_data / show_grad print tensors of at most this many elements
 COLORS = {"op": "#e8e8e8", "leaf": "#cfe8cf", "output": "#fde2b8", "tensor": "#dde7f5"}

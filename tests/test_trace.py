@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 import minidl
 import minidl.nn.functional as F
 from minidl import autograd, nn
-from minidl import trace as trace_module
+from minidl import backward_trace as trace_module
 from minidl.node import Node
 
 

@@ -6,8 +6,8 @@ pass. From these, ``LayerStats`` keeps, per layer, the activations' mean and std
 dead ReLU units and the gradient norms, and prints them as a table: ``print(stats.table())``.
 Exploding or vanishing gradients and dying ReLUs show up there first.
 
-Read next: ``minidl/nn/utils.py``; ``minidl/trace.py`` lists the backward pass step by step (and
-its ``norm`` is used here).
+Read next: ``minidl/nn/utils.py``; ``minidl/backward_trace.py`` lists the backward pass step by
+step (and its ``norm`` is used here).
 """
 from __future__ import annotations
 
@@ -16,11 +16,11 @@ from functools import partial
 from typing import Any, Dict, Iterable, List, Optional
 
 from minidl import backend
+from minidl.backward_trace import norm
 from minidl.grad_mode import is_grad_enabled
 from minidl.handles import RemovableHandle
 from minidl.nn.layers.activation import ReLU
 from minidl.tensor import Tensor
-from minidl.trace import norm
 
 
 def _fmt(value: Optional[float]) -> str:
