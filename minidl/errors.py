@@ -1,9 +1,10 @@
 """minidl's exception types.
 
 Every error a user can cause is raised as one of these, with a message that names the operation
-and the offending shapes, dtypes, devices or values. Each also derives from the built-in exception
-a Python user would expect (``ValueError`` for bad shapes, ``TypeError`` for bad dtypes, ...), so
-``except ValueError`` keeps working.
+and the offending shapes, dtypes, devices or values. Each is also an instance of the built-in
+exceptions a Python or PyTorch program catches in that place, so code written for either keeps
+working: ``ValueError`` for bad shapes and ``TypeError`` for bad dtypes (as in NumPy), and
+PyTorch's ``RuntimeError`` for both, ``IndexError`` for a ``dim`` or an index out of range.
 
 Read next: ``minidl/backend.py`` (the only file that knows about NumPy vs CuPy).
 """
@@ -13,12 +14,17 @@ class MinidlError(Exception):
     """Base class of every error minidl raises on purpose."""
 
 
-class ShapeError(MinidlError, ValueError):
-    """Shapes that do not fit the operation (broadcasting, matmul, reshape, dim out of range)."""
+class ShapeError(MinidlError, ValueError, RuntimeError):
+    """Shapes that do not fit the operation (broadcasting, matmul, reshape, cat)."""
 
 
-class DTypeError(MinidlError, TypeError):
-    """A dtype the operation does not accept (e.g. requires_grad on an integer tensor)."""
+class DimError(ShapeError, IndexError):
+    """A ``dim`` out of range for the tensor (PyTorch raises an IndexError there)."""
+
+
+class DTypeError(MinidlError, TypeError, RuntimeError):
+    """A dtype the operation does not accept (e.g. requires_grad on an integer tensor), or an
+    argument of the wrong Python type (a float where a dim must be an int)."""
 
 
 class DeviceError(MinidlError, RuntimeError):

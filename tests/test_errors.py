@@ -21,7 +21,9 @@ from op_cases import shapes
 import minidl
 from minidl.errors import (
     AutogradError,
+    ConfigError,
     DeviceError,
+    DimError,
     DTypeError,
     MinidlError,
     OutOfRangeError,
@@ -74,7 +76,7 @@ MISUSE = [Misuse(f"{name} shapes", lambda name=name: getattr(minidl, name)(m23()
     Misuse("sum dim", lambda: m23().sum(2), ShapeError, ["sum", "dim 2", "[-2, 1]"]),
     Misuse("mean dim", lambda: m23().mean(-3), ShapeError, ["mean", "dim -3"]),
     Misuse("sum dim twice", lambda: m23().sum((0, -2)), ShapeError, ["sum", "(0, -2)", "twice"]),
-    Misuse("sum float dim", lambda: m23().sum(0.5), ShapeError, ["sum", "0.5"]),
+    Misuse("sum float dim", lambda: m23().sum(0.5), DTypeError, ["sum", "0.5"]),
     Misuse("softmax dim", lambda: m23().softmax(5), ShapeError, ["softmax", "dim 5"]),
     Misuse("max dim", lambda: m23().max(3), ShapeError, ["max", "dim 3"]),
     Misuse("cat dim", lambda: minidl.cat([m23(), m23()], 2), ShapeError, ["cat", "dim 2"]),
@@ -175,6 +177,20 @@ def test_misuse_raises_a_minidl_error_that_names_the_problem(case, fake):
 
 def test_the_misuse_table_is_large():
     assert len(MISUSE) >= 30
+
+
+def test_each_error_is_also_what_python_and_pytorch_programs_catch():
+    """NumPy's built-ins and PyTorch's (tests/test_torch_exceptions.py: where each is raised)."""
+    assert issubclass(ShapeError, ValueError) and issubclass(ShapeError, RuntimeError)
+    assert issubclass(DimError, ShapeError) and issubclass(DimError, IndexError)
+    assert issubclass(DTypeError, TypeError) and issubclass(DTypeError, RuntimeError)
+    assert issubclass(DeviceError, RuntimeError) and issubclass(AutogradError, RuntimeError)
+    assert issubclass(OutOfRangeError, IndexError) and issubclass(ConfigError, ValueError)
+    for cls in (ShapeError, DimError, DTypeError, DeviceError, AutogradError, OutOfRangeError,
+                ConfigError):
+        assert issubclass(cls, MinidlError) and getattr(minidl, cls.__name__) is cls
+    with pytest.raises(DimError, match="dim 2 is out of range"):
+        m23().sum(2)
 
 
 HYPERPARAMETERS = [

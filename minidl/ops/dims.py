@@ -5,20 +5,33 @@ Read next: ``dtype_checks.py`` (the floating-point check), then ``shape.py``.
 """
 from __future__ import annotations
 
+import operator
 from typing import Optional, Sequence, Tuple, Union
 
-from minidl.errors import ShapeError
+from minidl.errors import DimError, DTypeError, ShapeError
 
 
 def normalize_dim(dim: int, ndim: int, op: str) -> int:
-    """``dim`` as a non-negative axis of an ``ndim``-dimensional tensor, or a ShapeError."""
-    if not isinstance(dim, int) or isinstance(dim, bool):
-        raise ShapeError(f"{op}: dim must be an integer, got {dim!r}")
+    """``dim`` as a non-negative axis of an ``ndim``-dimensional tensor. As in PyTorch, a dim
+    out of range is an IndexError (a ``DimError``) and a dim that is no integer a TypeError."""
+    if type(dim) is not int:  # (a plain int is checked first: this runs in every op)
+        dim = _as_int(dim, op)
     rank = max(ndim, 1)  # a 0-d tensor accepts dim 0 and -1, like PyTorch
     if not -rank <= dim < rank:
-        raise ShapeError(f"{op}: dim {dim} is out of range for a tensor with {ndim} "
-                         f"dimensions (expected a dim in [{-rank}, {rank - 1}])")
+        raise DimError(f"{op}: dim {dim} is out of range for a tensor with {ndim} "
+                       f"dimensions (expected a dim in [{-rank}, {rank - 1}])")
     return dim % rank if ndim else 0
+
+
+def _as_int(dim, op: str) -> int:
+    """A dim given as what stands for an int (np.int64, a 0-d integer tensor), as an int;
+    anything else (0.5, True, "1") is a TypeError, as in PyTorch."""
+    try:
+        if isinstance(dim, bool):
+            raise TypeError
+        return operator.index(dim)
+    except TypeError:
+        raise DTypeError(f"{op}: dim must be an integer, got {dim!r}") from None
 
 
 def normalize_dims(dim: Union[None, int, Sequence[int]], ndim: int,
