@@ -38,51 +38,54 @@ Making tensors, and checking gradients
 29. minidl/testing.py                  gradcheck, gradgradcheck
 Neural networks
 30. minidl/nn/parameter.py             Parameter: a tensor a Module trains
-31. minidl/nn/module.py                Module: registration, train/eval, state_dict, to()
-32. minidl/nn/containers.py            Sequential, ModuleList, ModuleDict
-33. minidl/nn/init.py                  weight initialization
-34. minidl/nn/layers/linear.py         Linear, Flatten
-35. minidl/nn/functional.py            F.linear, F.dropout, ... (the layers' math)
-36. minidl/nn/layers/activation.py     ReLU, Tanh, Softmax, ...
-37. minidl/nn/activation_functional.py F.relu, F.gelu, ...
-38. minidl/nn/layers/dropout.py        Dropout
-39. minidl/nn/layers/conv.py           Conv2d
-40. minidl/nn/layers/pooling.py        MaxPool2d, AvgPool2d, AdaptiveAvgPool2d
-41. minidl/nn/layers/normalization.py  BatchNorm1d/2d, LayerNorm
-42. minidl/nn/normalization_functional.py  F.batch_norm, F.layer_norm
-43. minidl/nn/losses.py                CrossEntropyLoss, MSELoss, ...
-44. minidl/nn/loss_functional.py       F.cross_entropy, F.mse_loss, ...
-45. minidl/nn/regularization.py        l1_penalty
-46. minidl/nn/clip.py                  clip_grad_norm_, clip_grad_value_
-47. minidl/nn/hooks.py                 Module backward hooks
-48. minidl/nn/layer_stats.py           LayerStats: per-layer statistics while training
-49. minidl/nn/utils.py                 nn.utils (PyTorch's module of that name)
+31. minidl/config_checks.py            ConfigError checks of sizes, rates and choices
+32. minidl/nn/module.py                Module: registration, train/eval, state_dict, to()
+33. minidl/nn/containers.py            Sequential, ModuleList, ModuleDict
+34. minidl/nn/init.py                  weight initialization
+35. minidl/nn/layers/linear.py         Linear, Flatten
+36. minidl/nn/functional.py            F.linear, F.dropout, ... (the layers' math)
+37. minidl/nn/layers/activation.py     ReLU, Tanh, Softmax, ...
+38. minidl/nn/activation_functional.py F.relu, F.gelu, ...
+39. minidl/nn/layers/dropout.py        Dropout
+40. minidl/nn/layers/conv.py           Conv2d
+41. minidl/nn/layers/pooling.py        MaxPool2d, AvgPool2d, AdaptiveAvgPool2d
+42. minidl/nn/layers/normalization.py  BatchNorm1d/2d, LayerNorm
+43. minidl/nn/normalization_functional.py  F.batch_norm, F.layer_norm
+44. minidl/nn/losses.py                CrossEntropyLoss, MSELoss, ...
+45. minidl/nn/loss_functional.py       F.cross_entropy, F.mse_loss, ...
+46. minidl/nn/regularization.py        l1_penalty
+47. minidl/nn/clip.py                  clip_grad_norm_, clip_grad_value_
+48. minidl/nn/hooks.py                 Module backward hooks
+49. minidl/nn/layer_stats.py           LayerStats: per-layer statistics while training
+50. minidl/nn/utils.py                 nn.utils (PyTorch's module of that name)
 Optimizers
-50. minidl/optim/optimizer.py          Optimizer: parameter groups, state, zero_grad
-51. minidl/optim/sgd.py                SGD, momentum, Nesterov
-52. minidl/optim/ewa_momentum.py       the course notes' momentum (an average of gradients)
-53. minidl/optim/adagrad.py            Adagrad
-54. minidl/optim/rmsprop.py            RMSprop
-55. minidl/optim/adam.py               Adam, AdamW
-56. minidl/optim/lr_scheduler.py       learning-rate schedules
-57. minidl/optim/plateau.py            ReduceLROnPlateau
+51. minidl/optim/optimizer.py          Optimizer: parameter groups, state, zero_grad
+52. minidl/optim/sgd.py                SGD, momentum, Nesterov
+53. minidl/optim/ewa_momentum.py       the course notes' momentum (an average of gradients)
+54. minidl/optim/adagrad.py            Adagrad
+55. minidl/optim/rmsprop.py            RMSprop
+56. minidl/optim/adam.py               Adam, AdamW
+57. minidl/optim/lr_scheduler.py       learning-rate schedules
+58. minidl/optim/plateau.py            ReduceLROnPlateau
 Data
-58. minidl/data/dataset.py             Dataset, TensorDataset, random_split, KFold
-59. minidl/data/dataloader.py          DataLoader: batches
-60. minidl/data/datasets/idx.py        the IDX file format
-61. minidl/data/datasets/download.py   downloading and verifying files
-62. minidl/data/datasets/mnist.py      MNIST, FashionMNIST
-Training
-63. minidl/train/checkpoint.py         checkpoints written atomically
-64. minidl/train/rng.py                the random states a checkpoint holds
-65. minidl/train/early_stopping.py     EarlyStopping
-66. minidl/train/history.py            the metrics of every epoch
-67. minidl/train/progress.py           the progress bar
+59. minidl/data/dataset.py             Dataset, TensorDataset, random_split, KFold
+60. minidl/data/dataloader.py          DataLoader: batches
+61. minidl/data/datasets/idx.py        the IDX file format
+62. minidl/data/datasets/download.py   downloading and verifying files
+63. minidl/data/datasets/mnist.py      MNIST, FashionMNIST
+Saving, and training
+64. minidl/atomic_file.py              writing a file all at once, or not at all
+65. minidl/serialization.py            minidl.save, minidl.load: safetensors + JSON
+66. minidl/train/checkpoint.py         a run's whole state, last and best, in one file
+67. minidl/train/rng.py                the random states a checkpoint holds
+68. minidl/train/early_stopping.py     EarlyStopping
+69. minidl/train/history.py            the metrics of every epoch
+70. minidl/train/progress.py           the progress bar
 The lessons' tools
-68. minidl/analysis.py                 Hessians, Hessian-vector products, critical points
-69. minidl/tune.py                     hyperparameter search
-70. minidl/backward_trace.py           the backward pass, step by step
-71. minidl/viz.py                      the graph, drawn
+71. minidl/analysis.py                 Hessians, Hessian-vector products, critical points
+72. minidl/tune.py                     hyperparameter search
+73. minidl/backward_trace.py           the backward pass, step by step
+74. minidl/viz.py                      the graph, drawn
 """
 # tensor.py first: it is the root every other module imports (and it imports the ops last).
 from minidl.tensor import Tensor
@@ -188,6 +191,7 @@ from minidl.ops import (
     var,
     where,
 )
+from minidl.serialization import CheckpointError, load, save
 
 clip = clamp
 __version__ = "0.1.0"

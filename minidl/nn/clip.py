@@ -11,11 +11,13 @@ Read next: ``minidl/nn/hooks.py`` (watching what flows through a Module);
 from __future__ import annotations
 
 import math
-from typing import Iterable, List, Union
+from collections.abc import Iterable
+from typing import List, Union
 
 import numpy as np
 
 from minidl import backend
+from minidl.config_checks import ConfigTypeError, check_number
 from minidl.errors import MinidlError
 from minidl.tensor import Tensor
 
@@ -26,9 +28,17 @@ class NonFiniteNormError(MinidlError, RuntimeError):
     """The total gradient norm is NaN or infinite, so clipping would not make it finite."""
 
 
-def _grad_arrays(parameters: TensorOrTensors) -> List:
+def _grad_arrays(op: str, parameters: TensorOrTensors) -> List:
     if isinstance(parameters, Tensor):
         parameters = [parameters]
+    if not isinstance(parameters, Iterable):
+        raise ConfigTypeError(f"{op}: parameters must be a Tensor or an iterable of Tensors, got "
+                              f"{type(parameters).__name__}")
+    parameters = list(parameters)
+    for i, p in enumerate(parameters):
+        if not isinstance(p, Tensor):
+            raise ConfigTypeError(f"{op}: parameters must be Tensors, but item {i} is a "
+                                  f"{type(p).__name__}")
     return [p.grad._array for p in parameters if p.grad is not None]
 
 
@@ -42,11 +52,10 @@ def clip_grad_norm_(parameters: TensorOrTensors, max_norm: float, norm_type: flo
     division finite when all gradients are zero. Returns the total norm *before* clipping, as a
     0-d Tensor (log it: a norm that keeps growing is an early sign of divergence).
     """
-    max_norm = float(max_norm)
-    norm_type = float(norm_type)
-    if not norm_type > 0:
-        raise ValueError(f"clip_grad_norm_: Invalid norm_type value: {norm_type!r} (expected > 0)")
-    grads = _grad_arrays(parameters)
+    # A NaN max_norm would scale every gradient to NaN; a negative one would flip their signs.
+    max_norm = float(check_number("clip_grad_norm_", "max_norm", max_norm, 0))
+    norm_type = float(check_number("clip_grad_norm_", "norm_type", norm_type, 0, low_open=True))
+    grads = _grad_arrays("clip_grad_norm_", parameters)
     if not grads:
         return Tensor(np.zeros((), dtype=np.float32))
     backend.same_device_or_raise("clip_grad_norm_", grads)
@@ -73,10 +82,6 @@ def clip_grad_norm_(parameters: TensorOrTensors, max_norm: float, norm_type: flo
 
 def clip_grad_value_(parameters: TensorOrTensors, clip_value: float) -> None:
     """Clamp every gradient entry into ``[-clip_value, clip_value]``, in place."""
-    clip_value = float(clip_value)
-    if not clip_value >= 0:
-        raise ValueError(
-            f"clip_grad_value_: Invalid clip_value value: {clip_value!r} (expected >= 0)"
-        )
-    for g in _grad_arrays(parameters):
+    clip_value = float(check_number("clip_grad_value_", "clip_value", clip_value, 0))
+    for g in _grad_arrays("clip_grad_value_", parameters):
         backend.get_array_module(g).clip(g, -clip_value, clip_value, out=g)

@@ -17,12 +17,14 @@ Read next: ``minidl/nn/containers.py`` (Sequential, ModuleList), then ``layers/l
 from __future__ import annotations
 
 from collections import OrderedDict, namedtuple
+from collections.abc import Mapping
 from typing import Any, Callable, Dict, Iterator, Optional, Set, Tuple
 
 import numpy as np
 
 from minidl import backend
-from minidl.errors import DTypeError, MinidlError
+from minidl.config_checks import ConfigKeyError, ConfigTypeError
+from minidl.errors import ConfigError, DTypeError, MinidlError
 from minidl.grad_mode import no_grad
 from minidl.handles import RemovableHandle
 from minidl.nn import hooks
@@ -95,8 +97,11 @@ class Module:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"cannot register a {kind} before Module.__init__() call "
                                  f"(call super().__init__() first in {type(self).__name__})")
-        if not isinstance(name, str) or not name or "." in name:
-            raise KeyError(f"{kind} name must be a non-empty string without '.', got {name!r}")
+        if not isinstance(name, str):
+            raise ConfigTypeError(f"{kind} name should be a string, got {type(name).__name__}")
+        if not name or "." in name:
+            raise ConfigKeyError(f"{kind} name must be a non-empty string without '.', got "
+                                 f"{name!r}")
 
     def _discard(self, name: str, keep: Optional[dict] = None) -> None:
         """Forget ``name`` wherever it was registered, except in ``keep``, the dictionary about
@@ -110,7 +115,7 @@ class Module:
         """Register ``param`` (a Parameter, or None for "no such parameter", e.g. no bias)."""
         self._check_name(name, "parameter")
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter "
+            raise ConfigTypeError(f"cannot assign '{type(param).__name__}' object to parameter "
                             f"'{name}' (minidl.nn.Parameter or None required)")
         self._discard(name, keep=self._parameters)
         self._parameters[name] = param
@@ -121,9 +126,9 @@ class Module:
         ``state_dict()``; all buffers move with ``to()``."""
         self._check_name(name, "buffer")
         if name in self.__dict__ or name in self._parameters or name in self._modules:
-            raise KeyError(f"attribute '{name}' already exists")
+            raise ConfigKeyError(f"attribute '{name}' already exists")
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer "
+            raise ConfigTypeError(f"cannot assign '{type(tensor).__name__}' object to buffer "
                             f"'{name}' (minidl Tensor or None required)")
         self._discard(name, keep=self._buffers)
         self._buffers[name] = tensor
@@ -133,7 +138,8 @@ class Module:
     def add_module(self, name: str, module: Optional[Module]) -> None:
         self._check_name(name, "module")
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+            raise ConfigTypeError(f"{type(module).__name__} is not a Module subclass (adding "
+                                  f"module {name!r})")
         self._discard(name, keep=self._modules)
         self._modules[name] = module
 
@@ -148,12 +154,12 @@ class Module:
             self.register_parameter(name, value)  # only None is accepted here
         elif name in self.__dict__.get("_modules", ()):
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as child module "
+                raise ConfigTypeError(f"cannot assign '{type(value).__name__}' as child module "
                                 f"'{name}' (Module or None expected)")
             self._modules[name] = None
         elif name in self.__dict__.get("_buffers", ()):
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
+                raise ConfigTypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
                                 "(Tensor or None expected)")
             self._buffers[name] = value
         else:
@@ -252,7 +258,7 @@ class Module:
     def train(self, mode: bool = True) -> Module:
         """Set training mode here and in every submodule (Dropout and BatchNorm read it)."""
         if not isinstance(mode, bool):
-            raise ValueError(f"train: mode is expected to be a bool, got {mode!r}")
+            raise ConfigError(f"train: mode is expected to be a bool, got {mode!r}")
         self.training = mode
         for module in self.children():
             module.train(mode)
@@ -336,12 +342,18 @@ class Module:
                 module.state_dict(destination, prefix + name + ".", keep_vars)
         return destination
 
-    def load_state_dict(self, state_dict: Dict[str, Any], strict: bool = True
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True
                         ) -> IncompatibleKeys:
         """Copy values from ``state_dict`` into this model's parameters and buffers, in place,
-        keeping their dtype and device. Everything is checked before anything is copied, and
-        every problem is reported in one StateDictError: missing and unexpected keys (only
-        when ``strict``) and shape mismatches (always). Returns (missing, unexpected)."""
+        keeping their dtype and device. All or nothing: every value is checked and converted
+        first, and every problem is reported in one StateDictError (missing and unexpected
+        keys when ``strict``; always: values that are not numeric arrays, shapes that differ,
+        floating-point values for integer buffers); only then is anything copied, so a failed
+        load leaves the model as it was. Returns (missing, unexpected)."""
+        name = type(self).__name__
+        if not isinstance(state_dict, Mapping):
+            raise ConfigTypeError(f"load_state_dict for {name}: expected a dict of name -> "
+                                  f"Tensor (from state_dict()), got {type(state_dict).__name__}")
         own = self.state_dict(keep_vars=True)
         missing = [key for key in own if key not in state_dict]
         unexpected = [key for key in state_dict if key not in own]
@@ -350,26 +362,18 @@ class Module:
             problems.append("missing key(s): " + ", ".join(map(repr, missing)))
         if strict and unexpected:
             problems.append("unexpected key(s): " + ", ".join(map(repr, unexpected)))
+        arrays = {}
         for key, target in own.items():
-            if key not in state_dict:
-                continue
-            value = state_dict[key]
-            shape = getattr(value, "shape", None)
-            if shape is None:
-                problems.append(f"{key!r}: expected a Tensor or an array, got "
-                                f"{type(value).__name__}")
-            elif tuple(shape) != tuple(target.shape):
-                problems.append(f"size mismatch for {key!r}: copying a tensor of shape "
-                                f"{tuple(shape)} from the state dict, but the shape in the "
-                                f"current model is {tuple(target.shape)}")
+            if key in state_dict:
+                problem, arrays[key] = _converted(key, state_dict[key], target)
+                if problem:
+                    problems.append(problem)
         if problems:
-            raise StateDictError(f"Error(s) in load_state_dict for {type(self).__name__}: "
+            raise StateDictError(f"Error(s) in load_state_dict for {name}: "
                                  + "; ".join(problems))
         with no_grad():
-            for key, target in own.items():
-                if key in state_dict:  # pass the array: copy_ refuses a Tensor on another device
-                    value = state_dict[key]
-                    target.copy_(value._array if isinstance(value, Tensor) else value)
+            for key, array in arrays.items():
+                own[key].copy_(array)  # same shape, dtype and device: this cannot fail
         return IncompatibleKeys(missing, unexpected)
 
     # -- display ----------------------------------------------------------------------------
@@ -385,3 +389,23 @@ class Module:
         if not self._modules and len(lines) <= 1:
             return f"{type(self).__name__}({extra})"
         return type(self).__name__ + "(\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _converted(key: str, value: Any, target: Tensor) -> Tuple[str, Any]:
+    """(problem, array): ``value`` as an array in ``target``'s dtype on its device, or a
+    description of why it cannot be loaded into ``target`` (and None)."""
+    array = value._array if isinstance(value, Tensor) else value
+    shape, dtype = getattr(array, "shape", None), getattr(array, "dtype", None)
+    if shape is None or dtype is None:
+        return (f"{key!r}: expected a Tensor or an array, got {type(value).__name__}", None)
+    # Strings, objects and complex numbers have no meaning as weights (NumPy would raise
+    # mid-copy, or drop the imaginary part); a fractional value would be truncated in an
+    # integer buffer such as num_batches_tracked.
+    allowed = "biuf" if target.dtype.kind == "f" else "biu"
+    if dtype.kind not in allowed:
+        return (f"{key!r}: cannot load a {dtype} value into a {target.dtype} "
+                f"{'parameter' if isinstance(target, Parameter) else 'buffer'}", None)
+    if tuple(shape) != tuple(target.shape):
+        return (f"size mismatch for {key!r}: copying a tensor of shape {tuple(shape)} from the "
+                f"state dict, but the shape in the current model is {tuple(target.shape)}", None)
+    return ("", backend.asarray(array, target.dtype, backend.device_of(target._array)))

@@ -4,7 +4,8 @@ A Parameter is an ordinary Tensor (leaf, ``requires_grad=True`` by default) whos
 meaning is for ``Module.__setattr__``: assigning one to a module attribute registers it, so that
 ``module.parameters()`` finds it for the optimizer and ``state_dict()`` saves it.
 
-Read next: ``minidl/nn/module.py`` (how modules find their parameters).
+Read next: ``minidl/config_checks.py`` (how the layers check their arguments), then
+``minidl/nn/module.py`` (how modules find their parameters).
 """
 from __future__ import annotations
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any, Dict
 
 from minidl.backend import get_array_module
-from minidl.optim.optimizer import Optimizer, ParamsT, check_hyperparameter
+from minidl.config_checks import check_bool, check_number
+from minidl.optim.optimizer import ARRAY, COUNT, Optimizer, ParamsT
 
 
 class Adagrad(Optimizer):
@@ -35,9 +36,13 @@ class Adagrad(Optimizer):
                         maximize=maximize)
         super().__init__(params, defaults)
 
-    def _check_hyperparameters(self, group: Dict[str, Any]) -> None:
+    def _check_hyperparameters(self, group: Dict[str, Any], owner: str) -> None:
         for name in ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"):
-            check_hyperparameter(group[name] >= 0, name, group[name], ">= 0")
+            check_number(owner, name, group[name], 0)
+        check_bool(owner, "maximize", group["maximize"])
+
+    def _state_spec(self, group: Dict[str, Any]) -> Dict[str, str]:
+        return {"step": COUNT, "sum": ARRAY}
 
     def _update(self, param: Any, grad: Any, state: Dict[str, Any], group: Dict[str, Any]) -> None:
         xp = get_array_module(param)

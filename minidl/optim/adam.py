@@ -8,7 +8,8 @@ import math
 from typing import Any, Dict, Tuple
 
 from minidl.backend import get_array_module
-from minidl.optim.optimizer import Optimizer, ParamsT, check_hyperparameter
+from minidl.config_checks import ConfigTypeError, check_bool, check_number
+from minidl.optim.optimizer import ARRAY, COUNT, Optimizer, ParamsT
 
 
 class Adam(Optimizer):
@@ -37,13 +38,23 @@ class Adam(Optimizer):
                         amsgrad=amsgrad, maximize=maximize)
         super().__init__(params, defaults)
 
-    def _check_hyperparameters(self, group: Dict[str, Any]) -> None:
+    def _check_hyperparameters(self, group: Dict[str, Any], owner: str) -> None:
         for name in ("lr", "eps", "weight_decay"):
-            check_hyperparameter(group[name] >= 0, name, group[name], ">= 0")
+            check_number(owner, name, group[name], 0)
         betas = group["betas"]
-        check_hyperparameter(len(betas) == 2, "betas", betas, "a pair (beta1, beta2)")
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ConfigTypeError(f"{owner}: invalid betas value: {betas!r} (expected a pair "
+                                  "(beta1, beta2), e.g. (0.9, 0.999))")
         for i, beta in enumerate(betas):
-            check_hyperparameter(0 <= beta < 1, f"betas[{i}]", beta, "in [0, 1)")
+            check_number(owner, f"betas[{i}]", beta, 0, 1, high_open=True)
+        check_bool(owner, "amsgrad", group["amsgrad"])
+        check_bool(owner, "maximize", group["maximize"])
+
+    def _state_spec(self, group: Dict[str, Any]) -> Dict[str, str]:
+        spec = {"step": COUNT, "exp_avg": ARRAY, "exp_avg_sq": ARRAY}
+        if group["amsgrad"]:
+            spec["max_exp_avg_sq"] = ARRAY
+        return spec
 
     def _update(self, param: Any, grad: Any, state: Dict[str, Any], group: Dict[str, Any]) -> None:
         xp = get_array_module(param)

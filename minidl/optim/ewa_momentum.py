@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Any, Dict
 
 from minidl.backend import get_array_module
-from minidl.optim.optimizer import Optimizer, ParamsT, check_hyperparameter
+from minidl.config_checks import check_bool, check_number
+from minidl.optim.optimizer import ARRAY, COUNT, Optimizer, ParamsT
 
 
 class EWAMomentum(Optimizer):
@@ -50,12 +51,16 @@ class EWAMomentum(Optimizer):
                         weight_decay=weight_decay, maximize=maximize)
         super().__init__(params, defaults)
 
-    def _check_hyperparameters(self, group: Dict[str, Any]) -> None:
-        check_hyperparameter(group["lr"] >= 0, "lr", group["lr"], ">= 0")
+    def _check_hyperparameters(self, group: Dict[str, Any], owner: str) -> None:
+        check_number(owner, "lr", group["lr"], 0)
         # β = 1 would keep v at 0 forever (and divide by 1 - 1^t = 0 with bias correction).
-        check_hyperparameter(0 <= group["beta"] < 1, "beta", group["beta"], "in [0, 1)")
-        check_hyperparameter(group["weight_decay"] >= 0, "weight_decay", group["weight_decay"],
-                             ">= 0")
+        check_number(owner, "beta", group["beta"], 0, 1, high_open=True)
+        check_bool(owner, "bias_correction", group["bias_correction"])
+        check_number(owner, "weight_decay", group["weight_decay"], 0)
+        check_bool(owner, "maximize", group["maximize"])
+
+    def _state_spec(self, group: Dict[str, Any]) -> Dict[str, str]:
+        return {"step": COUNT, "exp_avg": ARRAY}
 
     def _update(self, param: Any, grad: Any, state: Dict[str, Any], group: Dict[str, Any]) -> None:
         if not state:

@@ -18,8 +18,10 @@ import math
 from bisect import bisect_right
 from typing import Any, Callable, Dict, List, Sequence, Union
 
-from minidl.optim.optimizer import Optimizer, check_hyperparameter
-from minidl.optim.plateau import ReduceLROnPlateau
+from minidl.config_checks import ConfigTypeError, check_number, check_positive_int, is_int, is_real
+from minidl.errors import ConfigError
+from minidl.optim.optimizer import Optimizer
+from minidl.optim.plateau import ReduceLROnPlateau, check_optimizer, load_attributes
 
 
 class LRScheduler:
@@ -34,18 +36,17 @@ class LRScheduler:
     _not_saved = ("optimizer",)
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1):
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(
-                f"{type(self).__name__}: {type(optimizer).__name__} is not an Optimizer"
-            )
+        name = type(self).__name__
+        check_optimizer(name, optimizer)
+        check_number(name, "last_epoch", last_epoch, -1, integer=True)
         self.optimizer = optimizer
         for i, group in enumerate(optimizer.param_groups):
             if last_epoch == -1:
                 group.setdefault("initial_lr", group["lr"])
             elif "initial_lr" not in group:
-                raise KeyError(
-                    f"param_groups[{i}] has no 'initial_lr', needed to resume a schedule at "
-                    f"last_epoch={last_epoch}; load the optimizer's state_dict first"
+                raise ConfigError(
+                    f"{name}: param_groups[{i}] has no 'initial_lr', needed to resume a schedule "
+                    f"at last_epoch={last_epoch}; load the optimizer's state_dict first"
                 )
         self.base_lrs: List[float] = [float(g["initial_lr"]) for g in optimizer.param_groups]
         self.last_epoch = last_epoch
@@ -58,7 +59,22 @@ class LRScheduler:
     def step(self) -> None:
         """Advance one epoch and write the new learning rates into the optimizer."""
         self.last_epoch += 1
-        self._set_lrs(self.get_lr())
+        try:
+            lrs = self.get_lr()
+            self._check_lrs(lrs)
+        except Exception:
+            self.last_epoch -= 1  # a refused step leaves the schedule where it was
+            raise
+        self._set_lrs(lrs)
+
+    def _check_lrs(self, lrs: Sequence[Any]) -> None:
+        """Refuse a rate the optimizer itself would refuse (``SGD(lr=-1)``): a LambdaLR whose
+        function goes negative or NaN would otherwise ascend the loss without a word."""
+        for i, lr in enumerate(lrs):
+            if not is_real(lr) or not lr >= 0:
+                raise ConfigError(f"{type(self).__name__}: epoch {self.last_epoch} gives "
+                                  f"parameter group {i} the learning rate {lr!r}; a learning "
+                                  "rate must be a number >= 0")
 
     def _set_lrs(self, lrs: Sequence[float]) -> None:
         for group, lr in zip(self.optimizer.param_groups, lrs):
@@ -74,11 +90,8 @@ class LRScheduler:
         return {k: v for k, v in vars(self).items() if k not in self._not_saved}
 
     def load_state_dict(self, state_dict: Dict[str, Any]) -> None:
-        self.__dict__.update(state_dict)
-
-
-def _check_positive_int(value: Any, name: str) -> None:
-    check_hyperparameter(isinstance(value, int) and value > 0, name, value, "a positive integer")
+        """Restore what ``state_dict()`` returned (only the attributes it holds)."""
+        load_attributes(self, state_dict, self.state_dict())
 
 
 class StepLR(LRScheduler):
@@ -86,8 +99,8 @@ class StepLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
                  last_epoch: int = -1):
-        _check_positive_int(step_size, "step_size")
-        check_hyperparameter(gamma > 0, "gamma", gamma, "> 0")
+        check_positive_int("StepLR", "step_size", step_size)
+        check_number("StepLR", "gamma", gamma, 0, low_open=True)
         self.step_size = step_size
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
@@ -102,10 +115,10 @@ class MultiStepLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, milestones: Sequence[int], gamma: float = 0.1,
                  last_epoch: int = -1):
-        for milestone in milestones:
-            check_hyperparameter(isinstance(milestone, int), "milestones", list(milestones),
-                                 "a list of integer epochs")
-        check_hyperparameter(gamma > 0, "gamma", gamma, "> 0")
+        if not isinstance(milestones, (list, tuple)) or not all(map(is_int, milestones)):
+            raise ConfigTypeError(f"MultiStepLR: invalid milestones value: {milestones!r} "
+                                  "(expected a list of integer epochs)")
+        check_number("MultiStepLR", "gamma", gamma, 0, low_open=True)
         self.milestones = sorted(milestones)  # a repeated milestone decays twice, as in PyTorch
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
@@ -119,7 +132,7 @@ class ExponentialLR(LRScheduler):
     """``lr = base_lr * gamma ** epoch``: decay by ``gamma`` every epoch."""
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1):
-        check_hyperparameter(gamma > 0, "gamma", gamma, "> 0")
+        check_number("ExponentialLR", "gamma", gamma, 0, low_open=True)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
@@ -136,8 +149,8 @@ class CosineAnnealingLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0,
                  last_epoch: int = -1):
-        _check_positive_int(T_max, "T_max")
-        check_hyperparameter(eta_min >= 0, "eta_min", eta_min, ">= 0")
+        check_positive_int("CosineAnnealingLR", "T_max", T_max)
+        check_number("CosineAnnealingLR", "eta_min", eta_min, 0)
         self.T_max = T_max
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)
@@ -159,21 +172,32 @@ class LambdaLR(LRScheduler):
     def __init__(self, optimizer: Optimizer,
                  lr_lambda: Union[Callable[[int], float], Sequence[Callable[[int], float]]],
                  last_epoch: int = -1):
+        check_optimizer("LambdaLR", optimizer)
         n_groups = len(optimizer.param_groups)
         if callable(lr_lambda):
             self.lr_lambdas = [lr_lambda] * n_groups
+        elif not isinstance(lr_lambda, (list, tuple)) or not all(map(callable, lr_lambda)):
+            raise ConfigTypeError(f"LambdaLR: invalid lr_lambda value: {lr_lambda!r} (expected "
+                                  "a function of the epoch, or a list of them)")
         elif len(lr_lambda) == n_groups:
             self.lr_lambdas = list(lr_lambda)
         else:
-            raise ValueError(
-                f"Invalid lr_lambda value: expected one function or {n_groups} (one per "
-                f"parameter group), got {len(lr_lambda)}"
+            raise ConfigError(
+                f"LambdaLR: invalid lr_lambda value: expected one function or {n_groups} (one "
+                f"per parameter group), got {len(lr_lambda)}"
             )
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> List[float]:
-        return [base_lr * float(fn(self.last_epoch))
-                for base_lr, fn in zip(self.base_lrs, self.lr_lambdas)]
+        lrs = []
+        for i, (base_lr, fn) in enumerate(zip(self.base_lrs, self.lr_lambdas)):
+            factor = fn(self.last_epoch)
+            if not is_real(factor):
+                raise ConfigTypeError(f"LambdaLR: lr_lambda of parameter group {i} returned "
+                                      f"{factor!r} at epoch {self.last_epoch} (expected a "
+                                      "number)")
+            lrs.append(base_lr * float(factor))
+        return lrs
 
 
 class LinearLR(LRScheduler):
@@ -184,9 +208,9 @@ class LinearLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3,
                  end_factor: float = 1.0, total_iters: int = 5, last_epoch: int = -1):
-        check_hyperparameter(0 < start_factor <= 1, "start_factor", start_factor, "in (0, 1]")
-        check_hyperparameter(0 <= end_factor <= 1, "end_factor", end_factor, "in [0, 1]")
-        _check_positive_int(total_iters, "total_iters")
+        check_number("LinearLR", "start_factor", start_factor, 0, 1, low_open=True)
+        check_number("LinearLR", "end_factor", end_factor, 0, 1)
+        check_positive_int("LinearLR", "total_iters", total_iters)
         self.start_factor = start_factor
         self.end_factor = end_factor
         self.total_iters = total_iters
@@ -208,19 +232,26 @@ class SequentialLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, schedulers: Sequence[LRScheduler],
                  milestones: Sequence[int], last_epoch: int = -1):
+        check_optimizer("SequentialLR", optimizer)
+        for name, value in (("schedulers", schedulers), ("milestones", milestones)):
+            if not isinstance(value, (list, tuple)):
+                raise ConfigTypeError(f"SequentialLR: invalid {name} value: {value!r} (expected "
+                                      "a list)")
         if len(schedulers) < 1 or len(milestones) != len(schedulers) - 1:
-            raise ValueError(
-                f"Invalid milestones value: {list(milestones)!r}: expected "
+            raise ConfigError(
+                f"SequentialLR: invalid milestones value: {list(milestones)!r}: expected "
                 f"len(schedulers) - 1 = {len(schedulers) - 1} milestones"
             )
         for i, scheduler in enumerate(schedulers):
             if isinstance(scheduler, ReduceLROnPlateau) or not isinstance(scheduler, LRScheduler):
-                raise TypeError(f"SequentialLR: schedulers[{i}] is not an epoch-based scheduler")
+                raise ConfigTypeError(f"SequentialLR: schedulers[{i}] is not an epoch-based "
+                                      "scheduler")
             if scheduler.optimizer is not optimizer:
-                raise ValueError(f"SequentialLR: schedulers[{i}] belongs to another optimizer")
+                raise ConfigError(f"SequentialLR: schedulers[{i}] belongs to another optimizer")
         for earlier, later in zip([0] + list(milestones), milestones):
-            check_hyperparameter(isinstance(later, int) and later > earlier, "milestones",
-                                 list(milestones), "strictly increasing positive integers")
+            if not is_int(later) or not later > earlier:
+                raise ConfigError(f"SequentialLR: invalid milestones value: {list(milestones)!r} "
+                                  "(expected strictly increasing positive integers)")
         self.optimizer = optimizer
         self._schedulers = list(schedulers)
         self.milestones = list(milestones)
@@ -252,7 +283,15 @@ class SequentialLR(LRScheduler):
         return state
 
     def load_state_dict(self, state_dict: Dict[str, Any]) -> None:
-        state = dict(state_dict)
-        for scheduler, saved in zip(self._schedulers, state.pop("_schedulers")):
-            scheduler.load_state_dict(saved)
-        self.__dict__.update(state)
+        own = self.state_dict()
+        # Check the whole snapshot (ours and each scheduler's) before changing anything.
+        load_attributes(self, state_dict, own, apply=False)
+        saved = state_dict["_schedulers"]
+        if not isinstance(saved, (list, tuple)) or len(saved) != len(self._schedulers):
+            raise ConfigError(f"SequentialLR.load_state_dict: '_schedulers' must hold "
+                              f"{len(self._schedulers)} scheduler states, got {saved!r:.80}")
+        for scheduler, state, mine in zip(self._schedulers, saved, own["_schedulers"]):
+            load_attributes(scheduler, state, mine, apply=False)
+        for scheduler, state in zip(self._schedulers, saved):
+            scheduler.load_state_dict(state)
+        self.__dict__.update({k: v for k, v in state_dict.items() if k != "_schedulers"})

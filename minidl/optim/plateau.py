@@ -4,14 +4,21 @@ Unlike the epoch-based schedules in ``lr_scheduler.py`` (which re-exports this c
 here depends on the history of a metric, so there is no closed form: the scheduler counts "bad"
 epochs and multiplies ``lr`` by ``factor`` when there have been more than ``patience`` in a row.
 
+Two checks every scheduler shares live here too, since ``lr_scheduler.py`` imports this file:
+``check_optimizer`` (a scheduler needs an Optimizer) and ``load_attributes`` (a snapshot given
+to ``load_state_dict`` must hold this scheduler's attributes, checked before any is set).
+
 Read next: ``minidl/data/dataset.py``, where the data pipeline begins.
 """
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any, Dict, List, Sequence, Union
 
-from minidl.optim.optimizer import Optimizer, check_hyperparameter
+from minidl.config_checks import ConfigTypeError, check_choice, check_number, is_real
+from minidl.errors import ConfigError
+from minidl.optim.optimizer import Optimizer
 
 
 class ReduceLROnPlateau:
@@ -32,24 +39,22 @@ class ReduceLROnPlateau:
                  patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
                  cooldown: int = 0, min_lr: Union[float, Sequence[float]] = 0,
                  eps: float = 1e-8):
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"ReduceLROnPlateau: {type(optimizer).__name__} is not an Optimizer")
-        check_hyperparameter(mode in ("min", "max"), "mode", mode, "'min' or 'max'")
-        check_hyperparameter(threshold_mode in ("rel", "abs"), "threshold_mode", threshold_mode,
-                             "'rel' or 'abs'")
-        check_hyperparameter(0 <= factor < 1, "factor", factor, "in [0, 1)")
-        check_hyperparameter(isinstance(patience, int) and patience >= 0, "patience", patience,
-                             "an integer >= 0")
-        check_hyperparameter(isinstance(cooldown, int) and cooldown >= 0, "cooldown", cooldown,
-                             "an integer >= 0")
-        check_hyperparameter(threshold >= 0, "threshold", threshold, ">= 0")
-        check_hyperparameter(eps >= 0, "eps", eps, ">= 0")
+        name = "ReduceLROnPlateau"
+        check_optimizer(name, optimizer)
+        check_choice(name, "mode", mode, ("min", "max"))
+        check_choice(name, "threshold_mode", threshold_mode, ("rel", "abs"))
+        check_number(name, "factor", factor, 0, 1, high_open=True)
+        check_number(name, "patience", patience, 0, integer=True)
+        check_number(name, "cooldown", cooldown, 0, integer=True)
+        check_number(name, "threshold", threshold, 0)
+        check_number(name, "eps", eps, 0)
         n_groups = len(optimizer.param_groups)
         min_lrs = list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * n_groups
-        check_hyperparameter(len(min_lrs) == n_groups, "min_lr", min_lr,
-                             f"one number or {n_groups} (one per parameter group)")
+        if len(min_lrs) != n_groups:
+            raise ConfigError(f"{name}: invalid min_lr value: {min_lr!r} (expected one number "
+                              f"or {n_groups}, one per parameter group)")
         for value in min_lrs:
-            check_hyperparameter(value >= 0, "min_lr", min_lr, ">= 0")
+            check_number(name, "min_lr", value, 0)
         self.optimizer = optimizer
         self.mode = mode
         self.factor = factor
@@ -77,8 +82,11 @@ class ReduceLROnPlateau:
         return a > best + self.threshold
 
     def step(self, metrics: Any) -> None:
-        """Record one epoch's metric and lower the learning rates if it has plateaued."""
-        current = float(metrics)
+        """Record one epoch's metric and lower the learning rates if it has plateaued.
+
+        ``metrics`` is a number or a one-element Tensor (e.g. the validation loss). A NaN counts
+        as no improvement, as in PyTorch."""
+        current = _metric_value(metrics)
         self.last_epoch += 1
         if self.is_better(current, self.best):
             self.best = current
@@ -111,4 +119,50 @@ class ReduceLROnPlateau:
         return {k: v for k, v in vars(self).items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict: Dict[str, Any]) -> None:
-        self.__dict__.update(state_dict)
+        """Restore what ``state_dict()`` returned (only the attributes it holds)."""
+        load_attributes(self, state_dict, self.state_dict())
+
+
+def _metric_value(metrics: Any) -> float:
+    """The watched metric as a float: a number, or a one-element Tensor or array."""
+    if not is_real(metrics) and getattr(metrics, "shape", None) in ((), (1,)):
+        metrics = metrics.item()
+    if not is_real(metrics):
+        raise ConfigTypeError(f"ReduceLROnPlateau.step: metrics must be a number (e.g. the "
+                              f"validation loss), got {metrics!r:.80} ({type(metrics).__name__})")
+    return float(metrics)
+
+
+def check_optimizer(owner: str, optimizer: Any) -> None:
+    """A scheduler is built on an Optimizer (the one whose ``lr`` it changes)."""
+    if not isinstance(optimizer, Optimizer):
+        raise ConfigTypeError(f"{owner}: {type(optimizer).__name__} is not an Optimizer")
+
+
+def load_attributes(scheduler: Any, state_dict: Any, own: Dict[str, Any],
+                    apply: bool = True) -> None:
+    """Check a scheduler snapshot against ``own`` (the scheduler's current ``state_dict()``):
+    the same attributes, each of the same kind (number, string, list of the same length); then,
+    if ``apply``, set them. A snapshot of another scheduler type fails here, not at ``step()``."""
+    owner = f"{type(scheduler).__name__}.load_state_dict"
+    if not isinstance(state_dict, Mapping):
+        raise ConfigTypeError(f"{owner}: expected a dict (from state_dict()), got "
+                              f"{type(state_dict).__name__}")
+    missing = [key for key in own if key not in state_dict]
+    unexpected = [key for key in state_dict if key not in own]
+    if missing or unexpected:
+        raise ConfigError(f"{owner}: the snapshot does not fit: missing {missing}, unexpected "
+                          f"{unexpected}; was it saved by another type of scheduler?")
+    for key, value in own.items():
+        saved = state_dict[key]
+        if isinstance(value, (list, tuple)):
+            fits = isinstance(saved, (list, tuple)) and len(saved) == len(value)
+        elif is_real(value):
+            fits = is_real(saved)
+        else:
+            fits = isinstance(saved, type(value))
+        if not fits:
+            raise ConfigError(f"{owner}: {key!r} is {saved!r:.80} in the snapshot, expected a "
+                              f"value like {value!r:.80}")
+    if apply:
+        scheduler.__dict__.update(state_dict)

@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any, Dict
 
 from minidl.backend import get_array_module
-from minidl.optim.optimizer import Optimizer, ParamsT, check_hyperparameter
+from minidl.config_checks import check_bool, check_number
+from minidl.optim.optimizer import ARRAY, COUNT, Optimizer, ParamsT
 
 
 class RMSprop(Optimizer):
@@ -35,10 +36,20 @@ class RMSprop(Optimizer):
                         momentum=momentum, centered=centered, maximize=maximize)
         super().__init__(params, defaults)
 
-    def _check_hyperparameters(self, group: Dict[str, Any]) -> None:
+    def _check_hyperparameters(self, group: Dict[str, Any], owner: str) -> None:
         for name in ("lr", "eps", "weight_decay", "momentum"):
-            check_hyperparameter(group[name] >= 0, name, group[name], ">= 0")
-        check_hyperparameter(0 <= group["alpha"] <= 1, "alpha", group["alpha"], "in [0, 1]")
+            check_number(owner, name, group[name], 0)
+        check_number(owner, "alpha", group["alpha"], 0, 1)
+        check_bool(owner, "centered", group["centered"])
+        check_bool(owner, "maximize", group["maximize"])
+
+    def _state_spec(self, group: Dict[str, Any]) -> Dict[str, str]:
+        spec = {"step": COUNT, "square_avg": ARRAY}
+        if group["momentum"] > 0:
+            spec["momentum_buffer"] = ARRAY
+        if group["centered"]:
+            spec["grad_avg"] = ARRAY
+        return spec
 
     def _update(self, param: Any, grad: Any, state: Dict[str, Any], group: Dict[str, Any]) -> None:
         xp = get_array_module(param)

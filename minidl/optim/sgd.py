@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from minidl.optim.optimizer import Optimizer, ParamsT, check_hyperparameter
+from minidl.config_checks import check_bool, check_number
+from minidl.errors import ConfigError
+from minidl.optim.optimizer import ARRAY, Optimizer, ParamsT
 
 
 class SGD(Optimizer):
@@ -41,19 +43,22 @@ class SGD(Optimizer):
                         weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
         super().__init__(params, defaults)
 
-    def _check_hyperparameters(self, group: Dict[str, Any]) -> None:
-        check_hyperparameter(group["lr"] >= 0, "lr", group["lr"], ">= 0")
-        check_hyperparameter(group["momentum"] >= 0, "momentum", group["momentum"], ">= 0")
-        check_hyperparameter(0 <= group["dampening"] <= 1, "dampening", group["dampening"],
-                             "in [0, 1]")
-        check_hyperparameter(group["weight_decay"] >= 0, "weight_decay", group["weight_decay"],
-                             ">= 0")
+    def _check_hyperparameters(self, group: Dict[str, Any], owner: str) -> None:
+        check_number(owner, "lr", group["lr"], 0)
+        check_number(owner, "momentum", group["momentum"], 0)
+        check_number(owner, "dampening", group["dampening"], 0, 1)
+        check_number(owner, "weight_decay", group["weight_decay"], 0)
+        check_bool(owner, "nesterov", group["nesterov"])
+        check_bool(owner, "maximize", group["maximize"])
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
-            raise ValueError(
-                "Invalid nesterov value: True: Nesterov momentum requires momentum > 0 and "
-                f"dampening = 0, got momentum={group['momentum']!r}, "
+            raise ConfigError(
+                f"{owner}: invalid nesterov value: True: Nesterov momentum requires momentum > 0 "
+                f"and dampening = 0, got momentum={group['momentum']!r}, "
                 f"dampening={group['dampening']!r}"
             )
+
+    def _state_spec(self, group: Dict[str, Any]) -> Dict[str, str]:
+        return {"momentum_buffer": ARRAY} if group["momentum"] != 0 else {}
 
     def _update(self, param: Any, grad: Any, state: Dict[str, Any], group: Dict[str, Any]) -> None:
         # float(): hyperparameters may arrive as NumPy scalars (from a schedule or a checkpoint);

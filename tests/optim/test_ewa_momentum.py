@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import minidl
+from minidl.errors import ConfigError
 from minidl.optim import SGD, EWAMomentum
 
 from .helpers import make_param, set_grad
@@ -116,6 +117,6 @@ def test_start_up_bias_and_its_correction():
     (dict(weight_decay=-1.0), "weight_decay"),
 ])
 def test_invalid_hyperparameters_raise(hyper, name):
-    with pytest.raises(ValueError, match=f"Invalid {name} value"):
+    with pytest.raises(ConfigError, match=f"EWAMomentum: invalid {name} value"):
         EWAMomentum([make_param(np.ones(2))], **hyper)
 

@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 
 import minidl
+from minidl.config_checks import ConfigTypeError
+from minidl.errors import ConfigError
 from minidl.optim import SGD, Adam
 from minidl.optim.lr_scheduler import (
     CosineAnnealingLR,
@@ -223,7 +225,7 @@ def test_lambda_lr_state_dict_leaves_out_the_functions():
 
 
 def test_resuming_needs_initial_lr_and_continues_the_closed_form():
-    with pytest.raises(KeyError, match="initial_lr"):
+    with pytest.raises(ConfigError, match="StepLR: param_groups.0. has no 'initial_lr'"):
         StepLR(make_optimizer(), step_size=3, last_epoch=8)
     opt = make_optimizer()
     StepLR(opt, step_size=3)
@@ -271,18 +273,18 @@ INVALID = [
 
 
 @pytest.mark.parametrize("build, name", INVALID, ids=[name for _, name in INVALID])
-def test_invalid_arguments_raise_value_error_naming_them(build, name):
-    with pytest.raises(ValueError, match=name):
+def test_invalid_arguments_raise_config_error_naming_them(build, name):
+    with pytest.raises(ConfigError, match=name):
         build(make_optimizer())
 
 
 def test_schedulers_need_an_optimizer():
-    with pytest.raises(TypeError, match="not an Optimizer"):
+    with pytest.raises(ConfigTypeError, match="StepLR: object is not an Optimizer"):
         StepLR(object(), step_size=2)
-    with pytest.raises(TypeError, match="not an Optimizer"):
+    with pytest.raises(ConfigTypeError, match="ReduceLROnPlateau: object is not an Optimizer"):
         ReduceLROnPlateau(object())
     opt = make_optimizer()
-    with pytest.raises(TypeError, match="epoch-based"):
+    with pytest.raises(ConfigTypeError, match="epoch-based"):
         SequentialLR(opt, [StepLR(opt, 2), ReduceLROnPlateau(opt)], milestones=[3])
 
 

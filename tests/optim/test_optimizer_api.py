@@ -1,10 +1,12 @@
 """The Optimizer API: parameter groups, skipped and zero gradients, checkpoints, dtypes, devices,
-and the ValueErrors for invalid hyperparameters. (Update rules: ``test_optimizers.py``.)"""
+and the ConfigErrors for invalid hyperparameters. (Update rules: ``test_optimizers.py``.)"""
 import numpy as np
 import pytest
 
 import minidl
 from minidl import backend
+from minidl.config_checks import ConfigTypeError
+from minidl.errors import ConfigError
 from minidl.optim import SGD, Adagrad, Adam, AdamW, EWAMomentum, Optimizer, RMSprop
 
 from .helpers import make_param, set_grad
@@ -47,15 +49,15 @@ def test_add_param_group_and_duplicates():
 
 def test_bad_params_arguments():
     p = make_param(np.ones(2))
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ConfigError, match="empty"):
         SGD([], lr=0.1)
-    with pytest.raises(TypeError, match="single Tensor"):
+    with pytest.raises(ConfigTypeError, match="single Tensor"):
         SGD(p, lr=0.1)
-    with pytest.raises(TypeError, match="set"):
+    with pytest.raises(ConfigTypeError, match="set"):
         SGD([{"params": {p}}], lr=0.1)
-    with pytest.raises(TypeError, match="Tensors"):
+    with pytest.raises(ConfigTypeError, match="Tensors"):
         SGD([np.ones(2)], lr=0.1)
-    with pytest.raises(ValueError, match="non-leaf"):
+    with pytest.raises(ConfigError, match="non-leaf"):
         SGD([p * 2], lr=0.1)
 
 
@@ -292,11 +294,11 @@ INVALID = [
 
 @pytest.mark.parametrize("cls, hyper, name", INVALID,
                          ids=[f"{c.__name__}-{h}" for c, h, _ in INVALID])
-def test_invalid_hyperparameters_raise_value_error_naming_them(cls, hyper, name):
-    with pytest.raises(ValueError, match=name):
+def test_invalid_hyperparameters_raise_config_error_naming_them(cls, hyper, name):
+    with pytest.raises(ConfigError, match=f"{cls.__name__}: invalid {name} value"):
         cls([make_param(np.ones(2))], **hyper)
-    # The same value given for one parameter group is refused as well.
-    with pytest.raises(ValueError, match=name):
+    # The same value given for one parameter group is refused as well, naming the group.
+    with pytest.raises(ConfigError, match=rf"\(parameter group 0\): invalid {name} value"):
         cls([{"params": [make_param(np.ones(2))], **hyper}])
 
 
