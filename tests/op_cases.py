@@ -89,6 +89,15 @@ def binary(draw, left=values, right=values):
 
 
 @st.composite
+def whole_exponent_cases(draw):
+    """A base of either sign, 0.5 away from 0, and a constant exponent tensor of whole numbers
+    -2..3 broadcasting with it (the param ``exponent``)."""
+    a, b = draw(broadcast_shapes())
+    exponent = draw(hnp.arrays(np.float64, b, elements=st.integers(-2, 3).map(float)))
+    return Case((draw(off_zero(0.5)(a)),), {"exponent": exponent})
+
+
+@st.composite
 def with_scalar(draw, elements=values, scalar=None):
     shape = draw(shapes())
     scalar = st.floats(-3, 3) if scalar is None else scalar

@@ -49,6 +49,7 @@ from op_cases import (
     values,
     variance,
     where_cases,
+    whole_exponent_cases,
     with_scalar,
 )
 
@@ -139,7 +140,14 @@ ARITHMETIC = [
        kinks="the pole at 0: the denominator stays 0.5 away"),
     Op("pow_tensor_tensor", lambda a, b: a ** b, np.power,
        binary(left=positive(), right=values),
-       domain="base [0.5, 3] (composed as exp(b * log(a)), which needs a > 0); exponent [-3, 3]"),
+       domain="base [0.5, 3] (the exponent's gradient y log(a) is real only for a > 0); "
+              "exponent [-3, 3]"),
+    Op("pow_tensor_whole_exponent", lambda a, exponent: a ** minidl.tensor(exponent,
+                                                                          device=a.device),
+       lambda a, exponent: np.power(a, exponent), whole_exponent_cases(),
+       domain="base |x| in [0.5, 3.5], either sign; a constant tensor exponent of whole "
+              "numbers -2..3 (a negative base has a real power only for those)",
+       kinks="negative exponents have a pole at 0: the base stays 0.5 away"),
     Op("pow_int_exponent", lambda a, c: a ** c, lambda a, c: np.power(a, float(c)),
        with_scalar(off_zero(0.5), st.sampled_from([-2, -1, 0, 1, 2, 3])),
        domain="base |x| in [0.5, 3.5]; integer exponent -2..3",

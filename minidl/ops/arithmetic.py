@@ -20,9 +20,10 @@ import numpy as np
 from minidl.dtypes import DEFAULT_DTYPE
 from minidl.errors import DTypeError
 from minidl.function import Function
+from minidl.ops.compare import where
 from minidl.ops.dims import check_broadcast
-from minidl.ops.operands import arithmetic_operands, as_tensor_like, binary_operands
-from minidl.ops.unary import exp, log
+from minidl.ops.operands import arithmetic_operands, binary_operands
+from minidl.ops.unary import log
 from minidl.tensor import Tensor
 
 
@@ -114,6 +115,36 @@ class Pow(Function):
         return gy * (ctx.c * x ** (ctx.c - 1)), None
 
 
+class PowTensor(Function):
+    """y = x0^x1;  dy/dx0 = x1 x0^(x1 - 1), dy/dx1 = y log(x0)
+
+    with PyTorch's values where these give 0 * inf = NaN: dy/dx0 = 0 where x0 = x1 = 0 (x^0 = 1
+    is flat in x, also at x = 0), dy/dx1 = 0 where x0 = 0 and x1 >= 0. A negative base gives
+    NaN for dy/dx1 (log x0 is not real), as in PyTorch."""
+
+    @staticmethod
+    def forward(ctx, x0, x1):
+        y = x0 ** x1
+        ctx.save_for_backward(x0, x1, y if ctx.needs_input_grad[1] else None)  # y for dy/dx1
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        x0, x1, y = ctx.saved_tensors
+        gx0 = gx1 = None
+        # Where masked, the formula's input is replaced too (x0 -> 1): no inf enters the graph,
+        # so no NaN comes back through the masked branch in a second derivative.
+        if ctx.needs_input_grad[0]:
+            # Only 0^0 is masked, not every x1 = 0 as in PyTorch, whose rule is then wrong in
+            # d/dx1 (its own gradgradcheck fails there): d/dx1 (x1 x0^(x1 - 1)) = 1/x0 at x1 = 0.
+            flat = (x0 == 0) & (x1 == 0)
+            gx0 = where(flat, 0.0, gy * x1 * where(flat, 1.0, x0) ** (x1 - 1))
+        if ctx.needs_input_grad[1]:
+            flat = (x0 == 0) & (x1 >= 0)
+            gx1 = gy * where(flat, 0.0, y * log(where(flat, 1.0, x0)))
+        return gx0, gx1
+
+
 def _reject_bool(op: str, *operands) -> None:
     for t in operands:
         if isinstance(t, Tensor) and t.dtype.kind == "b":
@@ -155,15 +186,29 @@ def neg(x: Tensor) -> Tensor:
 
 
 def pow(base, exponent) -> Tensor:
-    """``base ** exponent``. A constant exponent uses ``Pow``; a Tensor exponent is composed as
-    exp(exponent * log(base)), which needs base > 0."""
-    if isinstance(base, Tensor) and not isinstance(exponent, Tensor):
-        if isinstance(exponent, (numbers.Number, np.generic)) and not isinstance(exponent, bool):
-            if base.dtype.kind != "f" and (exponent < 0 or isinstance(exponent, float)):
-                base = base.to(DEFAULT_DTYPE)
-            return Pow.apply(base, exponent.item() if isinstance(exponent, np.generic)
-                             else exponent)
-        exponent = as_tensor_like(exponent, base)
+    """``base ** exponent`` with PyTorch's dtypes: a constant exponent uses ``Pow``, a Tensor
+    exponent ``PowTensor``. Integers stay integers and exact (``11 ** 7 == 19487171``); an
+    integer raised to a negative integer power is refused, as in PyTorch, rather than
+    rounded. (PyTorch refuses it for a constant exponent and truncates to an integer for a
+    tensor exponent; minidl refuses both.)"""
+    if isinstance(base, Tensor) and isinstance(exponent, (numbers.Number, np.generic)) and (
+            not isinstance(exponent, bool)):
+        if base.dtype.kind != "f":
+            if isinstance(exponent, (float, np.floating)):
+                base = base.to(DEFAULT_DTYPE)  # int ** 0.5 is float32, as in PyTorch
+            elif exponent < 0:
+                _reject_negative_power(base, exponent)
+        return Pow.apply(base, exponent.item() if isinstance(exponent, np.generic)
+                         else exponent)
     base, exponent = binary_operands(base, exponent)
-    check_broadcast("pow", base.shape, exponent.shape)  # (else Mul would be named)
-    return exp(exponent * log(base))
+    check_broadcast("pow", base.shape, exponent.shape)  # (else PowTensor would be named)
+    if exponent.dtype.kind in "iu" and bool((exponent._array < 0).any()):
+        _reject_negative_power(base, exponent)
+    return PowTensor.apply(base, exponent)
+
+
+def _reject_negative_power(base: Tensor, exponent) -> None:
+    if isinstance(exponent, Tensor):
+        exponent = exponent.min().item()
+    raise DTypeError(f"pow: integers to negative integer powers are not allowed ({base.dtype} "
+                     f"base, exponent {exponent}); convert the base first (e.g. .float())")
