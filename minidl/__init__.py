@@ -81,11 +81,19 @@ Saving, and training
 68. minidl/train/early_stopping.py     EarlyStopping
 69. minidl/train/history.py            the metrics of every epoch
 70. minidl/train/progress.py           the progress bar
+Training on several processes (data parallelism over MPI)
+71. minidl/distributed/process_group.py  init_process_group, ranks, what a failing rank does
+72. minidl/distributed/collectives.py  all_reduce, broadcast, ... on Tensors, in place
+73. minidl/distributed/objects.py      all_gather_object, broadcast_object_list (JSON)
+74. minidl/distributed/nccl.py         GPU to GPU through NCCL
+75. minidl/data/distributed.py         DistributedSampler: each rank's share of the data
+76. minidl/nn/parallel/reducer.py      averaging gradients in buckets, during backward
+77. minidl/nn/parallel/distributed.py  DistributedDataParallel
 The lessons' tools
-71. minidl/analysis.py                 Hessians, Hessian-vector products, critical points
-72. minidl/tune.py                     hyperparameter search
-73. minidl/backward_trace.py           the backward pass, step by step
-74. minidl/viz.py                      the graph, drawn
+78. minidl/analysis.py                 Hessians, Hessian-vector products, critical points
+79. minidl/tune.py                     hyperparameter search
+80. minidl/backward_trace.py           the backward pass, step by step
+81. minidl/viz.py                      the graph, drawn
 """
 # tensor.py first: it is the root every other module imports (and it imports the ops last).
 from minidl.tensor import Tensor
@@ -197,4 +205,4 @@ clip = clamp
 __version__ = "0.1.0"
 
 # The subpackages, imported last: they build on everything above.
-from minidl import data, nn, optim, viz  # noqa: E402
+from minidl import data, distributed, nn, optim, viz  # noqa: E402

@@ -10,10 +10,12 @@ indices becomes a batch of Tensors in one of two ways:
 * general path: ``collate_fn([dataset[i] for i in batch])``, by default ``default_collate``,
   which stacks samples field by field.
 
-Shuffling draws from a ``minidl.backend.Generator``. ``state_dict()`` captures where the loader
-is (epoch, batches already yielded, and the generator state the epoch's order came from) and
-``load_state_dict()`` restores it, so a training run resumed from a checkpoint sees exactly the
-batches it would have seen, even from the middle of an epoch.
+Shuffling draws from a ``minidl.backend.Generator``. A ``sampler`` (any iterable of indices
+with a length, such as ``DistributedSampler``) replaces that order, as in PyTorch.
+``state_dict()`` captures where the loader is (epoch, batches already yielded, and the
+generator state the epoch's order came from) and ``load_state_dict()`` restores it, so a
+training run resumed from a checkpoint sees exactly the batches it would have seen, even from
+the middle of an epoch.
 
 Read next: ``datasets/idx.py`` (the file format of MNIST), for real data.
 """
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import copy
 import numbers
-from typing import Any, Callable, Dict, Iterator, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -114,6 +116,10 @@ class DataLoader:
     before building it fixes every epoch's order, and other draws from the default generator
     (initialization, dropout) do not change the order. (PyTorch instead draws from its global
     generator at the start of each epoch.) ``device`` moves each batch there (``Tensor.to``).
+
+    ``sampler``, instead of ``shuffle``, gives each epoch's indices: the loader iterates it
+    once per epoch and ``len(loader)`` counts batches of ``len(sampler)`` indices. (With a
+    ``DistributedSampler``, call its ``set_epoch`` before each epoch, also after a resume.)
     """
 
     def __init__(
@@ -125,6 +131,7 @@ class DataLoader:
         collate_fn: Optional[Callable[[list], Any]] = None,
         generator: Optional[Generator] = None,
         device: Optional[str] = None,
+        sampler: Optional[Iterable[int]] = None,
     ):
         if not _is_int(batch_size) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be an integer >= 1, got {batch_size!r}")
@@ -132,7 +139,11 @@ class DataLoader:
             raise DeviceError(
                 f"DataLoader: the shuffling generator must be on the CPU, got {generator.device}"
             )
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler and shuffle=True cannot be used together "
+                             "(the sampler decides the order; shuffle it there)")
         self.dataset = dataset
+        self.sampler = sampler
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
@@ -149,7 +160,7 @@ class DataLoader:
         self._resume: Optional[Dict[str, Any]] = None  # set by load_state_dict, used by __iter__
 
     def __len__(self) -> int:
-        n = len(self.dataset)
+        n = len(self.dataset) if self.sampler is None else len(self.sampler)
         if self.drop_last:
             return n // self.batch_size
         return (n + self.batch_size - 1) // self.batch_size
@@ -173,6 +184,8 @@ class DataLoader:
             self.epoch += 1  # the previous epoch was left part-way (a `break`): it is over
         self._in_epoch = True
         self._batches_done = first_batch
+        if self.sampler is not None:
+            return np.fromiter(iter(self.sampler), dtype=np.int64), first_batch
         n = len(self.dataset)
         if not self.shuffle:
             return np.arange(n, dtype=np.int64), first_batch

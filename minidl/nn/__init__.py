@@ -13,7 +13,7 @@ Reading order:
                       of ``clip.py`` (gradient clipping), ``regularization.py`` (L1 penalty),
                       ``hooks.py`` (backward hooks) and ``layer_stats.py`` (per-layer statistics)
 """
-from minidl.nn import functional, init, utils
+from minidl.nn import functional, init, parallel, utils
 from minidl.nn.containers import ModuleDict, ModuleList, Sequential
 from minidl.nn.layers.activation import (
     GELU,

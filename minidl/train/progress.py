@@ -13,8 +13,8 @@ line at most every ``interval`` seconds, which also reads well in log files.
 Values are shown as given, so the caller decides their format. The bar writes to stderr, so the
 per-epoch summaries a script prints to stdout stay easy to grep.
 
-Read next: ``minidl/analysis.py``, the first of the lessons' tools; ``examples/train_mnist.py``
-puts all of ``minidl/train`` to work.
+Read next: ``minidl/distributed/process_group.py``, training on several processes;
+``examples/train_mnist.py`` puts all of ``minidl/train`` to work.
 """
 from __future__ import annotations
 
