@@ -7,7 +7,8 @@ Reading order:
 3. ``containers.py``  Sequential, ModuleList, ModuleDict
 4. ``functional.py``  the stateless math (``import minidl.nn.functional as F``), with
                       ``activation_functional.py`` and ``loss_functional.py``
-5. ``layers/``        Linear, activations, Dropout, convolution, pooling, normalization
+5. ``layers/``        Linear, activations, Dropout, convolution, pooling, normalization,
+                      Embedding, RNN/LSTM/GRU, MultiheadAttention, Transformer layers
 6. ``losses.py``      the losses as Modules
 7. ``init.py``        weight initialization;  ``utils.py``  parameter counting, and the helpers
                       of ``clip.py`` (gradient clipping), ``regularization.py`` (L1 penalty),
@@ -25,11 +26,15 @@ from minidl.nn.layers.activation import (
     Softplus,
     Tanh,
 )
+from minidl.nn.layers.attention import MultiheadAttention
 from minidl.nn.layers.conv import Conv2d
 from minidl.nn.layers.dropout import Dropout
+from minidl.nn.layers.embedding import Embedding
 from minidl.nn.layers.linear import Flatten, Identity, Linear, Unflatten
 from minidl.nn.layers.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from minidl.nn.layers.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from minidl.nn.layers.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from minidl.nn.layers.transformer import TransformerEncoder, TransformerEncoderLayer
 from minidl.nn.losses import (
     BCEWithLogitsLoss,
     CrossEntropyLoss,

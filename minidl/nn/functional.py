@@ -8,7 +8,9 @@ This file holds ``linear``, ``dropout`` and ``one_hot`` and gathers the rest und
 * losses       cross_entropy, nll_loss, mse_loss, l1_loss, huber_loss, multi_margin_loss,
                binary_cross_entropy_with_logits (``loss_functional.py``);
 * convolution, pooling and normalization (``minidl/ops/conv.py``, ``minidl/ops/pool.py``,
-  ``normalization_functional.py``) and ``pad`` (``minidl/ops/shape.py``).
+  ``normalization_functional.py``) and ``pad`` (``minidl/ops/shape.py``);
+* sequences    embedding (``embedding_functional.py``), scaled_dot_product_attention
+               (``attention_functional.py``).
 
 Read next: ``minidl/nn/layers/activation.py`` (the activation layers).
 """
@@ -33,6 +35,8 @@ from minidl.nn.activation_functional import (
     softplus,
     tanh,
 )
+from minidl.nn.attention_functional import scaled_dot_product_attention
+from minidl.nn.embedding_functional import embedding
 from minidl.nn.loss_functional import (
     binary_cross_entropy_with_logits,
     cross_entropy,

@@ -3,7 +3,7 @@ counting parameters. It also gathers, under one name, the helpers that have file
 gradient clipping (``clip.py``), ``l1_penalty`` (``regularization.py``), full backward hooks
 (``hooks.py``) and ``LayerStats`` (``layer_stats.py``).
 
-Read next: ``minidl/optim/optimizer.py``.
+Read next: ``embedding_functional.py`` (the first of the sequence layers).
 """
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ applies the weight and bias; it explains the conventions and why this is fused (
 backward runs through a dozen nodes). ``normalize`` there is the composed twin the tests compare
 this with.
 
-Read next: ``minidl/dtypes.py``, the first of the modules the ops stand on.
+Read next: ``masking.py`` (tril, triu, masked_fill: what a causal mask needs).
 """
 from __future__ import annotations
 

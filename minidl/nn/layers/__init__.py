@@ -1,5 +1,5 @@
-"""The layers: Linear and shape helpers, activations, Dropout, convolution, pooling and
-normalization.
+"""The layers: Linear and shape helpers, activations, Dropout, convolution, pooling,
+normalization, and the sequence layers (embedding, recurrent, attention, transformer).
 
 Read first: ``linear.py``.
 """
@@ -13,8 +13,12 @@ from minidl.nn.layers.activation import (
     Softplus,
     Tanh,
 )
+from minidl.nn.layers.attention import MultiheadAttention
 from minidl.nn.layers.conv import Conv2d
 from minidl.nn.layers.dropout import Dropout
+from minidl.nn.layers.embedding import Embedding
 from minidl.nn.layers.linear import Flatten, Identity, Linear, Unflatten
 from minidl.nn.layers.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from minidl.nn.layers.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from minidl.nn.layers.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from minidl.nn.layers.transformer import TransformerEncoder, TransformerEncoderLayer
