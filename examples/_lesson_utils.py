@@ -1,15 +1,29 @@
 """Small helpers shared by the lesson scripts in ``examples/`` (not part of the library).
 
 Each lesson is a flat script; what they all need is here so that they can stay short: the common
-command line (``--quick``, ``--out``, ``--seed``), an optional matplotlib, a plain-text table, and a
-Fashion-MNIST subset as tensors ready for an MLP.
+command line (``--quick``, ``--out``, ``--seed``, ``--seeds``, ``--threads``, ``--json``), an
+optional matplotlib, a plain-text table that is also kept for the lesson's JSON results, the mean
+and spread over several seeds, and a Fashion-MNIST subset as tensors ready for an MLP.
+
+Reproducible numbers: ``parse_args`` fixes the number of BLAS threads inside the script (with
+threadpoolctl), because a multithreaded matrix product may add its partial sums in another order
+from run to run, and after a few hundred training steps those last-bit differences grow into
+different tables. With the same seed and thread count a lesson prints the same table every time.
+
+Every table printed with a ``key`` and every ``conclude``d sentence goes into the JSON results
+(``--json``, default ``<out>/<lesson>.json``) that ``save_results`` writes at the end;
+``examples/_readme_tables.py`` turns the committed full-run results into the README's tables.
 """
 from __future__ import annotations
 
 import argparse
+import datetime
+import json
 import os
+import shlex
 import sys
-from typing import List, Sequence
+import time
+from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -19,19 +33,61 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import minidl  # noqa: E402
 from minidl.data.datasets import FashionMNIST  # noqa: E402
 
+# What the lesson has printed so far, for save_results: set up by parse_args.
+_RESULTS: Dict[str, Any] = {"tables": {}, "conclusions": [], "data": {}}
 
-def parse_args(description: str, default_out: str = os.path.join("runs", "lessons")
-               ) -> argparse.Namespace:
-    """The command line every lesson takes; creates the ``--out`` folder."""
+
+def parse_args(description: str, default_out: str = os.path.join("runs", "lessons"),
+               seeds: int = 1) -> argparse.Namespace:
+    """The command line every lesson takes; creates the ``--out`` folder and fixes BLAS threads.
+
+    ``seeds``: how many seeds the lesson runs by default (``--seeds`` overrides it; ``--quick``
+    caps it at 2). ``args.seed_list`` is then ``[seed, seed + 1, ...]``."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true",
                         help="tiny version that runs in a few seconds (used by the tests)")
     parser.add_argument("--out", default=default_out,
                         help=f"folder for the figures (default: {default_out})")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="the first seed (default: 0)")
+    parser.add_argument("--seeds", type=int, default=None,
+                        help=f"how many seeds to average over (default: {seeds}, "
+                             f"at most 2 with --quick)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="BLAS threads (default: 1; the tables depend on it)")
+    parser.add_argument("--json", default=None,
+                        help="where to write the results (default: OUT/<lesson>.json)")
     args = parser.parse_args()
+    n_seeds = args.seeds if args.seeds is not None else (min(seeds, 2) if args.quick else seeds)
+    if n_seeds < 1:
+        parser.error("--seeds must be at least 1")
+    args.seed_list = [args.seed + i for i in range(n_seeds)]
     os.makedirs(args.out, exist_ok=True)
+    lesson = os.path.splitext(os.path.basename(sys.argv[0]))[0]
+    args.json = args.json or os.path.join(args.out, f"{lesson}.json")
+    _RESULTS.update(lesson=lesson, path=args.json, started=time.perf_counter(), meta={
+        "command": " ".join(["python", f"examples/{lesson}.py"]
+                            + [shlex.quote(a) for a in sys.argv[1:]]),
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"),
+        "quick": args.quick, "seeds": args.seed_list, "threads": None, "thread_pools": []})
+    fix_blas_threads(args.threads)
     return args
+
+
+def fix_blas_threads(threads: int) -> None:
+    """Limit the BLAS (and OpenMP) thread pools NumPy has loaded to ``threads``, for the rest of
+    the run, and record the pools in the results (without threadpoolctl, numbers may vary)."""
+    try:
+        from threadpoolctl import threadpool_info, threadpool_limits
+    except ImportError:
+        print("(threadpoolctl is not installed: BLAS threads not fixed, tables may vary)")
+        return
+    # The returned object would restore the old limits if used as a context manager; kept
+    # unused, the limits hold until the process ends.
+    threadpool_limits(limits=threads)
+    _RESULTS["meta"]["threads"] = threads
+    _RESULTS["meta"]["thread_pools"] = [
+        {key: pool.get(key) for key in ("internal_api", "version", "num_threads")}
+        for pool in threadpool_info()]
 
 
 def pyplot():
@@ -53,17 +109,76 @@ def save_figure(fig, out: str, name: str) -> None:
     print(f"wrote {path}")
 
 
-def print_table(header: Sequence[str], rows: List[Sequence]) -> None:
-    """Print rows as aligned columns; floats with 4 significant digits."""
-    def cell(v):
-        return f"{v:.4g}" if isinstance(v, (float, np.floating)) else str(v)
+def cell(value) -> str:
+    """How a table shows a value: floats with 4 significant digits, the rest as str()."""
+    return f"{value:.4g}" if isinstance(value, (float, np.floating)) else str(value)
+
+
+def print_table(header: Sequence[str], rows: List[Sequence], key: Optional[str] = None,
+                title: Optional[str] = None) -> None:
+    """Print ``title`` and then rows as aligned columns; with a ``key``, also keep the table
+    (as printed) for the JSON results, where the README's tables come from."""
     cells = [[cell(v) for v in row] for row in rows]
+    if title:
+        print(title)
     widths = [max(len(r[j]) for r in cells + [list(header)]) for j in range(len(header))]
     print("  ".join(h.ljust(w) for h, w in zip(header, widths)))
     print("  ".join("-" * w for w in widths))
     for r in cells:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
     print()
+    if key is not None:
+        _RESULTS["tables"][key] = {"title": title or "", "header": list(header), "rows": cells}
+
+
+def mean_spread(values: Sequence[float]):
+    """(mean, spread) over seeds; the spread is the sample standard deviation (0 for one seed)."""
+    values = np.asarray(values, dtype=np.float64)
+    spread = float(values.std(ddof=1)) if len(values) > 1 else 0.0
+    return float(values.mean()), spread
+
+
+def show_spread(values: Sequence[float], digits: int = 3) -> str:
+    """"0.812 ± 0.004": the mean and spread over seeds (a single seed: just the value). NaN
+    stands for a diverged run: "diverged" if all did, else the others' mean and "(k diverged)"."""
+    finite = [v for v in values if np.isfinite(v)]
+    if not finite:
+        return "diverged"
+    mean, spread = mean_spread(finite)
+    text = f"{mean:.{digits}f}" if len(finite) == 1 else f"{mean:.{digits}f} ± {spread:.{digits}f}"
+    return text if len(finite) == len(values) else f"{text} ({len(values) - len(finite)} diverged)"
+
+
+def clearly_different(a: Sequence[float], b: Sequence[float]) -> bool:
+    """True when the means of a and b differ by more than their two spreads added: only then
+    does a lesson state which is larger (with one seed there is no spread: never)."""
+    if len(a) < 2 or len(b) < 2:
+        return False
+    (mean_a, spread_a), (mean_b, spread_b) = mean_spread(a), mean_spread(b)
+    return abs(mean_a - mean_b) > spread_a + spread_b
+
+
+def conclude(sentence: str) -> None:
+    """Print one conclusion drawn from the numbers; it also goes into the JSON results."""
+    print(sentence)
+    _RESULTS["conclusions"].append(sentence)
+
+
+def keep(name: str, value: Any) -> None:
+    """Keep a JSON-serializable value (a curve, a count) in the results, for tests and plots."""
+    _RESULTS["data"][name] = value
+
+
+def save_results() -> None:
+    """Write everything kept so far to the ``--json`` file, with the date, the command and the
+    seconds the lesson took."""
+    meta = dict(_RESULTS["meta"], seconds=round(time.perf_counter() - _RESULTS["started"], 1))
+    results = {"lesson": _RESULTS["lesson"], "meta": meta, "tables": _RESULTS["tables"],
+               "conclusions": _RESULTS["conclusions"], "data": _RESULTS["data"]}
+    with open(_RESULTS["path"], "w") as f:
+        json.dump(results, f, indent=1, ensure_ascii=False)
+        f.write("\n")
+    print(f"wrote {_RESULTS['path']}")
 
 
 def fashion_mnist(n_train: int, n_val: int, seed: int = 0, flat: bool = True):

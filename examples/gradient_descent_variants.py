@@ -21,7 +21,7 @@ Read next: ``examples/schedules.py``.
 import time
 
 import numpy as np
-from _lesson_utils import fashion_mnist, parse_args, print_table, pyplot, save_figure
+from _lesson_utils import fashion_mnist, parse_args, print_table, pyplot, save_figure, save_results
 
 import minidl
 import minidl.nn as nn
@@ -80,7 +80,7 @@ for batch_size in BATCH_SIZES:
 print(f"Part 1: softmax regression, {N_TRAIN} images, {EPOCHS} epochs "
       f"({EPOCHS * N_TRAIN} examples seen), SGD lr {LR}")
 print_table(["batch", "steps", "loss at half budget", "final loss", "train seconds",
-             "ms per step"], rows)
+             "ms per step"], rows, key="variants")
 
 rows = []
 base = 32
@@ -91,7 +91,8 @@ for batch_size in [1, 32, 128, 512, N_TRAIN]:
         scaled, _ = train(batch_size, scaled_lr)
     rows.append([name(batch_size), constant[-1][2], f"{scaled_lr:.3g}", scaled[-1][2]])
 print(f"Part 2: linear scaling rule, lr = {LR} x batch / {base}, same budget of examples")
-print_table(["batch", f"final loss, lr {LR}", "scaled lr", "final loss, scaled lr"], rows)
+print_table(["batch", f"final loss, lr {LR}", "scaled lr", "final loss, scaled lr"], rows,
+            key="scaling")
 
 plt = pyplot()
 if plt is not None:
@@ -107,3 +108,4 @@ if plt is not None:
         ax.set_ylabel("training loss (whole subset)")
     axes[0].legend()
     save_figure(fig, args.out, "gradient_descent_variants.png")
+save_results()

@@ -7,18 +7,35 @@ We tune three settings of an MLP on a Fashion-MNIST subset, maximizing validatio
   1 / (1 - beta), the number of steps averaged over (2 to 1000), and near 1 it changes fast;
 * the hidden size, one of a few options (``Choice``).
 
-First a plain random search, then coarse to fine: each round narrows every range around the best
-trials so far (in log coordinates for lr and 1 - beta) and samples again. A diverged run scores NaN
-and sorts last. Validation data is held out of the training subset; the test set is not used.
+Two searches get the same budget of trials: a plain random search, and coarse to fine (rounds
+of random search, each narrowing every range around the best trials so far, in log coordinates
+for lr and 1 - beta). A diverged run scores NaN and sorts last. Which one wins depends on the
+search's own randomness, so both run with several seeds and the table shows mean ± spread; a
+winner is named only when the difference is larger than the two spreads added.
 
-    python examples/hparam_search.py [--quick] [--out DIR]
+The best of many trials is an optimistic estimate: some of its score is luck on that validation
+set. So each search's chosen setting is trained again and scored on a second held-out set, which
+no search has seen. Both sets come out of the training set; the test set is not used.
+
+    python examples/hparam_search.py [--quick] [--out DIR] [--seeds N]
 
 Read next: ``minidl/tune.py``.
 """
 import os
 
 import numpy as np
-from _lesson_utils import accuracy, fashion_mnist, parse_args, print_table
+from _lesson_utils import (
+    accuracy,
+    clearly_different,
+    conclude,
+    fashion_mnist,
+    keep,
+    mean_spread,
+    parse_args,
+    print_table,
+    save_results,
+    show_spread,
+)
 
 import minidl
 import minidl.nn as nn
@@ -31,14 +48,14 @@ from minidl.tune import (
     OneMinusLogUniform,
     Uniform,
     coarse_to_fine,
-    format_table,
     plot_trials,
     random_search,
 )
 
-args = parse_args(__doc__.splitlines()[0])
+args = parse_args(__doc__.splitlines()[0], seeds=3)
 N_TRAIN, N_VAL, EPOCHS = (300, 200, 1) if args.quick else (3000, 1000, 2)
-N_RANDOM, ROUNDS, PER_ROUND, TOP_K = (4, 2, 3, 2) if args.quick else (16, 3, 8, 4)
+ROUNDS, PER_ROUND, TOP_K = (2, 3, 2) if args.quick else (3, 8, 4)
+BUDGET = ROUNDS * PER_ROUND  # trials per search, the same for both
 
 # Why the scale matters: where 1,000 samples of lr in [1e-4, 1] fall, decade by decade.
 rng = np.random.default_rng(args.seed)
@@ -47,15 +64,17 @@ log_uniform = [LogUniform(1e-4, 1).sample(rng) for _ in range(1000)]
 edges = [1e-4, 1e-3, 1e-2, 1e-1, 1]
 rows = [[f"[{lo:g}, {hi:g})", sum(lo <= v < hi for v in uniform),
          sum(lo <= v < hi for v in log_uniform)] for lo, hi in zip(edges, edges[1:])]
-print("1,000 samples of lr: how many land in each decade")
-print_table(["decade", "Uniform(1e-4, 1)", "LogUniform(1e-4, 1)"], rows)
+print_table(["decade", "Uniform(1e-4, 1)", "LogUniform(1e-4, 1)"], rows, key="scales",
+            title="1,000 samples of lr: how many land in each decade")
 
-x_train, y_train, x_val, y_val = fashion_mnist(N_TRAIN, N_VAL, seed=args.seed)
+# Training and validation sets, and a second held-out set to re-score each search's choice.
+x_train, y_train, x_all, y_all = fashion_mnist(N_TRAIN, 2 * N_VAL, seed=args.seed)
+x_val, y_val, x_check, y_check = x_all[:N_VAL], y_all[:N_VAL], x_all[N_VAL:], y_all[N_VAL:]
 
 
-def objective(params: dict) -> float:
-    """Train with ``params`` and return the validation accuracy (NaN if the run diverged)."""
-    minidl.manual_seed(args.seed)  # every trial starts from the same seed: only params differ
+def train_and_score(params: dict, seed: int, x_eval, y_eval) -> float:
+    """Train with ``params`` and return the accuracy on (x_eval, y_eval) (NaN if diverged)."""
+    minidl.manual_seed(seed)  # every trial of a search starts from its seed: only params differ
     model = nn.Sequential(nn.Linear(784, params["hidden"]), nn.ReLU(),
                           nn.Linear(params["hidden"], 10))
     optimizer = optim.SGD(model.parameters(), lr=params["lr"], momentum=params["beta"])
@@ -69,25 +88,56 @@ def objective(params: dict) -> float:
             loss.backward()
             optimizer.step()
     with minidl.no_grad():
-        return accuracy(model(x_val), y_val)
+        return accuracy(model(x_eval), y_eval)
 
 
 space = {"lr": LogUniform(1e-4, 1.0), "beta": OneMinusLogUniform(0.5, 0.999),
          "hidden": Choice([32, 64, 128, 256])}
 
-print(f"Random search: {N_RANDOM} trials, MLP on {N_TRAIN} images, {EPOCHS} epochs, "
-      f"score = validation accuracy on {N_VAL}")
-trials = random_search(objective, space, N_RANDOM, seed=args.seed, maximize=True)
-print(format_table(trials, limit=8), "\n")
+print(f"Each search: {BUDGET} trials, MLP on {N_TRAIN} images, {EPOCHS} epochs, score = "
+      f"validation accuracy on {N_VAL}; coarse to fine: {ROUNDS} rounds of {PER_ROUND}, narrowing "
+      f"around the top {TOP_K}")
+rows = []
+scores = {"random": [], "coarse to fine": []}  # per seed: (best validation score, re-scored)
+for seed in args.seed_list:
+    def objective(params, seed=seed):
+        return train_and_score(params, seed, x_val, y_val)
+    searches = {
+        "random": random_search(objective, space, BUDGET, seed=seed, maximize=True),
+        "coarse to fine": coarse_to_fine(objective, space, rounds=ROUNDS,
+                                         trials_per_round=PER_ROUND, top_k=TOP_K, seed=seed,
+                                         shrink=0.3, maximize=True).trials,
+    }
+    for method, trials in searches.items():
+        best = trials[0]
+        check = train_and_score(best.params, seed, x_check, y_check)
+        scores[method].append((best.score, check))
+        rows.append([seed, method, best.score, check, f"{best.params['lr']:.3g}",
+                     f"{best.params['beta']:.3g}", best.params["hidden"]])
+    last = searches["coarse to fine"]
+print_table(["seed", "search", "best val acc", "re-scored on held-out", "lr", "beta", "hidden"],
+            rows, key="budget", title=f"The best trial of each search ({BUDGET} trials each)")
+keep("scores", scores)
 
-print(f"Coarse to fine: {ROUNDS} rounds of {PER_ROUND} trials, narrowing around the top {TOP_K}")
-result = coarse_to_fine(objective, space, rounds=ROUNDS, trials_per_round=PER_ROUND,
-                        top_k=TOP_K, seed=args.seed, shrink=0.3, maximize=True)
-for r, round_space in enumerate(result.spaces):
-    print(f"round {r}: " + ", ".join(f"{k} ~ {v!r}" for k, v in round_space.items()))
-print()
-print(format_table(result.trials, limit=8))
+rows = []
+for method, values in scores.items():
+    best, check = zip(*values)
+    rows.append([method, show_spread(best), show_spread(check),
+                 show_spread(np.subtract(best, check))])
+print_table(["search", "best val acc", "re-scored on held-out", "optimism (best - re-scored)"],
+            rows, key="summary", title=f"Mean ± spread over seeds {args.seed_list}")
+for column, what in ((0, "best validation accuracy"), (1, "held-out accuracy of its choice")):
+    a = [v[column] for v in scores["random"]]
+    b = [v[column] for v in scores["coarse to fine"]]
+    if clearly_different(a, b):
+        winner = "coarse to fine" if mean_spread(b)[0] > mean_spread(a)[0] else "random search"
+        conclude(f"At {BUDGET} trials, {winner} finds the higher {what} "
+                 f"(random {show_spread(a)}, coarse to fine {show_spread(b)}).")
+    elif len(args.seed_list) > 1:
+        conclude(f"At {BUDGET} trials, random search ({show_spread(a)}) and coarse to fine "
+                 f"({show_spread(b)}) are within the spread on the {what}.")
 
 path = os.path.join(args.out, "hparam_search.png")
-if plot_trials(result.trials, path, space, score_label="validation accuracy"):
-    print(f"wrote {path}")
+if plot_trials(last, path, space, score_label="validation accuracy"):
+    print(f"wrote {path} (coarse to fine, seed {args.seed_list[-1]})")
+save_results()

@@ -26,7 +26,15 @@ Read next: ``minidl/optim/ewa_momentum.py``, ``sgd.py`` and ``adam.py`` (updates
 import time
 
 import numpy as np
-from _lesson_utils import accuracy, fashion_mnist, parse_args, print_table, pyplot, save_figure
+from _lesson_utils import (
+    accuracy,
+    fashion_mnist,
+    parse_args,
+    print_table,
+    pyplot,
+    save_figure,
+    save_results,
+)
 
 import minidl
 import minidl.nn as nn
@@ -109,7 +117,7 @@ for name in ["EWA momentum", "momentum", "EWA, bias-corrected", f"SGD(dampening=
     path, _ = descend(f, start, OPTIMIZERS[name][0], lr, steps=3)
     rows.append([name, f"{lr:.3g}"] + [float(y) for y in path[1:, 1]])
 print(f"(a) first steps on the {BOWL} from {start}, momentum {BETA}: y after each step")
-print_table(["optimizer", "lr", "y after step 1", "step 2", "step 3"], rows)
+print_table(["optimizer", "lr", "y after step 1", "step 2", "step 3"], rows, key="first-steps")
 
 paths = {}
 best_lr = {}
@@ -129,7 +137,7 @@ for problem, (f, start) in PROBLEMS.items():
                      f"({path[-1][0]:.3f}, {path[-1][1]:.3f})"])
     print(f"(a) {problem} from {start}, {STEPS} steps, best lr from {len(LR_GRID)} on a log grid")
     print_table(["optimizer", "best lr", "final loss", "steps until loss stays < 1e-3",
-                 "final point"], rows)
+                 "final point"], rows, key=problem.split()[0].lower())
 
 # The equivalence, measured: EWA momentum at its best lr and PyTorch's form at lr (1 - BETA).
 rows = []
@@ -141,7 +149,7 @@ for problem, (f, start) in PROBLEMS.items():
                  shown(steps_to(sgd_losses)), f"{np.abs(ewa_path - sgd_path).max():.1e}"])
 print(f"(a) EWA momentum at lr vs PyTorch's momentum at lr (1 - {BETA}): the same steps")
 print_table(["problem", "EWA lr", "EWA steps", "momentum lr", "momentum steps",
-             "max |EWA path - momentum path|"], rows)
+             "max |EWA path - momentum path|"], rows, key="equivalence")
 
 plt = pyplot()
 if plt is not None:
@@ -194,7 +202,8 @@ for name, (make, lr) in OPTIMIZERS.items():
     rows.append([name, lr, curves[name][-1][0], curves[name][-1][1], curves[name][-1][2],
                  f"{seconds:.1f}"])
 print(f"(b) MLP 784-128-10, {N_TRAIN} Fashion-MNIST training images, {EPOCHS} epochs, batch 64")
-print_table(["optimizer", "lr", "train loss", "val loss", "val accuracy", "seconds"], rows)
+print_table(["optimizer", "lr", "train loss", "val loss", "val accuracy", "seconds"], rows,
+            key="mlp")
 
 if plt is not None:
     fig, axes = plt.subplots(1, 2, figsize=(12, 4))
@@ -208,3 +217,4 @@ if plt is not None:
         ax.set_xlabel("epoch")
     axes[1].legend(fontsize=8)
     save_figure(fig, args.out, "optimizers_mlp.png")
+save_results()

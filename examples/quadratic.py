@@ -18,7 +18,7 @@ TensorFlow's 4.999988: the third row below.
 Read next: ``examples/optimizers.py``.
 """
 import numpy as np
-from _lesson_utils import parse_args, print_table, pyplot, save_figure
+from _lesson_utils import parse_args, print_table, pyplot, save_figure, save_results
 
 import minidl
 
@@ -72,7 +72,7 @@ after_one, after_all, last_change, _ = train(minidl.float32, fused=True)
 rows.append(["float32, fused update", after_one, after_all, last_change])
 print(f"w^2 - 10w + 25, lr {LR}, from w = 0 (minimum at w = 5)")
 print_table(["dtype", "w after 1 step", f"w after {STEPS} steps", "last step that changed w"],
-            rows)
+            rows, key="dtypes")
 
 # Why float32 stops: the update 0.02 (5 - w) is below half the spacing of float32 numbers at w.
 w = np.float32(rows[0][2])
@@ -90,7 +90,8 @@ for coefficients in ([1.0, -10.0, 25.0], [1.0, -20.0, 100.0]):
         after_one, after_all, _, _ = train(dtype, c)
         rows.append([str(coefficients), str(np.dtype(dtype)), after_one, after_all])
 print("coefficients [a, b, c] fed as a tensor: cost = a w^2 + b w + c")
-print_table(["[a, b, c]", "dtype", "w after 1 step", f"w after {STEPS} steps"], rows)
+print_table(["[a, b, c]", "dtype", "w after 1 step", f"w after {STEPS} steps"], rows,
+            key="coefficients")
 
 plt = pyplot()
 if plt is not None:
@@ -102,3 +103,4 @@ if plt is not None:
     ax.set_title("gradient descent on (w - 5)^2: float32 stalls")
     ax.legend()
     save_figure(fig, args.out, "quadratic.png")
+save_results()

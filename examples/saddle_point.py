@@ -20,7 +20,7 @@ Read next: ``minidl/analysis.py`` (double backprop), then ``examples/optimizers.
 import math
 
 import numpy as np
-from _lesson_utils import parse_args, print_table, pyplot, save_figure
+from _lesson_utils import parse_args, print_table, pyplot, save_figure, save_results
 
 import minidl
 import minidl.optim
@@ -49,7 +49,7 @@ for name, f, at in points:
     rows.append([name, f"({at[0]:.4g}, {at[1]:.4g})", f"{result.gradient_norm:.4g}", eig,
                  result.kind])
 print("Part 1: the second-derivative test")
-print_table(["f", "at", "|grad f|", "Hessian eigenvalues", "kind"], rows)
+print_table(["f", "at", "|grad f|", "Hessian eigenvalues", "kind"], rows, key="classify")
 # The last row: grad = (5 x0^4 - 4 x1, 4 x1 - 4 x0) = (73197, -36) at (11, 2), far from zero, so
 # (11, 2) is no critical point at all, whatever the (positive) curvature there.
 
@@ -98,7 +98,8 @@ for start_name, start in starts.items():
                      f"({path[-1][0]:.3f}, {path[-1][1]:.3f})", float(f(minidl.tensor(path[-1])))])
 print(f"Part 2: from (1, y0) next to the saddle of x^2 - y^2 + y^4/4, lr {LR}; "
       f"'escaped' = first step with f < {ESCAPED}")
-print_table(["start", "optimizer", "steps to escape", "final (x, y)", "final f"], rows)
+print_table(["start", "optimizer", "steps to escape", "final (x, y)", "final f"], rows,
+            key="escape")
 # On y = 0 the gradient's y part is exactly 0 forever: GD, momentum and even Adam (0 / (0 + eps))
 # converge to the saddle and stay. Only noise leaves the line. From y0 = 1e-8, GD multiplies y by
 # (1 + 2 lr) = 1.1 per step, so it needs about log(1e8) / log(1.1) ~ 190 steps; momentum grows y
@@ -119,3 +120,4 @@ if plt is not None:
         ax.set_ylabel("y")
     axes[0].legend(loc="lower left", fontsize=8)
     save_figure(fig, args.out, "saddle_point.png")
+save_results()

@@ -12,14 +12,29 @@ crawls. Schedules start large and decay:
                  the weights are random and the gradients large.
 
 All are stepped once per epoch, as in PyTorch: ``optimizer.step()`` per batch, ``scheduler.step()``
-per epoch.
+per epoch. Every schedule runs with several seeds (initial weights, batch order, data subset): the
+table shows mean ± spread, and one schedule is said to beat another only when the difference is
+larger than their two spreads added.
 
-    python examples/schedules.py [--quick] [--out DIR]
+    python examples/schedules.py [--quick] [--out DIR] [--seeds N]
 
 Read next: ``minidl/optim/lr_scheduler.py`` (each schedule in closed form).
 """
 import numpy as np
-from _lesson_utils import accuracy, fashion_mnist, parse_args, print_table, pyplot, save_figure
+from _lesson_utils import (
+    accuracy,
+    clearly_different,
+    conclude,
+    fashion_mnist,
+    keep,
+    mean_spread,
+    parse_args,
+    print_table,
+    pyplot,
+    save_figure,
+    save_results,
+    show_spread,
+)
 
 import minidl
 import minidl.nn as nn
@@ -28,7 +43,7 @@ import minidl.optim as optim
 from minidl.data import DataLoader, TensorDataset
 from minidl.optim import lr_scheduler
 
-args = parse_args(__doc__.splitlines()[0])
+args = parse_args(__doc__.splitlines()[0], seeds=3)
 N_TRAIN, N_VAL, EPOCHS = (500, 500, 4) if args.quick else (6000, 2000, 12)
 LR = 0.1
 WARMUP = max(1, EPOCHS // 6)
@@ -44,16 +59,16 @@ SCHEDULES = {
         milestones=[WARMUP]),
 }
 
-x_train, y_train, x_val, y_val = fashion_mnist(N_TRAIN, N_VAL, seed=args.seed)
-rows = []
-runs = {}
-for name, make_schedule in SCHEDULES.items():
-    minidl.manual_seed(args.seed)  # same initial weights and batch order for every schedule
+
+def train(make_schedule, seed, data):
+    """Train with one schedule; returns [(lr, training loss, validation accuracy)] per epoch."""
+    x_train, y_train, x_val, y_val = data
+    minidl.manual_seed(seed)  # same initial weights and batch order for every schedule
     model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
     optimizer = optim.SGD(model.parameters(), lr=LR, momentum=0.9)
     scheduler = make_schedule(optimizer)
     loader = DataLoader(TensorDataset(x_train, y_train), batch_size=64, shuffle=True)
-    runs[name] = []
+    run = []
     for _epoch in range(EPOCHS):
         lr = optimizer.param_groups[0]["lr"]
         model.train()
@@ -68,29 +83,59 @@ for name, make_schedule in SCHEDULES.items():
         model.eval()
         with minidl.no_grad():
             val_acc = accuracy(model(x_val), y_val)
-        runs[name].append((lr, total / N_TRAIN, val_acc))
-    lrs, losses, accs = zip(*runs[name])
-    middle = len(lrs) // 2
-    rows.append([name, f"{lrs[0]:.2g}, {lrs[1]:.2g}, .., {lrs[middle]:.2g}, .., {lrs[-1]:.2g}",
-                 losses[-1], accs[-1], max(accs)])
+        run.append((lr, total / N_TRAIN, val_acc))
+    return run
 
-print(f"MLP 784-256-10, SGD momentum 0.9, lr0 {LR}, {N_TRAIN} Fashion-MNIST images, "
-      f"{EPOCHS} epochs")
-print_table(["schedule", f"lr at epochs 1, 2, {EPOCHS // 2 + 1}, {EPOCHS}", "final train loss",
-             "final val acc", "best val acc"], rows)
+
+runs = {name: [] for name in SCHEDULES}  # name -> one run per seed
+for seed in args.seed_list:
+    data = fashion_mnist(N_TRAIN, N_VAL, seed=seed)
+    for name, make_schedule in SCHEDULES.items():
+        runs[name].append(train(make_schedule, seed, data))
+keep("runs", runs)
+
+rows = []
+final_acc = {}
+for name, seed_runs in runs.items():
+    lrs = [lr for lr, _, _ in seed_runs[0]]
+    middle = len(lrs) // 2
+    final_loss = [run[-1][1] for run in seed_runs]
+    final_acc[name] = [run[-1][2] for run in seed_runs]
+    best_acc = [max(acc for _, _, acc in run) for run in seed_runs]
+    rows.append([name, f"{lrs[0]:.2g}, {lrs[1]:.2g}, .., {lrs[middle]:.2g}, .., {lrs[-1]:.2g}",
+                 show_spread(final_loss), show_spread(final_acc[name]), show_spread(best_acc)])
+print_table(["schedule", "lr at epochs 1, 2, middle, last", "final train loss", "final val acc",
+             "best val acc"], rows, key="main",
+            title=f"MLP 784-256-10, SGD momentum 0.9, lr0 {LR}, {N_TRAIN} Fashion-MNIST images, "
+                  f"{EPOCHS} epochs; mean ± spread over seeds {args.seed_list}")
+
+# Which schedules end clearly ahead of which: only pairs whose difference exceeds the spreads.
+names = list(SCHEDULES)
+unclear = []
+for i, a in enumerate(names):
+    for b in names[i + 1:]:
+        if clearly_different(final_acc[a], final_acc[b]):
+            better, worse = sorted((a, b), key=lambda n: -mean_spread(final_acc[n])[0])
+            conclude(f"{better} ends with a higher validation accuracy than {worse} "
+                     f"({show_spread(final_acc[better])} vs {show_spread(final_acc[worse])}).")
+        else:
+            unclear.append(f"{a} and {b}")
+if len(args.seed_list) > 1 and unclear:
+    conclude(f"No difference larger than the spread between {'; '.join(unclear)}.")
 
 plt = pyplot()
 if plt is not None:
     fig, axes = plt.subplots(1, 3, figsize=(15, 4))
     epochs = np.arange(1, EPOCHS + 1)
-    for name, run in runs.items():
-        lrs, losses, accs = zip(*run)
+    for name, seed_runs in runs.items():
+        lrs, losses, accs = zip(*seed_runs[0])  # the first seed's curves
         axes[0].step(epochs, lrs, where="post", label=name)
         axes[1].plot(epochs, losses, "o-", markersize=3, label=name)
         axes[2].plot(epochs, accs, "o-", markersize=3, label=name)
     for ax, label in zip(axes, ["learning rate", "training loss", "validation accuracy"]):
-        ax.set_xlabel("epoch")
+        ax.set_xlabel(f"epoch (seed {args.seed_list[0]})")
         ax.set_ylabel(label)
     axes[1].set_yscale("log")
     axes[0].legend()
     save_figure(fig, args.out, "schedules.png")
+save_results()
