@@ -12,15 +12,16 @@ Read next: ``dataloader.py`` (batches), then ``datasets/`` (MNIST and Fashion-MN
 from __future__ import annotations
 
 import math
-import numbers
 import warnings
 from typing import Any, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 import minidl
+from minidl import backend
 from minidl.backend import Generator, default_generator
-from minidl.errors import DTypeError, OutOfRangeError, ShapeError
+from minidl.config_checks import ConfigTypeError, check_bool, check_number, is_int, is_real
+from minidl.errors import ConfigError, DTypeError, OutOfRangeError, ShapeError
 
 
 class Dataset:
@@ -33,14 +34,49 @@ class Dataset:
         raise NotImplementedError(f"{type(self).__name__} must implement __len__")
 
 
-def _is_int(value: Any) -> bool:
-    """True for Python and NumPy integers, but not for bools (``True`` is no length or count)."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+# dataloader.py imports the integer check under this name.
+_is_int = is_int
 
 
-def _check_index(index: int, length: int, owner: str) -> None:
+def _check_index(index: Any, length: int, owner: str) -> int:
+    """``index`` as an int in range: a float, a string or None is refused, not truncated."""
+    if not is_int(index):
+        raise DTypeError(f"{owner}: index {index!r:.40} ({type(index).__name__}) is not an "
+                         "integer")
     if not -length <= index < length:
         raise OutOfRangeError(f"{owner}: index {index} is out of range for {length} items")
+    return int(index)
+
+
+def _index_array(owner: str, index: Any, length: int) -> np.ndarray:
+    """A list, array or Tensor of sample indices (or a boolean mask) as a checked NumPy
+    array: what NumPy would say about a float or an out-of-range index is said here in the
+    dataset's words."""
+    array = backend.to_host(index._array) if isinstance(index, minidl.Tensor) else \
+        np.asarray(index)
+    if array.size == 0:
+        return array.astype(np.int64)
+    if array.dtype.kind == "b":
+        if array.shape != (length,):
+            raise ShapeError(f"{owner}: a boolean mask of shape {array.shape} does not fit "
+                             f"{length} items")
+        return array
+    if array.dtype.kind not in "iu":
+        raise DTypeError(f"{owner}: indices must be integers, a slice or a boolean mask, got "
+                         f"{index!r:.60} (dtype {array.dtype})")
+    bad = np.flatnonzero((array < -length) | (array >= length))
+    if bad.size:
+        raise OutOfRangeError(f"{owner}: index {int(array.flat[bad[0]])} is out of range for "
+                              f"{length} items")
+    return array
+
+
+def _check_dataset(owner: str, dataset: Any) -> int:
+    """``len(dataset)``, or a ConfigTypeError if it is not a map-style dataset."""
+    if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
+        raise ConfigTypeError(f"{owner}: expected a dataset (with __len__ and __getitem__), got "
+                              f"{type(dataset).__name__}")
+    return len(dataset)
 
 
 class TensorDataset(Dataset):
@@ -53,7 +89,7 @@ class TensorDataset(Dataset):
 
     def __init__(self, *tensors: Any):
         if not tensors:
-            raise ValueError("TensorDataset needs at least one tensor")
+            raise ConfigError("TensorDataset needs at least one tensor")
         # as_tensor, not tensor: like PyTorch, the dataset holds the caller's data (no copy).
         self.tensors = tuple(minidl.as_tensor(t) for t in tensors)
         for i, t in enumerate(self.tensors):
@@ -67,8 +103,12 @@ class TensorDataset(Dataset):
             )
 
     def __getitem__(self, index: int) -> Tuple[Any, ...]:
-        if isinstance(index, numbers.Integral):
-            _check_index(int(index), len(self), "TensorDataset")
+        if isinstance(index, slice):
+            pass
+        elif isinstance(index, (list, np.ndarray, minidl.Tensor)):
+            index = _index_array("TensorDataset", index, len(self))
+        else:
+            index = _check_index(index, len(self), "TensorDataset")
         # Index the raw arrays: no autograd node per sample (samples are data, not parameters).
         # The trailing ``...`` makes an integer index give a 0-d array, not a NumPy scalar,
         # so the sample keeps its dtype.
@@ -94,7 +134,7 @@ class Subset(Dataset):
                 f"Subset: indices must be a 1-D sequence of integers, got dtype {array.dtype} "
                 f"and shape {array.shape}"
             )
-        n = len(dataset)
+        n = _check_dataset("Subset", dataset)
         bad = np.flatnonzero((array < 0) | (array >= n))
         if bad.size:
             raise OutOfRangeError(
@@ -105,8 +145,7 @@ class Subset(Dataset):
         self.indices = array.astype(np.int64)
 
     def __getitem__(self, index: int) -> Any:
-        _check_index(index, len(self), "Subset")
-        return self.dataset[int(self.indices[index])]
+        return self.dataset[int(self.indices[_check_index(index, len(self), "Subset")])]
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -114,19 +153,22 @@ class Subset(Dataset):
 
 def _split_lengths(n: int, lengths: Sequence[Union[int, float]]) -> List[int]:
     """Integer lengths summing to ``n`` from counts or from fractions (see ``random_split``)."""
+    if not isinstance(lengths, (list, tuple)) or not all(map(is_real, lengths)):
+        raise ConfigTypeError(f"random_split: lengths must be a list of counts or fractions, "
+                              f"got {lengths!r:.80}")
     if not lengths:
-        raise ValueError("random_split: lengths is empty")
-    if all(_is_int(x) for x in lengths):
+        raise ConfigError("random_split: lengths is empty")
+    if all(is_int(x) for x in lengths):
         counts = [int(x) for x in lengths]
         if any(c < 0 for c in counts) or sum(counts) != n:
-            raise ValueError(
+            raise ConfigError(
                 f"random_split: lengths {counts} must be non-negative and sum to the dataset "
                 f"length {n} (they sum to {sum(counts)})"
             )
         return counts
     fractions = [float(x) for x in lengths]
     if any(not 0 <= f <= 1 for f in fractions) or not math.isclose(sum(fractions), 1.0):
-        raise ValueError(
+        raise ConfigError(
             f"random_split: fractions {fractions} must each be in [0, 1] and sum to 1 "
             f"(they sum to {sum(fractions)})"
         )
@@ -154,12 +196,19 @@ def random_split(
     always counts.) ``generator`` (a ``minidl.backend.Generator``) makes the split repeatable;
     by default ``minidl.manual_seed`` controls it.
     """
-    n = len(dataset)
+    n = _check_dataset("random_split", dataset)
     counts = _split_lengths(n, lengths)
+    _check_generator("random_split", generator)
     generator = generator if generator is not None else default_generator("cpu")
     order = np.asarray(generator.permutation(n))
     ends = np.cumsum(counts)
     return [Subset(dataset, order[end - count:end]) for count, end in zip(counts, ends)]
+
+
+def _check_generator(owner: str, generator: Any) -> None:
+    if generator is not None and not isinstance(generator, Generator):
+        raise ConfigTypeError(f"{owner}: generator must be a minidl Generator or None, got "
+                              f"{type(generator).__name__}")
 
 
 class KFold:
@@ -180,10 +229,9 @@ class KFold:
     def __init__(
         self, n_splits: int = 5, shuffle: bool = False, generator: Optional[Generator] = None
     ):
-        if not _is_int(n_splits) or n_splits < 2:
-            raise ValueError(f"KFold: n_splits must be an integer >= 2, got {n_splits!r}")
-        self.n_splits = int(n_splits)
-        self.shuffle = shuffle
+        self.n_splits = int(check_number("KFold", "n_splits", n_splits, 2, integer=True))
+        self.shuffle = check_bool("KFold", "shuffle", shuffle)
+        _check_generator("KFold", generator)
         self.generator = generator
 
     def get_n_splits(self) -> int:
@@ -193,11 +241,11 @@ class KFold:
         self, dataset_or_n: Union[Dataset, int]
     ) -> Iterator[Tuple[np.ndarray, np.ndarray]]:
         """Yield ``(train_indices, val_indices)`` for each fold; see the class docstring."""
-        n = dataset_or_n if isinstance(dataset_or_n, numbers.Integral) else len(dataset_or_n)
-        n = int(n)
         # Checked here, not inside the generator below, so a bad call fails where it is made.
+        n = int(dataset_or_n) if is_int(dataset_or_n) else \
+            _check_dataset("KFold.split", dataset_or_n)
         if n < self.n_splits:
-            raise ValueError(f"KFold: cannot split {n} items into {self.n_splits} folds")
+            raise ConfigError(f"KFold: cannot split {n} items into {self.n_splits} folds")
         if self.shuffle:
             generator = self.generator if self.generator is not None else default_generator("cpu")
             order = np.asarray(generator.permutation(n)).astype(np.int64)

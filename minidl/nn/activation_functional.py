@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 
 from minidl import backend
+from minidl.config_checks import check_number
+from minidl.errors import ConfigError
 
 # re-exported
 from minidl.ops import log_softmax, relu, sigmoid, softmax, tanh
@@ -18,10 +20,19 @@ from minidl.ops.special import Softplus, erf
 from minidl.tensor import Tensor
 
 
+def check_softplus_beta(op: str, beta: float) -> float:
+    """beta: a number other than 0 (softplus divides by it)."""
+    check_number(op, "beta", beta)
+    if beta == 0:
+        raise ConfigError(f"{op}: invalid beta value: 0 (softplus divides by beta)")
+    return beta
+
+
 def softplus(input: Tensor, beta: float = 1.0) -> Tensor:
     """softplus(x) = log(1 + exp(beta x)) / beta, a smooth relu. (PyTorch's ``threshold``
     argument is not needed: this form is stable for every x.)"""
     require_float("softplus", input)
+    check_softplus_beta("softplus", beta)
     if beta == 1:
         return Softplus.apply(input)
     return Softplus.apply(input * beta) / beta
@@ -32,6 +43,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     """y = x if x > 0 else negative_slope * x;  dy/dx = 1 or negative_slope (the slope at
     x = 0 is negative_slope, as in PyTorch). Composed: x times a constant mask."""
     require_float("leaky_relu", input)
+    check_number("leaky_relu", "negative_slope", negative_slope)
     xp = backend.get_array_module(input._array)
     slope = xp.where(input._array > 0, 1, negative_slope).astype(input.dtype, copy=False)
     return input * Tensor._make(slope, False)
@@ -49,4 +61,5 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     if approximate == "tanh":
         inner = (input + input * input * input * 0.044715) * math.sqrt(2 / math.pi)
         return input * 0.5 * (1 + tanh(inner))
-    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    raise ConfigError(f"gelu: invalid approximate value: {approximate!r} (expected one of "
+                      "'none', 'tanh')")

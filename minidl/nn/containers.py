@@ -12,8 +12,10 @@ Read next: ``minidl/nn/init.py`` (how the layers' weights start).
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Dict, Iterable, Iterator, Optional, Union
+from collections.abc import Iterable, Mapping
+from typing import Any, Dict, Iterator, Optional, Union
 
+from minidl.config_checks import ConfigTypeError, is_int
 from minidl.errors import OutOfRangeError
 from minidl.nn.module import Module
 
@@ -21,10 +23,21 @@ from minidl.nn.module import Module
 def _index(container: Module, idx: int) -> int:
     """A non-negative position for ``idx`` (negative counts from the end)."""
     n = len(container)
-    if not isinstance(idx, int) or not -n <= idx < n:
+    if not is_int(idx):
+        # An IndexError, as NumPy and Python lists raise for an index of the wrong kind.
+        raise OutOfRangeError(f"{type(container).__name__}: index {idx!r} is not an integer "
+                              "or a slice")
+    if not -n <= idx < n:
         raise OutOfRangeError(f"{type(container).__name__}: index {idx!r} is out of range "
                               f"for {n} modules")
-    return idx % n
+    return int(idx) % n
+
+
+def _iterable(owner: str, modules: Any, kind: str = "an iterable of Modules") -> Any:
+    """``modules``, refused unless it can be iterated (a single Module cannot)."""
+    if isinstance(modules, Module) or not isinstance(modules, Iterable):
+        raise ConfigTypeError(f"{owner}: expected {kind}, got {type(modules).__name__}")
+    return modules
 
 
 class Sequential(Module):
@@ -87,7 +100,7 @@ class ModuleList(Module):
         return self
 
     def extend(self, modules: Iterable[Module]) -> ModuleList:
-        for module in modules:
+        for module in _iterable("ModuleList.extend", modules):
             self.append(module)
         return self
 
@@ -129,7 +142,13 @@ class ModuleDict(Module):
             self.update(modules)
 
     def update(self, modules: Dict[str, Module]) -> None:
-        for key, module in dict(modules).items():
+        """Add ``modules``: a dict of name -> Module, or (name, Module) pairs."""
+        pairs = modules.items() if isinstance(modules, Mapping) else \
+            list(_iterable("ModuleDict.update", modules, "a dict of name -> Module"))
+        if not all(isinstance(pair, (tuple, list)) and len(pair) == 2 for pair in pairs):
+            raise ConfigTypeError("ModuleDict.update: expected a dict of name -> Module or "
+                                  f"(name, Module) pairs, got {modules!r:.80}")
+        for key, module in pairs:
             self.add_module(key, module)
 
     def __getitem__(self, key: str) -> Module:

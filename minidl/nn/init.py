@@ -16,14 +16,14 @@ Read next: ``minidl/nn/layers/linear.py``, whose ``reset_parameters`` uses kaimi
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Optional, Tuple
 
 import numpy as np
 
 from minidl.backend import Generator
+from minidl.config_checks import ConfigTypeError, check_choice, check_number, is_real
 from minidl.creation import rand, randn
-from minidl.errors import ShapeError
+from minidl.errors import ConfigError, ShapeError
 from minidl.grad_mode import no_grad
 from minidl.tensor import Tensor
 
@@ -47,21 +47,23 @@ def calculate_gain(nonlinearity: str, param: Optional[float] = None) -> float:
     if nonlinearity == "leaky_relu":
         if param is None:
             slope = 0.01
-        elif isinstance(param, numbers.Real) and not isinstance(param, bool):
+        elif is_real(param):
             slope = float(param)
         else:
-            raise ValueError(f"calculate_gain: negative_slope {param!r} is not a valid number")
+            raise ConfigTypeError(f"calculate_gain: negative_slope {param!r} is not a valid "
+                                  "number")
         return math.sqrt(2.0 / (1 + slope ** 2))
     if nonlinearity == "selu":
         return 3.0 / 4
-    raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}; expected one "
-                     f"of {', '.join(_LINEAR_LIKE)}, tanh, relu, leaky_relu, selu")
+    raise ConfigError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}; expected one "
+                      f"of {', '.join(_LINEAR_LIKE)}, tanh, relu, leaky_relu, selu")
 
 
 def _calculate_fan_in_and_fan_out(tensor: Tensor) -> Tuple[int, int]:
     """(fan_in, fan_out) of a weight: a Linear weight (out, in) has fan_in = in and
     fan_out = out; a conv weight (out_channels, in_channels, kh, kw) multiplies both by the
     receptive field size kh * kw (each output sums in_channels * kh * kw inputs)."""
+    _check_tensor("init", tensor)
     if tensor.ndim < 2:
         raise ShapeError(f"init: fan in and fan out can not be computed for a tensor with fewer "
                          f"than 2 dimensions (shape {tuple(tensor.shape)})")
@@ -70,10 +72,15 @@ def _calculate_fan_in_and_fan_out(tensor: Tensor) -> Tuple[int, int]:
 
 
 def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
-    if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"init: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    check_choice("init", "mode", mode, ("fan_in", "fan_out"))
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return fan_in if mode == "fan_in" else fan_out
+
+
+def _check_tensor(op: str, tensor: Tensor) -> None:
+    if not isinstance(tensor, Tensor):
+        raise ConfigTypeError(f"{op}: expected a minidl Tensor to fill, got "
+                              f"{type(tensor).__name__}")
 
 
 def _fill(tensor: Tensor, array) -> Tensor:
@@ -92,6 +99,9 @@ def _draw_dtype(tensor: Tensor):
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
              generator: Optional[Generator] = None) -> Tensor:
     """Fill with samples of U(a, b)."""
+    _check_tensor("uniform_", tensor)
+    check_number("uniform_", "a", a)
+    check_number("uniform_", "b", b)
     u = rand(tensor.shape, dtype=_draw_dtype(tensor), device=tensor.device,
              generator=generator)._array
     return _fill(tensor, u * (b - a) + a)
@@ -100,6 +110,9 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
             generator: Optional[Generator] = None) -> Tensor:
     """Fill with samples of N(mean, std^2)."""
+    _check_tensor("normal_", tensor)
+    check_number("normal_", "mean", mean)
+    check_number("normal_", "std", std, 0)
     z = randn(tensor.shape, dtype=_draw_dtype(tensor), device=tensor.device,
               generator=generator)._array
     return _fill(tensor, z * std + mean)
@@ -107,6 +120,8 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
     """Fill with ``val``."""
+    _check_tensor("constant_", tensor)
+    check_number("constant_", "val", val)
     with no_grad():
         tensor.fill_(val)
     return tensor
@@ -124,6 +139,8 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
                     generator: Optional[Generator] = None) -> Tensor:
     """U(-b, b) with b = gain * sqrt(6 / (fan_in + fan_out))  (std = gain sqrt(2/(in+out)))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    if fan_in + fan_out == 0:  # nothing to fill
+        return tensor
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -bound, bound, generator)
 
@@ -132,6 +149,8 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0,
                    generator: Optional[Generator] = None) -> Tensor:
     """N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    if fan_in + fan_out == 0:  # nothing to fill
+        return tensor
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
 
 
@@ -142,6 +161,8 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
     ``a`` is the leaky_relu slope. Linear and Conv2d use a = sqrt(5): then gain = sqrt(2 / 6)
     and b = sqrt(3) gain / sqrt(fan_in) = 1 / sqrt(fan_in), PyTorch's default init."""
     fan = _calculate_correct_fan(tensor, mode)
+    if fan == 0:  # a tensor with a zero-size dimension has nothing to fill (PyTorch: a no-op)
+        return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
     bound = math.sqrt(3.0) * std
     return uniform_(tensor, -bound, bound, generator)
@@ -152,6 +173,8 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                     generator: Optional[Generator] = None) -> Tensor:
     """N(0, std^2) with std = gain / sqrt(fan), gain = calculate_gain(nonlinearity, a)."""
     fan = _calculate_correct_fan(tensor, mode)
+    if fan == 0:  # a tensor with a zero-size dimension has nothing to fill (PyTorch: a no-op)
+        return tensor
     return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan), generator)
 
 

@@ -22,11 +22,11 @@ Read next: ``minidl/nn/regularization.py`` (a penalty added to the loss).
 """
 from __future__ import annotations
 
-import numbers
 from typing import Optional
 
 from minidl import backend
-from minidl.errors import DTypeError, OutOfRangeError, ShapeError
+from minidl.config_checks import check_choice, check_number, is_int
+from minidl.errors import ConfigError, DTypeError, OutOfRangeError, ShapeError
 from minidl.ops import log_softmax, relu, where
 from minidl.ops.cross_entropy import CrossEntropy
 from minidl.ops.dims import check_broadcast
@@ -39,9 +39,7 @@ REDUCTIONS = ("mean", "sum", "none")
 
 # ------------------------------------------------------------------------------ checks
 def check_reduction(name: str, reduction: str) -> None:
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"{name}: {reduction!r} is not a valid value for reduction; expected "
-                         "'mean', 'sum' or 'none'")
+    check_choice(name, "reduction", reduction, REDUCTIONS)
 
 
 def _check_pair(name: str, input: Tensor, target: Tensor, reduction: str) -> None:
@@ -78,8 +76,7 @@ def huber_loss(input: Tensor, target: Tensor, *, reduction: str = "mean",
     """l = 0.5 d^2 if |d| < delta else delta (|d| - 0.5 delta), d = x - y: quadratic near 0,
     linear (gradient +-delta) for outliers; the two pieces meet with equal slope at |d| = delta."""
     _check_pair("huber_loss", input, target, reduction)
-    if not delta > 0:
-        raise ValueError(f"huber_loss: delta must be positive, got delta={delta!r}")
+    check_number("huber_loss", "delta", delta, 0, low_open=True)
     d = input - target
     a = d.abs()
     return _reduce(where(a < delta, d * d * 0.5, (a - 0.5 * delta) * delta), reduction)
@@ -130,11 +127,14 @@ class _ClassTargets:
         backend.same_device_or_raise(name, arrays)
         batched = input.ndim > 1
         self.num_classes = c = input.shape[1] if batched else input.shape[0]
-        expected = input.shape[:1] + input.shape[2:] if batched else ()
+        expected = tuple(input.shape[:1] + input.shape[2:]) if batched else ()
         if target.shape != expected:
             raise ShapeError(f"{name}: expected target of shape {expected} for input of shape "
                              f"{tuple(input.shape)} (the class dimension removed), got "
                              f"{tuple(target.shape)}")
+        if c == 0:
+            raise ShapeError(f"{name}: input of shape {tuple(input.shape)} has no classes (the "
+                             "class dimension has size 0)")
         self.out_shape = expected
         xp = backend.get_array_module(input._array)
         t = target._array.reshape(-1)
@@ -159,6 +159,8 @@ class _ClassTargets:
                                  f"class, got {tuple(weight.shape)}")
             self.w = weight._array.astype(input.dtype, copy=False)
         self.w_y = self.w[self.safe] * self.valid
+        # The mean's denominator, on the host: mean() must know whether it is 0.
+        self.total_weight = float(self.w_y.sum())
 
     def constant(self, array) -> Tensor:
         """An array (or a NumPy scalar, as reductions return) as a constant Tensor."""
@@ -173,8 +175,16 @@ class _ClassTargets:
         """Weighted mean (sum / sum of w[target]), sum, or per-target losses in target shape."""
         if reduction == "none":
             return loss.reshape(self.out_shape)
-        total = loss.sum()
-        return total / self.constant(self.w_y.sum()) if reduction == "mean" else total
+        return self.mean(loss.sum()) if reduction == "mean" else loss.sum()
+
+    def mean(self, total: Tensor) -> Tensor:
+        """``total`` divided by the total weight of the counted targets. When that is 0 (every
+        target ignored, or an empty batch) the loss is NaN (0/0, as in PyTorch) and its
+        gradient is 0: no target pulls on the logits. ``total * 0 + NaN`` gives exactly that,
+        without computing 0/0 (NumPy would warn) or sending NaN back through the graph."""
+        if self.total_weight == 0:
+            return total * 0.0 + self.constant(self.w.dtype.type("nan"))
+        return total / self.constant(self.w_y.sum())
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Optional[Tensor] = None, *,
@@ -182,15 +192,18 @@ def nll_loss(input: Tensor, target: Tensor, weight: Optional[Tensor] = None, *,
     """l_i = -w[c_i] x[i, c_i] for log-probabilities x (e.g. from log_softmax); targets equal
     to ``ignore_index`` contribute 0 and are left out of the mean's denominator sum w[c_i]."""
     check_reduction("nll_loss", reduction)
+    _check_ignore_index("nll_loss", ignore_index)
     targets = _ClassTargets("nll_loss", input, target, weight, ignore_index)
     loss = -targets.pick(targets.rows) * targets.constant(targets.w_y)
     return targets.reduce(loss, reduction)
 
 
 def check_label_smoothing(name: str, label_smoothing: float) -> None:
-    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, numbers.Real) \
-            or not 0 <= label_smoothing <= 1:
-        raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing!r}")
+    check_number(name, "label_smoothing", label_smoothing, 0, 1)
+
+
+def _check_ignore_index(name: str, ignore_index: int) -> None:
+    check_number(name, "ignore_index", ignore_index, integer=True)
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Optional[Tensor] = None, *,
@@ -205,7 +218,12 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Optional[Tensor] = None
     PyTorch's). One fused Function, ``CrossEntropy``; ``weight`` gets no gradient."""
     check_reduction("cross_entropy", reduction)
     check_label_smoothing("cross_entropy", label_smoothing)
+    _check_ignore_index("cross_entropy", ignore_index)
     targets = _ClassTargets("cross_entropy", input, target, weight, ignore_index)
+    if reduction == "mean" and targets.total_weight == 0:
+        # The fused op's mean would divide 0 by 0: take its sum, and mean() gives the NaN.
+        return targets.mean(CrossEntropy.apply(targets.rows, targets, float(label_smoothing),
+                                               "sum"))
     loss = CrossEntropy.apply(targets.rows, targets, float(label_smoothing), reduction)
     return loss.reshape(targets.out_shape) if reduction == "none" else loss
 
@@ -217,12 +235,19 @@ def cross_entropy_composed(input: Tensor, target: Tensor, weight: Optional[Tenso
     PyTorch defines the loss; the tests check that both agree in values and gradients."""
     check_reduction("cross_entropy", reduction)
     check_label_smoothing("cross_entropy", label_smoothing)
+    _check_ignore_index("cross_entropy", ignore_index)
     targets = _ClassTargets("cross_entropy", input, target, weight, ignore_index)
     logp = log_softmax(targets.rows, 1)
     nll = -targets.pick(logp) * targets.constant(targets.w_y)
     smooth = -(logp * targets.constant(targets.w)).sum(1) * targets.constant(targets.valid)
     loss = nll * (1 - label_smoothing) + smooth * (label_smoothing / targets.num_classes)
     return targets.reduce(loss, reduction)
+
+
+def check_margin_p(name: str, p: int) -> None:
+    if p not in (1, 2) or not is_int(p):
+        raise ConfigError(f"{name}: invalid p value: {p!r} (only p == 1 and p == 2 are "
+                          "supported)")
 
 
 def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,
@@ -234,8 +259,8 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     zero once the true class beats every other by ``margin``. "mean" averages over N."""
     name = "multi_margin_loss"
     check_reduction(name, reduction)
-    if p not in (1, 2) or isinstance(p, bool):
-        raise ValueError(f"{name}: only p == 1 and p == 2 are supported, got p={p!r}")
+    check_margin_p(name, p)
+    check_number(name, "margin", margin)
     targets = _ClassTargets(name, input, target, weight, None, max_dims=2)
     x = targets.rows
     xp = backend.get_array_module(x._array)

@@ -10,9 +10,23 @@ from __future__ import annotations
 
 from typing import Optional
 
+from minidl.config_checks import ConfigTypeError, check_number
+from minidl.errors import DTypeError
 from minidl.nn import loss_functional as L
 from minidl.nn.module import Module
 from minidl.tensor import Tensor
+
+
+def _check_weight(owner: str, name: str, weight: Optional[Tensor]) -> None:
+    """Class weights are None or a floating-point Tensor: a list or an integer tensor would
+    only fail at the first forward."""
+    if weight is None:
+        return
+    if not isinstance(weight, Tensor):
+        raise ConfigTypeError(f"{owner}: {name} must be a Tensor or None, got "
+                              f"{type(weight).__name__}")
+    if weight.dtype.kind != "f":
+        raise DTypeError(f"{owner}: {name} must be a floating-point Tensor, got {weight.dtype}")
 
 
 class _Loss(Module):
@@ -28,6 +42,7 @@ class _Loss(Module):
 class _WeightedLoss(_Loss):
     def __init__(self, weight: Optional[Tensor] = None, reduction: str = "mean"):
         super().__init__(reduction)
+        _check_weight(type(self).__name__, "weight", weight)
         self.register_buffer("weight", weight)
 
 
@@ -50,9 +65,7 @@ class HuberLoss(_Loss):
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0):
         super().__init__(reduction)
-        if not delta > 0:
-            raise ValueError(f"HuberLoss: delta must be positive, got delta={delta!r}")
-        self.delta = delta
+        self.delta = check_number("HuberLoss", "delta", delta, 0, low_open=True)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return L.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
@@ -65,6 +78,7 @@ class BCEWithLogitsLoss(_WeightedLoss):
     def __init__(self, weight: Optional[Tensor] = None, reduction: str = "mean",
                  pos_weight: Optional[Tensor] = None):
         super().__init__(weight, reduction)
+        _check_weight("BCEWithLogitsLoss", "pos_weight", pos_weight)
         self.register_buffer("pos_weight", pos_weight)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
@@ -79,7 +93,7 @@ class NLLLoss(_WeightedLoss):
     def __init__(self, weight: Optional[Tensor] = None, ignore_index: int = -100,
                  reduction: str = "mean"):
         super().__init__(weight, reduction)
-        self.ignore_index = ignore_index
+        self.ignore_index = check_number("NLLLoss", "ignore_index", ignore_index, integer=True)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return L.nll_loss(input, target, self.weight, ignore_index=self.ignore_index,
@@ -95,7 +109,8 @@ class CrossEntropyLoss(_WeightedLoss):
                  reduction: str = "mean", label_smoothing: float = 0.0):
         super().__init__(weight, reduction)
         L.check_label_smoothing("CrossEntropyLoss", label_smoothing)
-        self.ignore_index = ignore_index
+        self.ignore_index = check_number("CrossEntropyLoss", "ignore_index", ignore_index,
+                                         integer=True)
         self.label_smoothing = label_smoothing
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
@@ -109,11 +124,9 @@ class MultiMarginLoss(_WeightedLoss):
     def __init__(self, p: int = 1, margin: float = 1.0, weight: Optional[Tensor] = None,
                  reduction: str = "mean"):
         super().__init__(weight, reduction)
-        if p not in (1, 2) or isinstance(p, bool):
-            raise ValueError(f"MultiMarginLoss: only p == 1 and p == 2 are supported, "
-                             f"got p={p!r}")
+        L.check_margin_p("MultiMarginLoss", p)
         self.p = p
-        self.margin = margin
+        self.margin = check_number("MultiMarginLoss", "margin", margin)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return L.multi_margin_loss(input, target, self.p, self.margin, self.weight,

@@ -138,8 +138,8 @@ class Module:
     def add_module(self, name: str, module: Optional[Module]) -> None:
         self._check_name(name, "module")
         if module is not None and not isinstance(module, Module):
-            raise ConfigTypeError(f"{type(module).__name__} is not a Module subclass (adding "
-                                  f"module {name!r})")
+            raise ConfigTypeError(f"{type(self).__name__}: cannot add module {name!r}: "
+                                  f"{type(module).__name__} is not a Module subclass")
         self._discard(name, keep=self._modules)
         self._modules[name] = module
 

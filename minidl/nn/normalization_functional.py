@@ -39,7 +39,8 @@ from __future__ import annotations
 
 from typing import Optional, Sequence, Tuple, Union
 
-from minidl.errors import ShapeError
+from minidl.config_checks import ConfigTypeError, check_number, is_int
+from minidl.errors import ConfigError, ShapeError
 from minidl.grad_mode import no_grad
 from minidl.ops.batch_norm import BatchNormalize
 from minidl.ops.dtype_checks import require_float
@@ -67,6 +68,30 @@ def _update_running(buffer: Tensor, batch_value, momentum: float) -> None:
         buffer.mul_(1 - momentum).add_(batch_value.reshape(buffer.shape), alpha=momentum)
 
 
+def check_eps(op: str, eps: float) -> float:
+    """eps > 0: it keeps 1 / sqrt(var + eps) finite for a constant input (var = 0)."""
+    return check_number(op, "eps", eps, 0, low_open=True)
+
+
+def check_momentum(op: str, momentum: Optional[float]) -> Optional[float]:
+    """momentum in [0, 1], or None (a cumulative average): outside it, the running estimate
+    is no longer an average of batch statistics (momentum 2 gives -running + 2 * batch)."""
+    return None if momentum is None else check_number(op, "momentum", momentum, 0, 1)
+
+
+def check_normalized_shape(op: str, normalized_shape: Union[int, Sequence[int]]
+                           ) -> Tuple[int, ...]:
+    """``normalized_shape`` as a tuple of positive sizes (an int n means (n,))."""
+    shape = (normalized_shape,) if is_int(normalized_shape) else normalized_shape
+    if not isinstance(shape, (tuple, list)) or not shape or not all(map(is_int, shape)):
+        raise ConfigTypeError(f"{op}: normalized_shape must be a positive integer or a "
+                              f"non-empty sequence of them, got {normalized_shape!r}")
+    if not all(n >= 1 for n in shape):
+        raise ConfigError(f"{op}: invalid normalized_shape value: {normalized_shape!r} "
+                          "(expected positive sizes)")
+    return tuple(int(n) for n in shape)
+
+
 def _check_batch_norm(op: str, x: Tensor, tensors: dict) -> None:
     if not isinstance(x, Tensor) or x.ndim < 2:
         shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
@@ -86,6 +111,8 @@ def batch_norm_impl(op: str, x: Tensor, running_mean: Optional[Tensor],
     (``BatchNorm2d(16)``)."""
     _check_batch_norm(op, x, {"running_mean": running_mean, "running_var": running_var,
                               "weight": weight, "bias": bias})
+    check_eps(op, eps)
+    check_momentum(op, momentum)
     axes = (0,) + tuple(range(2, x.ndim))
     per_channel = (1, -1) + (1,) * (x.ndim - 2)  # a (C,) vector broadcast along axis 1
     if training:
@@ -102,7 +129,8 @@ def batch_norm_impl(op: str, x: Tensor, running_mean: Optional[Tensor],
         y = y if weight is None else y * weight.reshape(per_channel)
         return y if bias is None else y + bias.reshape(per_channel)
     if running_mean is None or running_var is None:
-        raise ValueError(f"{op}: running_mean and running_var are needed when training=False")
+        raise ConfigError(f"{op}: running_mean and running_var are needed when "
+                          "training=False")
     # Eval: y = x * scale + shift, scale = weight / sqrt(running_var + eps),
     # shift = bias - running_mean * scale. The buffers enter as copies (constants).
     scale = Tensor._make((running_var._array + eps) ** -0.5, False)
@@ -128,8 +156,8 @@ def layer_norm_impl(op: str, x: Tensor, normalized_shape: Union[int, Sequence[in
                     weight: Optional[Tensor], bias: Optional[Tensor], eps: float) -> Tensor:
     """``layer_norm``, shared with the ``LayerNorm`` layer; ``op`` names the caller in errors
     (``LayerNorm((10,), ...)``)."""
-    shape = (normalized_shape,) if isinstance(normalized_shape, int) else \
-        tuple(normalized_shape)
+    shape = check_normalized_shape(op, normalized_shape)
+    check_eps(op, eps)
     if not isinstance(x, Tensor) or x.ndim < len(shape) or tuple(x.shape[x.ndim - len(shape):]) \
             != shape:
         got = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__

@@ -1,9 +1,10 @@
 """Bad inputs to layers, losses, init and state dicts: one table, one test.
 
-Each row is a call that must fail, the minidl error type it must raise (ValueError for bad
-hyperparameters, as PyTorch), and the words its message must contain: the layer or op, and the
-offending shapes or values. Other minidl errors also derive from the matching built-in
-(ShapeError from ValueError, DTypeError from TypeError, ...).
+Each row is a call that must fail, the minidl error type it must raise (ConfigError for bad
+hyperparameters, a ValueError as in PyTorch), and the words its message must contain: the layer
+or op, and the offending shapes or values. Every minidl error also derives from the matching
+built-in (ShapeError from ValueError, DTypeError from TypeError, ...).
+``test_nn_config_errors.py`` has the constructor arguments of every layer and loss.
 """
 import numpy as np
 import pytest
@@ -11,7 +12,8 @@ import pytest
 import minidl
 import minidl.nn as nn
 import minidl.nn.functional as F
-from minidl.errors import DTypeError, MinidlError, OutOfRangeError, ShapeError
+from minidl.config_checks import ConfigTypeError
+from minidl.errors import ConfigError, DTypeError, MinidlError, OutOfRangeError, ShapeError
 from minidl.nn import init
 from minidl.nn.utils import vector_to_parameters
 
@@ -36,7 +38,7 @@ CASES = [
      ["Linear(", "int64"]),
     ("F.linear-features", lambda: F.linear(logits(32, 100), logits(10, 784)), ShapeError,
      ["linear", "(10, 784)", "last dimension 784", "(32, 100)"]),
-    ("linear-size", lambda: nn.Linear(0, 3), ValueError, ["Linear", "in_features", "0"]),
+    ("linear-size", lambda: nn.Linear(0, 3), ConfigError, ["Linear", "in_features", "0"]),
     # -- cross_entropy and nll_loss
     ("ce-float-target", lambda: F.cross_entropy(logits(4, 3), minidl.zeros(4)), DTypeError,
      ["cross_entropy", "integer class indices", "float32"]),
@@ -47,8 +49,8 @@ CASES = [
     ("ce-batch", lambda: F.cross_entropy(logits(32, 10), labels(*range(10), *range(6))),
      ShapeError, ["cross_entropy", "(32,)", "(32, 10)", "(16,)"]),
     ("ce-reduction", lambda: F.cross_entropy(logits(2, 3), labels(0, 1), reduction="avg"),
-     ValueError, ["cross_entropy", "'avg'", "reduction"]),
-    ("ce-smoothing", lambda: nn.CrossEntropyLoss(label_smoothing=1.5), ValueError,
+     ConfigError, ["cross_entropy", "'avg'", "reduction"]),
+    ("ce-smoothing", lambda: nn.CrossEntropyLoss(label_smoothing=1.5), ConfigError,
      ["CrossEntropyLoss", "label_smoothing", "1.5"]),
     ("ce-weight-shape", lambda: F.cross_entropy(logits(2, 10), labels(0, 1), logits(3)),
      ShapeError, ["cross_entropy", "weight", "(10,)", "(3,)"]),
@@ -64,17 +66,19 @@ CASES = [
      ["mse_loss", "(3,)", "(3, 2)", "broadcast"]),
     ("l1-int-target", lambda: nn.L1Loss()(logits(3), labels(1, 2, 3)), DTypeError,
      ["l1_loss", "target", "int64"]),
-    ("huber-delta", lambda: nn.HuberLoss(delta=0.0), ValueError, ["HuberLoss", "delta=0.0"]),
+    ("huber-delta", lambda: nn.HuberLoss(delta=0.0), ConfigError,
+     ["HuberLoss", "delta value: 0.0"]),
     ("huber-numpy-input", lambda: F.huber_loss(np.zeros(3), logits(3)), DTypeError,
      ["huber_loss", "input", "ndarray"]),
-    ("mse-reduction", lambda: nn.MSELoss(reduction="avg"), ValueError, ["MSELoss", "'avg'"]),
+    ("mse-reduction", lambda: nn.MSELoss(reduction="avg"), ConfigError, ["MSELoss", "'avg'"]),
     ("bce-shapes", lambda: nn.BCEWithLogitsLoss()(logits(4, 1), minidl.rand(4)), ShapeError,
      ["binary_cross_entropy_with_logits", "(4,)", "(4, 1)"]),
     ("bce-pos-weight", lambda: F.binary_cross_entropy_with_logits(
         logits(4, 2), minidl.rand(4, 2), pos_weight=minidl.ones(3)), ShapeError,
      ["binary_cross_entropy_with_logits", "pos_weight", "(3,)", "(4, 2)"]),
     # -- multi_margin_loss
-    ("margin-p", lambda: nn.MultiMarginLoss(p=3), ValueError, ["MultiMarginLoss", "p=3"]),
+    ("margin-p", lambda: nn.MultiMarginLoss(p=3), ConfigError,
+     ["MultiMarginLoss", "p value: 3"]),
     ("margin-rank", lambda: F.multi_margin_loss(logits(2, 3, 4), labels(0, 1)), ShapeError,
      ["multi_margin_loss", "(2, 3, 4)"]),
     ("margin-class", lambda: F.multi_margin_loss(logits(2, 3), labels(0, 3)), OutOfRangeError,
@@ -84,7 +88,7 @@ CASES = [
     ("dropout-negative-p", lambda: F.dropout(logits(3), -0.5), ValueError,
      ["dropout", "p=-0.5"]),
     ("dropout-int", lambda: F.dropout(labels(1, 2), 0.5), DTypeError, ["dropout", "int64"]),
-    ("gelu-approximate", lambda: nn.GELU(approximate="fast"), ValueError, ["GELU", "'fast'"]),
+    ("gelu-approximate", lambda: nn.GELU(approximate="fast"), ConfigError, ["GELU", "'fast'"]),
     ("softmax-dim", lambda: nn.Softmax(dim=3)(logits(2, 3)), ShapeError,
      ["softmax", "dim 3", "2 dimensions"]),
     ("leaky-int", lambda: F.leaky_relu(labels(1, -2)), DTypeError, ["leaky_relu", "int64"]),
@@ -108,11 +112,11 @@ CASES = [
     ("maxpool-rank", lambda: nn.MaxPool2d(2)(logits(4, 4)), ShapeError,
      ["MaxPool2d(kernel_size=2", "(4, 4)"]),
     # -- init
-    ("init-mode", lambda: init.kaiming_uniform_(logits(3, 3), mode="fan_avg"), ValueError,
+    ("init-mode", lambda: init.kaiming_uniform_(logits(3, 3), mode="fan_avg"), ConfigError,
      ["mode", "'fan_avg'"]),
     ("init-nonlinearity", lambda: init.kaiming_normal_(logits(3, 3), nonlinearity="swish"),
-     ValueError, ["calculate_gain", "'swish'"]),
-    ("init-gain-param", lambda: init.calculate_gain("leaky_relu", "steep"), ValueError,
+     ConfigError, ["calculate_gain", "'swish'"]),
+    ("init-gain-param", lambda: init.calculate_gain("leaky_relu", "steep"), ConfigTypeError,
      ["negative_slope", "'steep'"]),
     ("init-fans", lambda: init.xavier_uniform_(logits(5)), ShapeError,
      ["fewer than 2 dimensions", "(5,)"]),
@@ -140,7 +144,8 @@ def test_bad_input_is_named(call, error, words):
     with pytest.raises(error) as info:
         call()
     if not issubclass(error, MinidlError):
-        assert error is ValueError  # hyperparameters, as PyTorch
+        # Dropout's p is checked in minidl/nn/functional.py, which still raises ValueError.
+        assert error is ValueError
     for word in words:
         assert word in str(info.value), f"{word!r} not in: {info.value}"
 

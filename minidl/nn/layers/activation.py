@@ -8,7 +8,9 @@ Read next: ``minidl/nn/activation_functional.py`` (their math, and the fused bac
 """
 from __future__ import annotations
 
+from minidl.config_checks import check_choice, check_number
 from minidl.nn import functional as F
+from minidl.nn.activation_functional import check_softplus_beta
 from minidl.nn.module import Module
 from minidl.tensor import Tensor
 
@@ -29,7 +31,7 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
         super().__init__()
-        self.negative_slope = negative_slope
+        self.negative_slope = check_number("LeakyReLU", "negative_slope", negative_slope)
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
@@ -59,9 +61,7 @@ class GELU(Module):
 
     def __init__(self, approximate: str = "none"):
         super().__init__()
-        if approximate not in ("none", "tanh"):
-            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
-        self.approximate = approximate
+        self.approximate = check_choice("GELU", "approximate", approximate, ("none", "tanh"))
 
     def forward(self, input: Tensor) -> Tensor:
         return F.gelu(input, self.approximate)
@@ -75,7 +75,7 @@ class Softplus(Module):
 
     def __init__(self, beta: float = 1.0):
         super().__init__()
-        self.beta = beta
+        self.beta = check_softplus_beta("Softplus", beta)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.softplus(input, self.beta)
@@ -90,7 +90,7 @@ class Softmax(Module):
 
     def __init__(self, dim: int):
         super().__init__()
-        self.dim = dim
+        self.dim = check_number("Softmax", "dim", dim, integer=True)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.softmax(input, self.dim)
@@ -104,7 +104,7 @@ class LogSoftmax(Module):
 
     def __init__(self, dim: int):
         super().__init__()
-        self.dim = dim
+        self.dim = check_number("LogSoftmax", "dim", dim, integer=True)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.log_softmax(input, self.dim)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from minidl.config_checks import check_bool, check_positive_int
 from minidl.creation import empty
+from minidl.errors import ConfigError
 from minidl.nn import init
 from minidl.nn.module import Module
 from minidl.nn.parameter import Parameter
@@ -34,14 +36,14 @@ class Conv2d(Module):
         label = f"Conv2d({in_channels}, {out_channels}, kernel_size={kernel_size})"
         for name, n in (("in_channels", in_channels), ("out_channels", out_channels),
                         ("groups", groups)):
-            if not isinstance(n, int) or isinstance(n, bool) or n <= 0:
-                raise ValueError(f"{label}: {name} must be a positive integer, got {n!r}")
+            check_positive_int(label, name, n)
         if in_channels % groups or out_channels % groups:
-            raise ValueError(f"{label}: in_channels ({in_channels}) and out_channels "
-                             f"({out_channels}) must both be divisible by groups ({groups})")
+            raise ConfigError(f"{label}: in_channels ({in_channels}) and out_channels "
+                              f"({out_channels}) must both be divisible by groups ({groups})")
+        check_bool(label, "bias", bias)
         if padding_mode != "zeros":
-            raise ValueError(f"{label}: only padding_mode='zeros' is supported, got "
-                             f"{padding_mode!r}")
+            raise ConfigError(f"{label}: only padding_mode='zeros' is supported, got "
+                              f"{padding_mode!r}")
         window = make_window(label, kernel_size, stride, padding, dilation)
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size, self.stride = window.kernel, window.stride

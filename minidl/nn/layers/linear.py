@@ -6,7 +6,15 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from minidl.config_checks import (
+    ConfigTypeError,
+    check_bool,
+    check_number,
+    check_positive_int,
+    is_int,
+)
 from minidl.creation import empty
+from minidl.errors import ConfigError
 from minidl.nn import functional as F
 from minidl.nn import init
 from minidl.nn.module import Module
@@ -25,9 +33,9 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
                  device: Any = None, dtype: Any = None):
         super().__init__()
-        for name, n in (("in_features", in_features), ("out_features", out_features)):
-            if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-                raise ValueError(f"Linear: {name} must be a positive integer, got {n!r}")
+        check_positive_int("Linear", "in_features", in_features)
+        check_positive_int("Linear", "out_features", out_features)
+        check_bool("Linear", "bias", bias)
         self.in_features = in_features
         self.out_features = out_features
         self.weight = Parameter(empty(out_features, in_features, dtype=dtype, device=device))
@@ -64,8 +72,8 @@ class Flatten(Module):
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1):
         super().__init__()
-        self.start_dim = start_dim
-        self.end_dim = end_dim
+        self.start_dim = check_number("Flatten", "start_dim", start_dim, integer=True)
+        self.end_dim = check_number("Flatten", "end_dim", end_dim, integer=True)
 
     def forward(self, input: Tensor) -> Tensor:
         return input.flatten(self.start_dim, self.end_dim)
@@ -80,7 +88,14 @@ class Unflatten(Module):
 
     def __init__(self, dim: int, unflattened_size: Sequence[int]):
         super().__init__()
-        self.dim = dim
+        self.dim = check_number("Unflatten", "dim", dim, integer=True)
+        sizes = unflattened_size
+        if not isinstance(sizes, (tuple, list)) or not sizes or not all(map(is_int, sizes)):
+            raise ConfigTypeError(f"Unflatten: invalid unflattened_size value: {sizes!r} "
+                                  "(expected a non-empty sequence of integers)")
+        if not all(n >= 1 or n == -1 for n in sizes) or list(sizes).count(-1) > 1:
+            raise ConfigError(f"Unflatten: invalid unflattened_size value: {sizes!r} (expected "
+                              "positive sizes, at most one of them -1)")
         self.unflattened_size = tuple(unflattened_size)
 
     def forward(self, input: Tensor) -> Tensor:

@@ -13,11 +13,18 @@ from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 
+from minidl.config_checks import check_bool, check_positive_int
 from minidl.creation import ones, zeros
 from minidl.errors import ShapeError
 from minidl.nn import init
 from minidl.nn.module import Module
-from minidl.nn.normalization_functional import batch_norm_impl, layer_norm_impl
+from minidl.nn.normalization_functional import (
+    batch_norm_impl,
+    check_eps,
+    check_momentum,
+    check_normalized_shape,
+    layer_norm_impl,
+)
 from minidl.nn.parameter import Parameter
 from minidl.tensor import Tensor
 
@@ -41,10 +48,12 @@ class _BatchNorm(Module):
                  affine: bool = True, track_running_stats: bool = True, device: Any = None,
                  dtype: Any = None):
         super().__init__()
-        if not isinstance(num_features, int) or isinstance(num_features, bool) or \
-                num_features <= 0:
-            raise ValueError(f"{type(self).__name__}: num_features must be a positive "
-                             f"integer, got {num_features!r}")
+        name = type(self).__name__
+        check_positive_int(name, "num_features", num_features)
+        check_eps(name, eps)
+        check_momentum(name, momentum)
+        check_bool(name, "affine", affine)
+        check_bool(name, "track_running_stats", track_running_stats)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         if affine:
@@ -123,11 +132,10 @@ class LayerNorm(Module):
                  elementwise_affine: bool = True, bias: bool = True, device: Any = None,
                  dtype: Any = None):
         super().__init__()
-        shape = (normalized_shape,) if isinstance(normalized_shape, int) else \
-            tuple(normalized_shape)
-        if not shape or not all(isinstance(n, int) and n > 0 for n in shape):
-            raise ValueError(f"LayerNorm: normalized_shape must be a positive integer or a "
-                             f"non-empty sequence of them, got {normalized_shape!r}")
+        shape = check_normalized_shape("LayerNorm", normalized_shape)
+        check_eps("LayerNorm", eps)
+        check_bool("LayerNorm", "elementwise_affine", elementwise_affine)
+        check_bool("LayerNorm", "bias", bias)
         self.normalized_shape, self.eps = shape, eps
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:
