@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: test test-explore train bench lint clean
+.PHONY: test test-explore train bench lint explorer-screenshot clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -43,6 +43,11 @@ test-explore: $(VENV)/.stamp-test
 # other jobs, a CNN step took 0.09 s with one thread and 0.9 s with two (README, "Training").
 train: $(VENV)/.stamp-train
 	OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} $(PY) examples/train_mnist.py $(ARGS)
+
+# The README's picture of the explorer page (a small MLP, stopped in its backward pass), taken
+# by headless Chromium (apt-get install chromium): look at it after changing minidl/explorer_page.
+explorer-screenshot: $(VENV)/.stamp-test
+	$(PY) examples/explore_mlp.py --screenshot docs/explorer-mlp.png
 
 # Benchmarks print medians of interleaved runs (and PyTorch's column when torch is installed:
 # pip install torch==2.13.0). All but memory.py take --json FILE to keep results.

@@ -6,7 +6,8 @@ Part 1 is a small expression of five scalars; part 2 is a network of two neurons
 script prints every intermediate value with its gradient (d loss / d value), checks each gradient
 against a finite difference (nudge the value by +-h, see how the loss moves), prints the
 backward pass step by step (``minidl.autograd.trace``), and draws the graph: DOT and Mermaid text
-always, an SVG too when Graphviz's ``dot`` program is installed. Drawings go to ``--out``
+always, an SVG too when Graphviz's ``dot`` program is installed, and an explorer page (HTML: open
+it in a browser, click the nodes, replay the backward pass). Drawings go to ``--out``
 (default ``runs/scalar_backprop``); ``--seed`` picks part 2's initial weights. The script takes
 well under a second, so ``--quick`` (which every lesson accepts) runs it unchanged.
 
@@ -73,6 +74,9 @@ def expression(nudge):
 L, values = expression({})
 for t in values.values():
     t.retain_grad()  # keep .grad for intermediates too, not only for leaves
+# An explorer page: the graph to click through, its backward pass replayed (explore runs one of
+# its own, touching no .grad). Open it in a browser.
+print("wrote", viz.explore(L).save(OUT / "expression.html"))
 with minidl.autograd.trace() as t:
     L.backward()
 
@@ -115,6 +119,7 @@ def loss_of_model():
 
 
 loss = loss_of_model()
+print("wrote", viz.explore(loss, model).save(OUT / "two_neurons.html"))  # boxes for its layers
 with minidl.autograd.trace(params) as t:
     loss.backward()
 print(f"loss = {loss.item():.6f}\n")

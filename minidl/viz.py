@@ -15,8 +15,11 @@ An intermediate tensor has no node of its own (the graph keeps only its shape) u
 values and gradient when you ask for them. A gradient computed with ``create_graph=True`` has a
 graph of its own, which reaches back into the forward graph; it is drawn the same way.
 
-Read next: ``examples/scalar_backprop.py``, which traces and draws a small graph;
-``minidl/backward_trace.py`` lists the same backward pass step by step.
+``explore`` (from ``minidl/explorer.py``) makes the same graph a page to click through, with
+its values, gradients and the backward pass replayed step by step.
+
+Read next: ``minidl/explorer.py``, the graph and its backward pass as an interactive page;
+then ``examples/scalar_backprop.py``, which traces and draws a small graph.
 """
 from __future__ import annotations
 
@@ -28,6 +31,8 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 from minidl import backend
 from minidl.backward_trace import format_values, rule_of
 from minidl.errors import MinidlError
+from minidl.explorer import Explorer as Explorer  # re-exported: minidl.viz.explore, Explorer
+from minidl.explorer import explore as explore
 from minidl.node import Node
 from minidl.tensor import Tensor
 
