@@ -42,15 +42,15 @@ def _fit_gradient(node: Node, index: int, gx, shape: tuple, dtype):
     """Check one gradient returned by ``node.backward`` and undo broadcasting: a gradient with
     the output's shape for an input that was broadcast is summed back to the input's shape."""
     if not isinstance(gx, Tensor):
-        raise AutogradError(f"{node.name}.backward returned {type(gx).__name__} for input "
+        raise AutogradError(f"{node.op_name}.backward returned {type(gx).__name__} for input "
                             f"{index}; backward must return Tensors (or None)")
     if gx.dtype != dtype:
-        raise AutogradError(f"{node.name}.backward returned a {gx.dtype} gradient for input "
+        raise AutogradError(f"{node.op_name}.backward returned a {gx.dtype} gradient for input "
                             f"{index}, which is {dtype}")
     if gx.shape != shape:
         if gx.shape != node.out_shape or broadcast_shape(shape, gx.shape) != gx.shape:
             raise AutogradError(
-                f"{node.name}.backward returned a gradient of shape {tuple(gx.shape)} for input "
+                f"{node.op_name}.backward returned a gradient of shape {tuple(gx.shape)} for input "
                 f"{index} of shape {tuple(shape)} (output shape {tuple(node.out_shape)})")
         gx = gx.sum_to(shape)
     return gx
@@ -100,7 +100,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
                 gxs = (gxs,)
             edges = node.edges
             if len(gxs) != len(edges):
-                raise AutogradError(f"{node.name}.backward returned {len(gxs)} gradients for "
+                raise AutogradError(f"{node.op_name}.backward returned {len(gxs)} gradients for "
                                     f"{len(edges)} inputs")
             if _observers:
                 for observe in _observers:
@@ -120,7 +120,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
                         gx._array.dtype is not dtype and gx._array.dtype != dtype):
                     gx = _fit_gradient(node, index, gx, shape, dtype)  # undoes broadcasting
                 if anomaly:
-                    _check_finite(node.name, "backward", gx._array)
+                    _check_finite(node.op_name, "backward", gx._array)
                 if leaf:
                     _deliver_to_leaf(edge, gx, capture, create_graph,
                                      _is_shared(gx, index, gy, gxs, edge))

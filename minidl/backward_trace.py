@@ -82,7 +82,7 @@ class Step:
         """``gy`` and ``gxs``: arrays (``gxs[i]`` None where input i gets no gradient)."""
         self.index = index
         self.node = node  # kept so that node identities stay unique while the trace lives
-        self.op = node.name
+        self.op = node.op_name
         self.rule = rule_of(node.function)
         self.out_shape = tuple(node.out_shape)
         self.input_shapes = [None if e is None else
@@ -171,7 +171,7 @@ class BackwardTrace:
         if isinstance(edge, Tensor):
             return f"{self.leaf_name(edge)} {_shape(shape)}"
         index = self._step_of.get(id(edge))
-        where = f"{edge.name}#{index + 1}" if index is not None else edge.name
+        where = f"{edge.op_name}#{index + 1}" if index is not None else edge.op_name
         return f"{where} {_shape(shape)}"
 
     def _gradients(self, step: Step) -> str:

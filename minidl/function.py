@@ -53,8 +53,13 @@ class Function:
     ``ctx.saved_tensors`` gives back what was saved, as Tensors: a saved input comes back as the
     very input Tensor (so second derivatives flow through it), the saved output as a Tensor
     around the output's array whose ``grad_fn`` is this node, anything else as a constant.
-    Unlike PyTorch, ``forward`` sees arrays, not Tensors: that keeps the forward pass free of
-    graph bookkeeping. A Function class is never instantiated: it only holds the two rules.
+    A Function class is never instantiated: it only holds the two rules.
+
+    Unlike PyTorch, ``forward`` sees arrays (``numpy.ndarray``, or ``cupy.ndarray`` on a GPU),
+    not Tensors: that keeps the forward pass free of graph bookkeeping, and the array's own
+    methods and ``xp = minidl.backend.get_array_module(x)`` (``xp.exp(x)``) are what forward
+    computes with. A Tensor method called there (``x.exp()``, ``x.clamp(0)``) raises a
+    ``DTypeError`` that says so. An op written from Tensor operations needs no Function.
     """
 
     @staticmethod
@@ -137,6 +142,10 @@ class Function:
             raise
         except (ValueError, IndexError, TypeError, OverflowError) as exc:
             raise _forward_error(cls, args, exc) from None
+        except AttributeError as exc:  # a Tensor method called on an array
+            if type(getattr(exc, "obj", None)) not in backend._BY_ARRAY_TYPE:
+                raise
+            raise _array_method_error(cls, exc) from None
         # NumPy reductions return scalars: keep arrays (an array of another device type is an
         # array: ToDevice returns one)
         if type(y) is not array_type and type(y) not in backend._BY_ARRAY_TYPE:
@@ -175,6 +184,17 @@ def _share_version_counter(out, args, xs) -> None:
         if isinstance(a, Tensor) and (x is owner or x.base is owner):
             out._counter = a._shared_counter()
             return
+
+
+def _array_method_error(cls, exc: AttributeError) -> MinidlError:
+    """``x.exp()`` inside a forward, where ``x`` is an array: say why, and what to write."""
+    array_type = type(exc.obj)
+    return DTypeError(
+        f"{cls.__name__}.forward: {exc}. forward receives raw arrays "
+        f"({array_type.__module__}.{array_type.__name__}), not Tensors, so Tensor methods "
+        f"such as .{exc.name}() are not there: compute with the array's own methods and "
+        "functions (xp = minidl.backend.get_array_module(x); xp.exp(x)), or write the op "
+        "from Tensor operations outside a Function (it then needs no backward)")
 
 
 def _forward_error(cls, args, exc) -> MinidlError:

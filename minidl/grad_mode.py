@@ -90,5 +90,5 @@ def _backward_blaming_node(node, gy):
     except AutogradError as exc:
         if not str(exc).startswith("detect_anomaly:"):
             raise
-        raise AutogradError(f"detect_anomaly: {node.name} backward produced non-finite "
+        raise AutogradError(f"detect_anomaly: {node.op_name} backward produced non-finite "
                             f"values (inside its rule, {str(exc).partition(': ')[2]})") from None

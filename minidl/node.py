@@ -6,7 +6,9 @@ arrays on it (``ctx.save_for_backward``), backward reads them back as Tensors
 ``node.function`` is the Function class whose rules it runs; ``node.edges`` points at what
 produced each input: another Node, or the leaf Tensor itself. A Tensor's ``grad_fn`` is the
 Node that produced it (a call under ``no_grad``, or on inputs that need no gradient, makes a
-node that forward and backward use and that no graph keeps).
+node that forward and backward use and that no graph keeps). PyTorch's view of a node works too:
+``grad_fn.name()`` (``"MulBackward0"``) and ``grad_fn.next_functions`` (``((node, 0), ...)``,
+with an ``AccumulateGrad`` standing for each leaf).
 
 Why a class of its own rather than an instance of the Function subclass (Mul, Tanh, ...):
 every op, forward and backward, reads and writes a dozen attributes of its node, and CPython
@@ -111,7 +113,7 @@ class Node:
         saved = self._saved
         if saved is _FREED:
             raise AutogradError(
-                f"{self.name}: trying to backward through the graph a second time (or "
+                f"{self.op_name}: trying to backward through the graph a second time (or "
                 "to read saved tensors after they were freed). Saved tensors are freed after "
                 "backward; specify retain_graph=True on the first backward() if you need to "
                 "backward through the graph again.")
@@ -136,15 +138,53 @@ class Node:
 
     def _raise_modified(self, array, now: int, version: int):
         raise AutogradError(
-            f"{self.name}: one of the tensors needed for gradient computation has "
+            f"{self.op_name}: one of the tensors needed for gradient computation has "
             f"been modified by an in-place operation (on it, or on a view sharing its memory): "
             f"a tensor of shape {tuple(array.shape)} and dtype {array.dtype} is at version "
-            f"{now}; expected version {version} (the version saved by {self.name}).")
+            f"{now}; expected version {version} (the version saved by {self.op_name}).")
 
     @property
-    def name(self) -> str:
+    def op_name(self) -> str:
+        """The op's name, as minidl's messages give it: ``"Mul"``."""
         return self.function.__name__
 
+    def name(self) -> str:
+        """PyTorch's name for the node: ``"MulBackward0"`` (the op's, then "Backward0")."""
+        return f"{self.function.__name__}Backward0"
+
+    @property
+    def next_functions(self) -> tuple:
+        """PyTorch's view of ``edges``: one ``(node, 0)`` pair per input of the op, where node
+        is the Node that made the input, an ``AccumulateGrad`` for a leaf that requires grad,
+        or None where no gradient flows (a constant, or a non-Tensor argument such as a dim).
+        The 0 is the output's index: a minidl op has one output."""
+        return tuple((AccumulateGrad(edge) if isinstance(edge, Tensor) else edge, 0)
+                     for edge in self.edges)
+
     def __repr__(self) -> str:
-        return f"<{self.name}Backward>"
+        return f"<{self.name()}>"
+
+
+class AccumulateGrad:
+    """What ``next_functions`` shows for a leaf, named as in PyTorch: the last step of a
+    backward pass, which adds the gradient into ``variable.grad``. (minidl's engine does that
+    itself, in ``_deliver_to_leaf``; this object only describes it.)"""
+
+    __slots__ = ("variable",)
+    next_functions = ()
+
+    def __init__(self, variable: Tensor):
+        self.variable = variable
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, AccumulateGrad) and other.variable is self.variable
+
+    def __hash__(self) -> int:
+        return id(self.variable)
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"
 

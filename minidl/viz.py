@@ -101,7 +101,7 @@ def build_graph(outputs: Union[Tensor, Sequence[Tensor]],
     def anchor(fn: Node, kind: str = "tensor") -> str:
         """The node that stands for ``fn``'s output: its retained tensor if it has a live one
         (drawn after the op, as a ``kind`` node), else the op itself."""
-        op = graph.node(fn, "op", [fn.name, str(tuple(fn.out_shape))], rule_of(fn.function))
+        op = graph.node(fn, "op", [fn.op_name, str(tuple(fn.out_shape))], rule_of(fn.function))
         kept = fn._retained() if fn._retained is not None else None
         if kept is None:
             return op

@@ -53,7 +53,7 @@ def describe_graph(out, inputs):
             return ("constant", plain(s._array))
         return ("value", plain(s))
 
-    return [(node.name, node.needs_input_grad, node.out_shape, node.out_dtype,
+    return [(node.op_name, node.needs_input_grad, node.out_shape, node.out_dtype,
              [edge(e) for e in node.edges],
              [saved(s) for s in (node._saved or ())],
              {k: plain(v) for k, v in vars(node).items()})  # what forward set on ctx

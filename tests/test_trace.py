@@ -22,7 +22,7 @@ def check_order(t, output):
     for step in t.steps:
         for edge in step.node.edges:
             if isinstance(edge, Node):
-                assert position[id(edge)] > step.index, f"{edge.name} ran before {step.op}"
+                assert position[id(edge)] > step.index, f"{edge.op_name} ran before {step.op}"
     reachable, stack = set(), [output.grad_fn]
     while stack:
         fn = stack.pop()

@@ -117,7 +117,7 @@ def test_parameter_names_shapes_and_every_op_of_a_model():
     for name, p in model.named_parameters():
         assert f"{name}\\n{tuple(p.shape)} float32 cpu" in labels.values()
     ops = sorted(v.split("\\n")[0] for k, v in labels.items() if v.split("\\n")[0][0].isupper())
-    assert ops == sorted(fn.name for fn in functions_of(loss))
+    assert ops == sorted(fn.op_name for fn in functions_of(loss))
 
 
 def test_show_data_and_grad_print_small_tensors():
