@@ -5,16 +5,17 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: test test-explore train bench lint explorer-screenshot clean
+.PHONY: test test-explore train train-dist bench lint explorer-screenshot clean
 
 $(PY):
 	python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 
 # The tests also install the optional extras of `make train` (tqdm, matplotlib), so that both
-# the progress bar and the curves are exercised (their fallbacks are tested by hiding them).
+# the progress bar and the curves are exercised (their fallbacks are tested by hiding them),
+# and mpi4py + Open MPI, so that the distributed tests run real MPI jobs.
 $(VENV)/.stamp-test: setup.cfg pyproject.toml Makefile | $(PY)
-	$(PIP) install -q -e '.[test,train]'
+	$(PIP) install -q -e '.[test,train,distributed]'
 	touch $@
 
 $(VENV)/.stamp-train: setup.cfg pyproject.toml | $(PY)
@@ -44,6 +45,20 @@ test-explore: $(VENV)/.stamp-test
 train: $(VENV)/.stamp-train
 	OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} $(PY) examples/train_mnist.py $(ARGS)
 
+# Data-parallel training on NP processes, started by MPI (README, "Distributed training"):
+# make train-dist NP=2 ARGS="--epochs 3". One BLAS thread per rank; --oversubscribe lets NP
+# exceed the cores; MPIEXEC_ARGS="-H host1,host2" spreads the ranks over machines.
+NP ?= 2
+MPIEXEC_ARGS ?=
+train-dist: $(VENV)/.stamp-dist
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(VENV)/bin/mpiexec -n $(NP) --oversubscribe \
+		$$([ "$$(id -u)" = 0 ] && echo --allow-run-as-root) $(MPIEXEC_ARGS) \
+		$(PY) examples/train_ddp.py $(ARGS)
+
+$(VENV)/.stamp-dist: setup.cfg pyproject.toml | $(PY)
+	$(PIP) install -q -e '.[train,distributed]'
+	touch $@
+
 # The README's picture of the explorer page (a small MLP, stopped in its backward pass), taken
 # by headless Chromium (apt-get install chromium): look at it after changing minidl/explorer_page.
 explorer-screenshot: $(VENV)/.stamp-test
@@ -51,12 +66,12 @@ explorer-screenshot: $(VENV)/.stamp-test
 
 # Benchmarks print medians of interleaved runs (and PyTorch's column when torch is installed:
 # pip install torch==2.13.0). All but memory.py take --json FILE to keep results.
-BENCHMARKS := overhead training_step conv_kernels memory gpu
+BENCHMARKS := overhead training_step conv_kernels memory gpu distributed
 bench: $(VENV)/.stamp-bench
 	@for b in $(BENCHMARKS); do echo "== benchmarks/$$b.py"; $(PY) benchmarks/$$b.py || exit 1; done
 
 $(VENV)/.stamp-bench: setup.cfg pyproject.toml | $(PY)
-	$(PIP) install -q -e '.[test,bench]'
+	$(PIP) install -q -e '.[test,bench,distributed]'
 	touch $@
 
 clean:

@@ -13,7 +13,7 @@ import minidl
 import minidl.distributed as dist
 
 from .cases import DTYPES, OPS, applies, rank_input, reference
-from .launch import HERE, needs_mpi, run_mpi_ok
+from .launch import HERE, require_mpi, run_mpi_ok
 
 SIZES = [2, 3]
 
@@ -21,8 +21,7 @@ SIZES = [2, 3]
 @pytest.fixture(scope="module", params=SIZES, ids=lambda n: f"{n}ranks")
 def job(request, tmp_path_factory):
     """The saved results of every rank of one run of the worker: (arrays, info) per rank."""
-    if not dist.is_available():
-        pytest.skip("mpi4py is not installed (pip install 'minidl[distributed]')")
+    require_mpi()
     n = request.param
     out = tmp_path_factory.mktemp(f"collectives{n}")
     run_mpi_ok(HERE / "collectives_worker.py", str(out), n=n)
@@ -45,7 +44,6 @@ def assert_reduced(got, expected, n):
         np.testing.assert_allclose(got, expected, rtol=n * eps, atol=4 * n * eps)
 
 
-@needs_mpi
 @pytest.mark.parametrize("op, dtype", [(op, dtype) for op in OPS for dtype in DTYPES
                                        if applies(op, dtype)])  # AVG on integers: see errors
 def test_all_reduce_matches_numpy(job, op, dtype):
@@ -54,7 +52,6 @@ def test_all_reduce_matches_numpy(job, op, dtype):
         assert_reduced(arrays[f"all_reduce/{op}/{dtype}"], expected, len(job))
 
 
-@needs_mpi
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_broadcast_reduce_all_gather_match_numpy(job, dtype):
     n = len(job)
@@ -67,7 +64,6 @@ def test_broadcast_reduce_all_gather_match_numpy(job, dtype):
         np.testing.assert_array_equal(arrays[f"all_gather/{dtype}"], np.stack(rank_inputs))
 
 
-@needs_mpi
 def test_async_views_scalars_and_other_devices(job):
     n = len(job)
     floats = inputs("float32", n)
@@ -83,7 +79,6 @@ def test_async_views_scalars_and_other_devices(job):
         assert info["size"] == n and info["rank"] == rank and info["backend"] == "mpi"
 
 
-@needs_mpi
 def test_objects_travel_as_json(job):
     n = len(job)
     for _, info in job:
@@ -93,7 +88,6 @@ def test_objects_travel_as_json(job):
         assert info["broadcast_object_list"] == [{"from": n - 1}, [n - 1, "x"], None]
 
 
-@needs_mpi
 def test_misuse_is_a_clear_error_on_every_rank(job):
     expected = {"avg_on_int": ("DTypeError", "ReduceOp.AVG needs a floating-point"),
                 "bad_src": ("OutOfRangeError", "src="),

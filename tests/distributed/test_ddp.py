@@ -9,25 +9,21 @@ import json
 import numpy as np
 import pytest
 
-import minidl.distributed as dist
-
 from .ddp_cases import STEPS, VARIANTS, reference_run
-from .launch import HERE, needs_mpi, run_mpi_ok
+from .launch import HERE, require_mpi, run_mpi_ok
 
 RANKS = 2
 
 
 @pytest.fixture(scope="module")
 def job(tmp_path_factory):
-    if not dist.is_available():
-        pytest.skip("mpi4py is not installed (pip install 'minidl[distributed]')")
+    require_mpi()
     out = tmp_path_factory.mktemp("ddp")
     run_mpi_ok(HERE / "ddp_worker.py", str(out), n=RANKS)
     return [(dict(np.load(out / f"rank{r}.npz")), json.loads((out / f"rank{r}.json").read_text()))
             for r in range(RANKS)]
 
 
-@needs_mpi
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_ranks_step_as_one_process_at_the_global_batch(job, variant):
     reference = reference_run(variant, RANKS)
@@ -40,7 +36,6 @@ def test_ranks_step_as_one_process_at_the_global_batch(job, variant):
             np.testing.assert_allclose(on_rank0, expected, rtol=2e-5, atol=2e-6, err_msg=key)
 
 
-@needs_mpi
 def test_buckets_grads_and_state_dict(job):
     info = job[0][1]
     assert info["sgd_momentum"]["buckets"] == 1  # 25 MB holds the whole small model

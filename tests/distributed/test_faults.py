@@ -5,12 +5,11 @@ forever. ``fault_worker.py`` makes rank 1 fail in three ways while rank 0 waits 
 """
 import pytest
 
-from .launch import HERE, needs_mpi, run_mpi
+from .launch import HERE, require_mpi, run_mpi
 
 LIMIT = 30  # seconds: a hang would be killed here and fail the test (launch.run_mpi)
 
 
-@needs_mpi
 @pytest.mark.parametrize("mode, messages", [
     ("raise", ["ValueError: boom on rank 1", "rank 1 raised ValueError; aborting the whole "
                "job (MPI_Abort)"]),
@@ -20,6 +19,7 @@ LIMIT = 30  # seconds: a hang would be killed here and fail the test (launch.run
                   "on rank 0"]),
 ])
 def test_a_failing_rank_ends_the_job_with_a_clear_error(mode, messages):
+    require_mpi()
     job = run_mpi(HERE / "fault_worker.py", mode, n=2, timeout=LIMIT)
     assert job.returncode != 0, repr(job)
     assert "finished" not in job.stdout, repr(job)

@@ -8,8 +8,9 @@ backward would make every rank wait idle for the whole transfer. So, as PyTorch 
 
 * **buckets**: the parameters are grouped, in reverse order of registration (roughly the
   order in which backward produces their gradients: last layer first), into buckets of at
-  most ``bucket_cap_bytes``; each bucket's gradients are copied into one flat array and
-  all-reduced with one call (``AVG``);
+  most ``bucket_cap_bytes``; each bucket's gradients are copied into one flat array, divided
+  by the number of ranks on the way (the copy and the division are one pass over memory), and
+  summed over the ranks with one all-reduce: the average;
 * **hooks**: a gradient hook on every parameter counts the gradients arriving; once every
   parameter of a bucket has received all of its gradients for this backward, the bucket is
   sent (``all_reduce(..., async_op=True)``) while backward goes on computing earlier layers;
@@ -68,12 +69,13 @@ class Bucket:
         self.waiting = waiting
         self.work = None
 
-    def write(self, position: int, gradient: Any) -> None:
-        """Put one parameter's whole gradient (an array) into its slot."""
+    def write(self, position: int, gradient: Any, scale: float) -> None:
+        """Put one parameter's whole gradient (an array), times ``scale``, into its slot."""
         if self.flat is None:
             with backend.selected(self.device):
                 self.flat = backend.xp_for(self.device).empty(self.size, self.dtype)
-        self.flat[self.slices[position]] = gradient.reshape(-1)
+        xp = backend.get_array_module(self.flat)
+        xp.multiply(gradient.reshape(-1), scale, out=self.flat[self.slices[position]])
         self.written[position] = True
 
 
@@ -106,6 +108,7 @@ class Reducer:
         self.params = params
         self.group = group
         self.overlap = overlap
+        self.scale = 1.0 / group.size  # sum of (gradient / ranks) over the ranks: the average
         self.buckets = make_buckets(params, bucket_cap_bytes)
         self.place = [(0, 0)] * len(params)  # parameter -> (bucket, position in it)
         for b, bucket in enumerate(self.buckets):
@@ -152,7 +155,7 @@ class Reducer:
         if self.arrived[i] >= self.expected[i]:  # the gradient is complete (for now)
             grad = self.params[i].grad
             bucket.write(position, gradient._array if grad is None
-                         else grad._array + gradient._array)
+                         else grad._array + gradient._array, self.scale)
             if self.arrived[i] == self.expected[i]:
                 bucket.waiting -= 1
                 self._send_ready_buckets()
@@ -174,10 +177,11 @@ class Reducer:
                 grad = self.params[i].grad
                 if grad is None:  # no gradient on this rank: it counts as zero in the average
                     xp = backend.xp_for(bucket.device)
-                    bucket.write(position, xp.zeros(self.params[i]._array.size, bucket.dtype))
+                    bucket.write(position, xp.zeros(self.params[i]._array.size, bucket.dtype),
+                                 self.scale)
                 else:
-                    bucket.write(position, grad._array)
-        bucket.work = all_reduce(Tensor._make(bucket.flat, False), ReduceOp.AVG, self.group,
+                    bucket.write(position, grad._array, self.scale)
+        bucket.work = all_reduce(Tensor._make(bucket.flat, False), ReduceOp.SUM, self.group,
                                  async_op=True)
 
     def finish(self) -> None:
