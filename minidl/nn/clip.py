@@ -18,7 +18,7 @@ import numpy as np
 
 from minidl import backend
 from minidl.config_checks import ConfigTypeError, check_number
-from minidl.errors import MinidlError
+from minidl.errors import DTypeError, MinidlError
 from minidl.tensor import Tensor
 
 TensorOrTensors = Union[Tensor, Iterable[Tensor]]
@@ -39,6 +39,9 @@ def _grad_arrays(op: str, parameters: TensorOrTensors) -> List:
         if not isinstance(p, Tensor):
             raise ConfigTypeError(f"{op}: parameters must be Tensors, but item {i} is a "
                                   f"{type(p).__name__}")
+        if p.grad is not None and not isinstance(p.grad, Tensor):
+            raise DTypeError(f"{op}: the .grad of parameter {i} is a {type(p.grad).__name__}; "
+                             "a gradient must be a Tensor (or None)")
     return [p.grad._array for p in parameters if p.grad is not None]
 
 

@@ -157,7 +157,7 @@ class Optimizer:
             for i, p in enumerate(group["params"]):
                 if p.grad is None:  # not used in this forward pass (or frozen): leave it alone
                     continue
-                grad = p.grad._array
+                grad = getattr(p.grad, "_array", None)
                 if type(grad) is not type(p._array) or grad.shape != p._array.shape or \
                         grad.dtype != p._array.dtype:
                     self._refuse_grad(p, g, i)
@@ -167,9 +167,12 @@ class Optimizer:
     def _refuse_grad(self, p: Tensor, group_index: int, index: int) -> None:
         """Raise the error for a ``.grad`` that does not fit its parameter (set by hand, or by a
         hook): the update works on raw arrays, where a wrong shape would broadcast silently."""
-        grad = p.grad._array
         where = (f"{type(self).__name__}.step: parameter {index} of parameter group "
                  f"{group_index} (shape {tuple(p.shape)}, {p.dtype}, on {p.device})")
+        if not isinstance(p.grad, Tensor):
+            raise DTypeError(f"{where} has a .grad that is a {type(p.grad).__name__}; a "
+                             "gradient must be a Tensor (or None)")
+        grad = p.grad._array
         if backend.device_of(grad) != backend.device_of(p._array):
             raise DeviceError(f"{where} has a .grad on {backend.device_of(grad)}; move it with "
                               f".to({backend.device_of(p._array)!r})")
