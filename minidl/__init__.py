@@ -105,6 +105,7 @@ The lessons' tools
 90. minidl/backward_trace.py           the backward pass, step by step
 91. minidl/viz.py                      the graph, drawn
 92. minidl/explorer.py                 the graph and its backward pass, as a page to click
+93. minidl/module_boxes.py             which module made each node (the page's boxes)
 """
 # tensor.py first: it is the root every other module imports (and it imports the ops last).
 from minidl.tensor import Tensor

@@ -22,10 +22,9 @@ tensors named in ``params`` (intermediate tensors may be named there too), tenso
 ``retain_grad()``, and every tensor that a node saved for backward (``Tanh`` saves its output,
 ``Mul`` its inputs, ...). The others are marked "not kept", which is itself worth seeing.
 
-Modules become boxes that the page can collapse: a parameter named ``features.1.weight`` puts
-the ops that use it (directly or reshaped) in the box ``features.1``, inside ``features``; an op
-that uses no parameter goes in the innermost box whose ops were created before and after it.
-Passing the model itself as ``params`` also names each box's class.
+Modules become boxes that the page can collapse: the parameters name their modules, and
+``minidl/module_boxes.py`` places every op in one. Passing the model itself as ``params`` also
+names each box's class.
 
 With ``grad_of=y``, the graph of a gradient of ``y`` taken with ``create_graph=True`` has its
 second-order nodes marked: those created after ``y``, by that backward pass or from its results.
@@ -33,7 +32,7 @@ second-order nodes marked: those created after ``y``, by that backward pass or f
 The page (HTML, CSS, and the layout and viewer in JavaScript) lives in
 ``minidl/explorer_page/``; the data it draws is embedded in it as JSON (``Explorer.data``).
 
-Read next: ``examples/scalar_backprop.py``, which writes an explorer page for each of its graphs.
+Read next: ``minidl/module_boxes.py``, which finds the module of each node.
 """
 from __future__ import annotations
 
@@ -49,6 +48,7 @@ import numpy as np
 from minidl import autograd, backend
 from minidl.autograd import BackwardTrace
 from minidl.errors import AutogradError
+from minidl.module_boxes import module_boxes
 from minidl.nn.parameter import Parameter
 from minidl.node import Node
 from minidl.tensor import Tensor
@@ -57,7 +57,7 @@ FULL_MAX = 64  # tensors with at most this many elements are embedded whole
 BINS = 20  # histogram bins in the summary of a bigger tensor
 COLLAPSE_OVER = 30  # graphs of more nodes than this open with every module box collapsed
 PAGE = Path(__file__).parent / "explorer_page"
-SCRIPTS = ("layout.js", "panel.js", "explorer.js")  # put inline in this order
+SCRIPTS = ("layout.js", "panel.js", "view.js", "explorer.js")  # put inline in this order
 
 Params = Union[Mapping[str, Tensor], Iterable[Tuple[str, Tensor]], Any]
 
@@ -141,8 +141,8 @@ class _Recorder(BackwardTrace):
             if edge is None or gx is None:
                 sends.append(None)
                 continue
-            shape = _shape_of(edge)
-            if tuple(gx.shape) != shape:
+            shape = edge.shape if isinstance(edge, Tensor) else edge.out_shape
+            if tuple(gx.shape) != tuple(shape):
                 gx = gx.sum_to(shape)  # as the engine delivers it
             sends.append(self._describe(gx._array))
         self.gradients.append((self._describe(gy._array), sends))
@@ -222,65 +222,6 @@ def _saved_entries(node: Node, saved: tuple, ids: Dict[int, str]) -> List[dict]:
     return entries
 
 
-def _shape_of(edge) -> tuple:
-    """The shape of what an edge points at: a leaf Tensor, or the output of a Node."""
-    return tuple(edge.shape) if isinstance(edge, Tensor) else tuple(edge.out_shape)
-
-
-def _size(shape: tuple) -> int:
-    return int(np.prod(shape, dtype=np.int64))
-
-
-def _groups(nodes: List[Node], leaves: List[Tensor], leaf_names: Dict[int, str],
-            classes: Dict[str, str]) -> Tuple[Dict[int, str], List[dict]]:
-    """id(node or leaf) -> innermost module box, and the boxes (see the module docstring)."""
-    where: Dict[int, str] = {}
-    for leaf in leaves:
-        name = leaf_names.get(id(leaf)) or ""
-        if "." in name:
-            where[id(leaf)] = name.rsplit(".", 1)[0]
-    # Nodes oldest first: a node that only reshapes a parameter (one input, as many elements
-    # out as in) counts as the parameter, so the op that uses it joins the module too.
-    params_of: Dict[int, str] = {id(leaf): path for leaf in leaves
-                                 if (path := where.get(id(leaf)))}
-    for node in reversed(nodes):
-        inputs = [e for e in node.edges if e is not None]
-        used = [params_of[id(e)] for e in inputs if id(e) in params_of]
-        if not used:
-            continue
-        path = used[0]
-        for other in used[1:]:  # the innermost module holding all the parameters it uses
-            while path and not (other == path or other.startswith(path + ".")):
-                path = path.rpartition(".")[0]
-        if path:
-            where[id(node)] = path
-            if len(inputs) == 1 and _size(node.out_shape) == _size(_shape_of(inputs[0])):
-                params_of[id(node)] = path
-    # Each module spans the sequence numbers of its nodes; a node without parameters joins the
-    # innermost module whose span holds it (the ops a module runs between its parameter uses).
-    spans: Dict[str, List[int]] = {}
-    for node in nodes:
-        path = where.get(id(node))
-        while path:
-            lo_hi = spans.setdefault(path, [node.sequence_nr, node.sequence_nr])
-            lo_hi[0] = min(lo_hi[0], node.sequence_nr)
-            lo_hi[1] = max(lo_hi[1], node.sequence_nr)
-            path = path.rpartition(".")[0]
-    for node in nodes:
-        if id(node) not in where:
-            inside = [p for p, (lo, hi) in spans.items() if lo < node.sequence_nr < hi]
-            if inside:
-                where[id(node)] = max(inside, key=lambda p: p.count("."))
-    paths = set()
-    for path in where.values():
-        while path:
-            paths.add(path)
-            path = path.rpartition(".")[0]
-    boxes = [{"id": p, "parent": p.rpartition(".")[0] or None, "type": classes.get(p)}
-             for p in sorted(paths)]
-    return where, boxes
-
-
 def _forward_values(output: Tensor, names: Dict[int, Tuple[str, Tensor]], nodes: List[Node],
                     saved: Dict[int, tuple]) -> Tuple[Dict[int, Any], Dict[int, str]]:
     """id(node) -> the array it output, from every live tensor that holds one (the output,
@@ -323,7 +264,7 @@ def _collect(output: Tensor, params: Params, grad_of: Optional[Tensor]) -> dict:
     values, node_names = _forward_values(output, names, nodes, saved)
     leaf_names = {id(t): names[id(t)][0] if id(t) in names else t.name for t in leaves}
     recorder, leaf_grads = _backward(output, leaves) if nodes else (_Recorder(), ())
-    where, boxes = _groups(nodes, leaves, leaf_names, classes)
+    where, boxes = module_boxes(nodes, leaves, leaf_names, classes)
     boundary = None
     if grad_of is not None and grad_of.grad_fn is not None:
         boundary = grad_of.grad_fn.sequence_nr

@@ -1,6 +1,5 @@
 // The explorer's graph layout: a layered drawing, inputs on the left and the output on the
-// right (minidl/explorer.py puts this file inline in the page, before panel.js and
-// explorer.js).
+// right (minidl/explorer.py puts this file inline in the page, first of explorer.SCRIPTS).
 //
 // The classic recipe for drawing a directed acyclic graph (Sugiyama, Tagawa and Toda, 1981):
 //   1. give every node a column, so that every edge points to the right;

@@ -1,5 +1,5 @@
 // The explorer's details panel: all the page knows about the node you click (minidl/explorer.py
-// puts this file inline in the page, after layout.js and before explorer.js).
+// puts this file inline in the page, with the others of explorer.SCRIPTS).
 "use strict";
 
 // A number as the page shows it: `digits` significant digits (six; four in tables).
