@@ -3,6 +3,7 @@
     python examples/train_mnist.py                          # CNN on MNIST (downloads it once)
     python examples/train_mnist.py --dataset fashion-mnist --model mlp --epochs 10
     python examples/train_mnist.py --resume                 # continue exactly where it stopped
+    python examples/train_mnist.py --quick                  # seconds: a smoke test
     python examples/train_mnist.py --help                   # every option
 
 Read it top to bottom: settings, data, model, optimizer, then the training loop spelled out:
@@ -10,9 +11,11 @@ Read it top to bottom: settings, data, model, optimizer, then the training loop 
 images after every epoch (under ``no_grad()`` and ``model.eval()``). Everything that is not
 the loop itself (checkpoints, early stopping, the metrics history, the progress bar) comes from
 ``minidl/train``. The run writes into ``--out`` (default ``runs/<dataset>-<model>``):
-``last.npz`` and ``best.npz`` (checkpoints), ``metrics.json`` and ``curves.png``.
+``checkpoint.safetensors`` (everything a resume needs, the best epoch's weights included),
+``best.safetensors`` (those weights alone, when the run ends), ``metrics.json``, ``curves.png``.
 """
 import argparse
+import copy
 import math
 import sys
 import time
@@ -38,9 +41,7 @@ from minidl.train import (
     History,
     ProgressBar,
     get_rng_state,
-    load_checkpoint,
     restore,
-    save_checkpoint,
     set_rng_state,
 )
 
@@ -51,6 +52,7 @@ from minidl.train import (
 DEFAULT_EPOCHS = {"cnn": 6, "mlp": 15}
 DEFAULT_LR = {"sgd": 0.1, "momentum": 0.05, "adam": 2e-3, "adamw": 2e-3, "rmsprop": 1e-3,
               "adagrad": 0.01}
+QUICK = {"train": 512, "val": 512, "test": 1000}  # --quick: images per split, for one epoch
 
 
 def positive_int(text):
@@ -76,9 +78,7 @@ parser = argparse.ArgumentParser(description=__doc__.split("\n")[0],
 parser.add_argument("--dataset", choices=["mnist", "fashion-mnist"], default="mnist")
 parser.add_argument("--data-dir", type=Path, default=None,
                     help="a directory holding the four IDX files (train-images-idx3-ubyte.gz, "
-                         "..., gzip-compressed or not), read as MNIST(root=DIR) reads them; "
-                         "default: the dataset cache ($MINIDL_DATA or ~/.cache/minidl), "
-                         "downloading MNIST there on first use")
+                         "...); default: $MINIDL_DATA or ~/.cache/minidl, downloading MNIST")
 parser.add_argument("--model", choices=["cnn", "mlp"], default="cnn")
 parser.add_argument("--width", type=positive_int, default=None,
                     help="channels of the CNN's first block (default 16; the second has twice "
@@ -104,39 +104,60 @@ parser.add_argument("--patience", type=positive_int, default=None,
 parser.add_argument("--seed", type=int, default=0)
 parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
 parser.add_argument("--out", type=Path, default=None,
-                    help="output directory (default: runs/<dataset>-<model>)")
+                    help="output directory (default: runs/<dataset>-<model>[-quick])")
 parser.add_argument("--resume", action="store_true",
-                    help="continue from <out>/last.npz, exactly where it was saved")
+                    help="continue from <out>/checkpoint.safetensors, exactly where it was saved")
 parser.add_argument("--checkpoint-every", type=positive_int, default=None, metavar="STEPS",
-                    help="also save last.npz every STEPS training steps (default: each epoch)")
+                    help="also save the checkpoint every STEPS steps (default: each epoch)")
 parser.add_argument("--max-steps", type=positive_int, default=None,
                     help="stop (with a checkpoint) after this many training steps in all")
+parser.add_argument("--quick", action="store_true",
+                    help="a smoke test in seconds: 1 epoch (unless --epochs) on at most "
+                         "{train} training, {val} validation, {test} test images".format(**QUICK))
 parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+parser.add_argument("--no-curves", action="store_true", help="do not draw curves.png")
 args = parser.parse_args()
 if args.seed < 0:
     parser.error(f"argument --seed: must be >= 0, got {args.seed}")
 lr = DEFAULT_LR[args.optimizer] if args.lr is None else args.lr
-epochs = DEFAULT_EPOCHS[args.model] if args.epochs is None else args.epochs
-out = args.out if args.out is not None else Path("runs") / f"{args.dataset}-{args.model}"
-last_path, best_path = out / "last.npz", out / "best.npz"
+epochs = args.epochs or (1 if args.quick else DEFAULT_EPOCHS[args.model])
+out = args.out or Path("runs") / f"{args.dataset}-{args.model}{'-quick' if args.quick else ''}"
+checkpoint_path, best_path = out / "checkpoint.safetensors", out / "best.safetensors"
+metrics_path, curves_path = out / "metrics.json", out / "curves.png"
 # The settings that decide the training trajectory: a resumed run must use the same ones.
 settings = {"dataset": args.dataset, "model": args.model, "width": args.width,
             "batch_size": args.batch_size, "optimizer": args.optimizer, "lr": lr,
             "schedule": args.schedule, "weight_decay": args.weight_decay,
             "val_size": args.val_size, "limit": args.limit, "seed": args.seed,
-            "epochs": epochs}
+            "epochs": epochs, "quick": args.quick}
 
 
 def fail(message, code=2):
-    """Stop with a message and no traceback (code 2: bad input, as argparse uses)."""
+    """Stop with one line and no traceback (code 2: bad input, as argparse uses; 1: a failure
+    while running)."""
     print(f"error: {message}", file=sys.stderr)
     sys.exit(code)
 
 
+if args.model == "mlp" and args.width is not None and args.width < 2:
+    fail(f"--width {args.width}: the MLP's second hidden layer has width // 2 units, so "
+         "--width must be at least 2")
 try:
     minidl.backend.parse_device(args.device)  # "cuda" needs CuPy and a GPU
 except DeviceError as exc:
     fail(str(exc))
+# The output directory, before any work: a path under a file, or a directory where an output
+# file goes, would otherwise only fail after the first epoch.
+try:
+    out.mkdir(parents=True, exist_ok=True)
+except FileExistsError:
+    fail(f"--out {out}: a file of that name is in the way")
+except OSError as exc:
+    fail(f"--out {out}: cannot create this directory ({exc.strerror or exc})")
+for path in (checkpoint_path, best_path, metrics_path, curves_path):
+    if path.is_dir():
+        fail(f"--out {out}: {path} is a directory, where this run writes a file; move it away "
+             "or choose another --out")
 
 
 # ----------------------------------------------------------------------------- data
@@ -163,8 +184,12 @@ if args.val_size >= len(full_train):
     fail(f"--val-size {args.val_size} leaves no training images (there are {len(full_train)})")
 minidl.manual_seed(args.seed)  # fixes the split, the initial weights, the shuffles, dropout
 train_set, val_set = random_split(full_train, [len(full_train) - args.val_size, args.val_size])
-if args.limit is not None:
-    train_set = Subset(train_set, np.arange(min(args.limit, len(train_set))))
+limit = min(args.limit or QUICK["train"], QUICK["train"]) if args.quick else args.limit
+if limit is not None:
+    train_set = Subset(train_set, np.arange(min(limit, len(train_set))))
+if args.quick:
+    val_set = Subset(val_set, np.arange(min(QUICK["val"], len(val_set))))
+    test_set = Subset(test_set, np.arange(min(QUICK["test"], len(test_set))))
 train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True,
                           device=args.device)
 val_loader = DataLoader(val_set, batch_size=1000, device=args.device)
@@ -230,6 +255,7 @@ else:
 
 # ----------------------------------------------------------------------------- bookkeeping
 early_stopping = EarlyStopping(patience=args.patience)  # also tracks the best epoch
+best_model = None  # a copy of the best epoch's model.state_dict(), kept in the checkpoint
 history = History()
 epoch = 0  # the epoch in progress (0-based)
 step = 0  # optimizer steps taken, over all epochs
@@ -243,6 +269,9 @@ def training_state():
     return {
         "settings": settings,
         "model": model.state_dict(),  # parameters and buffers (BatchNorm running statistics)
+        # The best weights go in the same file: last and best are then one unit, replaced in
+        # one rename, so no crash can leave them at different epochs (minidl/train/checkpoint.py).
+        "best_model": best_model,
         "optimizer": optimizer.state_dict(),  # e.g. Adam's moments and step counts
         "scheduler": scheduler.state_dict() if scheduler is not None else None,
         "loader": train_loader.state_dict(),  # the epoch's order and the position in it
@@ -254,11 +283,19 @@ def training_state():
     }
 
 
-def save(path):
+def save(obj, path):
+    """minidl.save (atomic: a kill at any instant leaves the old file or the new one)."""
     try:
-        save_checkpoint(path, training_state())
+        minidl.save(obj, path)
     except CheckpointError as exc:
         fail(str(exc), code=1)
+
+
+def save_metrics(**extra):
+    try:
+        history.save_json(metrics_path, settings=settings, **extra)
+    except OSError as exc:
+        fail(f"{metrics_path}: could not be written ({exc.strerror or exc})", code=1)
 
 
 def evaluate(loader):
@@ -275,32 +312,33 @@ def evaluate(loader):
 
 
 run_start = time.perf_counter()
-out.mkdir(parents=True, exist_ok=True)
 if args.resume:
     try:
-        state = load_checkpoint(last_path)
-        if not {"settings", "progress", "rng"} <= set(state):
-            fail(f"--resume: {last_path} is a minidl checkpoint, but not one of this script")
+        state = minidl.load(checkpoint_path, map_location=args.device)
+        if not isinstance(state, dict) or not {"settings", "progress", "rng"} <= set(state):
+            fail(f"--resume: {checkpoint_path} is a minidl file, but not a checkpoint of this "
+                 "script")
         changed = {key: (value, settings.get(key)) for key, value in state["settings"].items()
                    if settings.get(key) != value}
         if changed:
-            fail(f"--resume: {last_path} was saved with other settings; use the same ones "
-                 "(saved, now): " + ", ".join(f"{k} {v[0]!r} != {v[1]!r}"
-                                              for k, v in changed.items()))
-        restore(last_path, state, model=model, optimizer=optimizer, scheduler=scheduler,
+            fail(f"--resume: {checkpoint_path} was saved with other settings; use the same "
+                 "ones (saved, now): " + ", ".join(f"{k} {v[0]!r} != {v[1]!r}"
+                                                   for k, v in changed.items()))
+        restore(checkpoint_path, state, model=model, optimizer=optimizer, scheduler=scheduler,
                 loader=train_loader, early_stopping=early_stopping, history=history)
         set_rng_state(state["rng"])
     except CheckpointError as exc:
         fail(f"--resume: {exc}")
+    best_model = state["best_model"]
     epoch = state["progress"]["epoch"]
     step = state["progress"]["step"]
     totals = state["progress"]["totals"]
     finished = state["progress"]["finished"]
     train_time = state["progress"]["train_time"]
-    print(f"resumed from {last_path}: epoch {epoch + 1}, step {step}")
-elif last_path.exists():
-    print(f"note: starting afresh; this overwrites the checkpoints in {out} "
-          "(use --resume to continue them)")
+    print(f"resumed from {checkpoint_path}: epoch {epoch + 1}, step {step}")
+elif checkpoint_path.exists():
+    print(f"note: starting afresh; this overwrites the checkpoint in {out} "
+          "(use --resume to continue it)")
 
 n_params = sum(p.numel() for p in model.parameters())
 print(f"{args.dataset}: {len(train_set)} training, {len(val_set)} validation, "
@@ -349,10 +387,10 @@ try:
                 if reached_max_steps():
                     break
                 if args.checkpoint_every and step % args.checkpoint_every == 0:
-                    save(last_path)
+                    save(training_state(), checkpoint_path)
         bar.close()
         if batches_done < len(train_loader):  # stopped mid-epoch by --max-steps
-            save(last_path)
+            save(training_state(), checkpoint_path)
             break
 
         # The epoch is over: validate, record, schedule, checkpoint.
@@ -373,35 +411,38 @@ try:
               f"  {epoch_time:.1f} s" + ("  *best" if early_stopping.improved else ""), flush=True)
         if stop:
             print(f"early stopping: no better validation loss in {args.patience} epochs")
-        finished = stop or epoch == epochs
-        save(last_path)
         if early_stopping.improved:
-            save(best_path)
-        history.save_json(out / "metrics.json", settings=settings)
+            best_model = copy.deepcopy(model.state_dict())  # a copy: training goes on
+        finished = stop or epoch == epochs
+        save(training_state(), checkpoint_path)
+        save_metrics()
 except KeyboardInterrupt:
-    print(f"interrupted at step {step}. To continue from the last checkpoint ({last_path}, "
-          "saved at the end of each epoch and every --checkpoint-every steps), run again with "
-          "the same options and --resume.")
+    print(f"interrupted at step {step}. To continue from the last checkpoint "
+          f"({checkpoint_path}, saved at the end of each epoch and every --checkpoint-every "
+          "steps), run again with the same options and --resume.")
     sys.exit(130)
 if not finished:
-    print(f"stopped (--max-steps {args.max_steps}) at step {step}, saved in {last_path}. To "
-          "continue, run again with the same options and --resume.")
+    print(f"stopped (--max-steps {args.max_steps}) at step {step}, saved in {checkpoint_path}. "
+          "To continue, run again with the same options and --resume.")
     sys.exit(0)
 train_time += time.perf_counter() - run_start
 
 # ----------------------------------------------------------------------------- test
-# The best epoch's weights (lowest validation loss) are the model we report.
-try:
-    restore(best_path, load_checkpoint(best_path), model=model)
-except CheckpointError as exc:
-    fail(str(exc), code=1)
+# The best epoch's weights (lowest validation loss) are the model we report, and the one we
+# export: best.safetensors is a plain state dict (minidl.load, or PyTorch's safetensors).
+model.load_state_dict(best_model)
+save(best_model, best_path)
 test_loss, test_acc = evaluate(test_loader)
 best = early_stopping.best_epoch
 print(f"test accuracy {100 * test_acc:.2f}% (loss {test_loss:.4f}) with the weights of epoch "
       f"{best}, the best on validation | {len(history)} epochs, {train_time:.0f} s "
       f"({train_time / max(len(history), 1):.1f} s/epoch)")
-history.save_json(out / "metrics.json", settings=settings, best_epoch=best,
-                  test_loss=test_loss, test_acc=test_acc, train_time_s=round(train_time, 1))
-curves = history.plot(out / "curves.png")
-print(f"wrote {out}/: last.npz, best.npz (checkpoints), metrics.json, "
-      + ("curves.png" if curves else "no curves.png (pip install matplotlib to draw them)"))
+save_metrics(best_epoch=best, test_loss=test_loss, test_acc=test_acc,
+             train_time_s=round(train_time, 1))
+try:
+    curves = None if args.no_curves else history.plot(curves_path)
+except OSError as exc:
+    fail(f"{curves_path}: could not be written ({exc.strerror or exc})", code=1)
+print(f"wrote {out}/: checkpoint.safetensors, best.safetensors (the best weights), "
+      "metrics.json, " + ("curves.png" if curves else "no curves.png" if args.no_curves else
+                          "no curves.png (pip install matplotlib to draw them)"))

@@ -2,8 +2,8 @@
 
 Reading order:
 
-1. ``checkpoint.py``      save and load a run's whole state: one ``.npz`` (arrays + JSON),
-                          written atomically, read without pickle, with errors naming the file
+1. ``checkpoint.py``      a run's whole state (last and best weights too) in one
+                          ``minidl.save`` file; ``restore`` puts it back, naming the file
 2. ``rng.py``             the random-number states a checkpoint needs for an exact resume
 3. ``early_stopping.py``  stop when the validation loss stops improving; track the best epoch
 4. ``history.py``         per-epoch metrics to ``metrics.json`` and ``curves.png``
@@ -11,13 +11,8 @@ Reading order:
 
 ``examples/train_mnist.py`` uses all of them; the README's "Training" section describes the result.
 """
-from minidl.train.checkpoint import (
-    CheckpointError,
-    atomic_write,
-    load_checkpoint,
-    restore,
-    save_checkpoint,
-)
+from minidl.serialization import CheckpointError
+from minidl.train.checkpoint import restore
 from minidl.train.early_stopping import EarlyStopping
 from minidl.train.history import History
 from minidl.train.progress import ProgressBar
@@ -28,10 +23,7 @@ __all__ = [
     "EarlyStopping",
     "History",
     "ProgressBar",
-    "atomic_write",
     "get_rng_state",
-    "load_checkpoint",
     "restore",
-    "save_checkpoint",
     "set_rng_state",
 ]

@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from minidl.train.checkpoint import PathLike, atomic_write
+from minidl.atomic_file import PathLike, atomic_write
 
 
 class History:

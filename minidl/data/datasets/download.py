@@ -4,10 +4,10 @@ Three rules keep a dataset directory trustworthy:
 
 1. A file is never trusted because it exists: ``load_verified`` hashes it every time it is
    loaded (a SHA-256 pass is far cheaper than decompressing, which loading does anyway).
-2. A download goes to a temporary file in the target directory, and is renamed over the final
-   name (``os.replace``, atomic on one file system) only after its SHA-256 matched and its bytes
-   were flushed to disk. An interrupted or wrong download therefore never leaves a partial file
-   under the real name, and never replaces a good file.
+2. A download is written with ``atomic_write`` (``minidl/atomic_file.py``): to a temporary file
+   in the target directory, renamed over the final name only after its SHA-256 matched and its
+   bytes were flushed to disk. An interrupted or wrong download therefore never leaves a partial
+   file under the real name, and never replaces a good file.
 3. Every failure says what to do: which URLs were tried and how each failed, the expected and
    actual hashes, and which files to place by hand in which directory.
 
@@ -18,14 +18,14 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-import tempfile
 import time
 import urllib.request
 import warnings
 from http.client import HTTPException
 from pathlib import Path
-from typing import List, NamedTuple, Optional, Sequence, Tuple
+from typing import BinaryIO, List, NamedTuple, Optional, Sequence, Tuple
 
+from minidl.atomic_file import atomic_write
 from minidl.data.datasets.idx import DatasetError, PathLike, gunzip_file
 from minidl.errors import MinidlError
 
@@ -135,8 +135,12 @@ class _Progress:
             sys.stderr.write("\n")
 
 
-def _fetch(url: str, destination: Path, timeout: float, progress: bool) -> str:
-    """Write the body at ``url`` to the open-for-writing path ``destination``; its SHA-256.
+class _ChecksumMismatch(Exception):
+    """Raised inside ``atomic_write`` so that a body with the wrong SHA-256 is never kept."""
+
+
+def _fetch(url: str, destination: BinaryIO, timeout: float, progress: bool) -> str:
+    """Write the body at ``url`` to the binary stream ``destination``; its SHA-256.
 
     Raises OSError / HTTPException for network failures, and OSError for a body shorter than
     its Content-Length (http.client itself returns a short body without complaint).
@@ -148,15 +152,11 @@ def _fetch(url: str, destination: Path, timeout: float, progress: bool) -> str:
         bar = _Progress(expected, url.rsplit("/", 1)[-1], progress)
         received = 0
         try:
-            with open(destination, "wb") as out:
-                for chunk in iter(lambda: response.read(_CHUNK), b""):
-                    out.write(chunk)
-                    digest.update(chunk)
-                    received += len(chunk)
-                    bar.update(len(chunk))
-                # Data must be on disk before the rename makes it visible under the real name.
-                out.flush()
-                os.fsync(out.fileno())
+            for chunk in iter(lambda: response.read(_CHUNK), b""):
+                destination.write(chunk)
+                digest.update(chunk)
+                received += len(chunk)
+                bar.update(len(chunk))
         finally:
             bar.close()
     if expected is not None and received != expected:
@@ -176,10 +176,10 @@ def download_file(
     """Download ``filename`` from the first mirror that serves it with SHA-256 ``sha256``.
 
     Each mirror is a base URL (``https://host/path/``); the file's URL is the base plus
-    ``filename``. The file is written to a temporary file in ``directory`` and renamed to
-    ``directory/filename`` only when verified. A HTTP error, a network error, a truncated body or
-    a hash mismatch moves on to the next mirror; when all fail, ``DownloadError`` lists each URL
-    with its error and appends ``hint`` (how to place the file by hand). Returns the final path.
+    ``filename``. The file appears as ``directory/filename`` only when verified (see rule 2).
+    A HTTP error, a network error, a truncated body or a hash mismatch moves on to the next
+    mirror; when all fail, ``DownloadError`` lists each URL with its error and appends ``hint``
+    (how to place the file by hand). Returns the final path.
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -188,41 +188,21 @@ def download_file(
     for mirror in mirrors:
         url = mirror if mirror.endswith("/") else mirror + "/"
         url += filename
-        # Same directory as the target, so os.replace is a rename within one file system.
-        handle, temp_name = tempfile.mkstemp(prefix=f".{filename}.", suffix=".part", dir=directory)
-        os.close(handle)
-        temp_path = Path(temp_name)
         try:
-            actual = _fetch(url, temp_path, timeout, progress)
-            if actual != sha256:
-                failures.append((url, f"SHA-256 mismatch: expected {sha256}, got {actual}"))
-                continue
-            os.replace(temp_path, target)
-            _fsync_directory(directory)
+            with atomic_write(target) as stream:
+                actual = _fetch(url, stream, timeout, progress)
+                if actual != sha256:
+                    raise _ChecksumMismatch(f"SHA-256 mismatch: expected {sha256}, got {actual}")
             return target
+        except _ChecksumMismatch as exc:
+            failures.append((url, str(exc)))
         except (OSError, HTTPException, ValueError) as exc:
             # URLError, HTTPError, timeouts and refused connections are all OSErrors;
             # ValueError is a malformed mirror URL.
             failures.append((url, f"{type(exc).__name__}: {exc}"))
-        finally:
-            # After a successful os.replace the temporary name no longer exists.
-            temp_path.unlink(missing_ok=True)
     tried = "\n".join(f"  - {url}: {error}" for url, error in failures) or "  (no mirrors given)"
     raise DownloadError(
         f"could not download {filename!r} (expected SHA-256 {sha256}) into {directory}; "
         f"URLs tried:\n{tried}" + (f"\n{hint}" if hint else "")
     )
 
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename itself durable (POSIX); a no-op where directories cannot be opened."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

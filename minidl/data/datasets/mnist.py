@@ -17,8 +17,8 @@ which the ``DataLoader`` batches without a Python loop per sample.
 
 Mirrors and digests are class attributes, so a subclass (or a test) can point them elsewhere.
 
-Read next: ``minidl/train/checkpoint.py``, the training utilities; ``minidl/data/dataloader.py``
-batches these datasets.
+Read next: ``minidl/atomic_file.py``, then saving and the training utilities;
+``minidl/data/dataloader.py`` batches these datasets.
 """
 from __future__ import annotations
 
