@@ -79,6 +79,14 @@ def check_number(owner: str, name: str, value: Any, low: Optional[float] = None,
     return value
 
 
+def check_finite(owner: str, name: str, value: Any) -> Any:
+    """Return ``value`` if it is a finite real number (a scale, a shift, a gain)."""
+    check_number(owner, name, value)
+    if not math.isfinite(value):
+        raise ConfigError(f"{owner}: invalid {name} value: {value!r} (expected a finite number)")
+    return value
+
+
 def check_positive_int(owner: str, name: str, value: Any) -> int:
     """Return ``value`` if it is an integer >= 1 (a size, a count of steps)."""
     return check_number(owner, name, value, 1, integer=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from minidl import backend
-from minidl.config_checks import check_number
+from minidl.config_checks import check_finite
 from minidl.errors import ConfigError
 
 # re-exported
@@ -21,8 +21,8 @@ from minidl.tensor import Tensor
 
 
 def check_softplus_beta(op: str, beta: float) -> float:
-    """beta: a number other than 0 (softplus divides by it)."""
-    check_number(op, "beta", beta)
+    """beta: a finite number other than 0 (softplus divides by it)."""
+    check_finite(op, "beta", beta)
     if beta == 0:
         raise ConfigError(f"{op}: invalid beta value: 0 (softplus divides by beta)")
     return beta
@@ -43,7 +43,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     """y = x if x > 0 else negative_slope * x;  dy/dx = 1 or negative_slope (the slope at
     x = 0 is negative_slope, as in PyTorch). Composed: x times a constant mask."""
     require_float("leaky_relu", input)
-    check_number("leaky_relu", "negative_slope", negative_slope)
+    check_finite("leaky_relu", "negative_slope", negative_slope)
     xp = backend.get_array_module(input._array)
     slope = xp.where(input._array > 0, 1, negative_slope).astype(input.dtype, copy=False)
     return input * Tensor._make(slope, False)

@@ -77,8 +77,10 @@ def clip_grad_norm_(parameters: TensorOrTensors, max_norm: float, norm_type: flo
     # PyTorch rather than being silently ignored.
     coef = min(max_norm / (total_value + 1e-6), 1.0)
     if coef != 1.0:
-        for g in grads:
-            g *= coef  # a Python float keeps float32 gradients float32
+        # An infinite norm gives coef 0 and inf * 0 = NaN, as in PyTorch: NumPy need not warn.
+        with np.errstate(invalid="ignore"):
+            for g in grads:
+                g *= coef  # a Python float keeps float32 gradients float32
     # On the gradients' device, like PyTorch (a NumPy norm comes back as a host scalar).
     return Tensor._make(backend.asarray(total, device=backend.device_of(grads[0])), False)
 

@@ -15,7 +15,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any, Dict, Iterator, Optional, Union
 
-from minidl.config_checks import ConfigTypeError, is_int
+from minidl.config_checks import ConfigKeyError, ConfigTypeError, is_int
 from minidl.errors import OutOfRangeError
 from minidl.nn.module import Module
 
@@ -152,8 +152,9 @@ class ModuleDict(Module):
             self.add_module(key, module)
 
     def __getitem__(self, key: str) -> Module:
-        if key not in self._modules:
-            raise KeyError(f"ModuleDict has no module {key!r}; keys: {list(self._modules)}")
+        if not isinstance(key, str) or key not in self._modules:
+            raise ConfigKeyError(f"ModuleDict has no module {key!r:.40}; keys: "
+                                 f"{list(self._modules)}")
         return self._modules[key]
 
     def __setitem__(self, key: str, module: Module) -> None:

@@ -21,7 +21,7 @@ from typing import Optional, Tuple
 import numpy as np
 
 from minidl.backend import Generator
-from minidl.config_checks import ConfigTypeError, check_choice, check_number, is_real
+from minidl.config_checks import ConfigTypeError, check_choice, check_finite, check_number, is_real
 from minidl.creation import rand, randn
 from minidl.errors import ConfigError, ShapeError
 from minidl.grad_mode import no_grad
@@ -47,7 +47,7 @@ def calculate_gain(nonlinearity: str, param: Optional[float] = None) -> float:
     if nonlinearity == "leaky_relu":
         if param is None:
             slope = 0.01
-        elif is_real(param):
+        elif is_real(param) and math.isfinite(param):
             slope = float(param)
         else:
             raise ConfigTypeError(f"calculate_gain: negative_slope {param!r} is not a valid "
@@ -100,8 +100,8 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
              generator: Optional[Generator] = None) -> Tensor:
     """Fill with samples of U(a, b)."""
     _check_tensor("uniform_", tensor)
-    check_number("uniform_", "a", a)
-    check_number("uniform_", "b", b)
+    check_finite("uniform_", "a", a)
+    check_finite("uniform_", "b", b)
     u = rand(tensor.shape, dtype=_draw_dtype(tensor), device=tensor.device,
              generator=generator)._array
     return _fill(tensor, u * (b - a) + a)
@@ -111,7 +111,8 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
             generator: Optional[Generator] = None) -> Tensor:
     """Fill with samples of N(mean, std^2)."""
     _check_tensor("normal_", tensor)
-    check_number("normal_", "mean", mean)
+    check_finite("normal_", "mean", mean)
+    check_finite("normal_", "std", std)
     check_number("normal_", "std", std, 0)
     z = randn(tensor.shape, dtype=_draw_dtype(tensor), device=tensor.device,
               generator=generator)._array
@@ -138,6 +139,7 @@ def ones_(tensor: Tensor) -> Tensor:
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
                     generator: Optional[Generator] = None) -> Tensor:
     """U(-b, b) with b = gain * sqrt(6 / (fan_in + fan_out))  (std = gain sqrt(2/(in+out)))."""
+    check_finite("xavier_uniform_", "gain", gain)
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     if fan_in + fan_out == 0:  # nothing to fill
         return tensor
@@ -148,6 +150,7 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
 def xavier_normal_(tensor: Tensor, gain: float = 1.0,
                    generator: Optional[Generator] = None) -> Tensor:
     """N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
+    check_finite("xavier_normal_", "gain", gain)
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     if fan_in + fan_out == 0:  # nothing to fill
         return tensor

@@ -239,6 +239,9 @@ class Module:
 
     def get_submodule(self, target: str) -> Module:
         """The submodule at a dotted path such as ``"encoder.fc1"`` ("" is ``self``)."""
+        if not isinstance(target, str):
+            raise ConfigTypeError(f"get_submodule: the target must be a dotted name such as "
+                                  f"'encoder.fc1', got {type(target).__name__}")
         module = self
         for part in target.split(".") if target else []:
             if part not in module._modules or module._modules[part] is None:

@@ -40,7 +40,7 @@ from __future__ import annotations
 from typing import Optional, Sequence, Tuple, Union
 
 from minidl.config_checks import ConfigTypeError, check_number, is_int
-from minidl.errors import ConfigError, ShapeError
+from minidl.errors import ConfigError, DTypeError, ShapeError
 from minidl.grad_mode import no_grad
 from minidl.ops.batch_norm import BatchNormalize
 from minidl.ops.dtype_checks import require_float
@@ -98,6 +98,9 @@ def _check_batch_norm(op: str, x: Tensor, tensors: dict) -> None:
         raise ShapeError(f"{op}: expected an input of shape (N, C, ...), got {shape}")
     require_float(op, x)
     for name, t in tensors.items():
+        if t is not None and not isinstance(t, Tensor):
+            raise DTypeError(f"{op}: {name} must be a minidl Tensor or None, got "
+                             f"{type(t).__name__}")
         if t is not None and tuple(t.shape) != (x.shape[1],):
             raise ShapeError(f"{op}: input of shape {tuple(x.shape)} has {x.shape[1]} "
                              f"channels, but {name} has shape {tuple(t.shape)}")
@@ -164,6 +167,9 @@ def layer_norm_impl(op: str, x: Tensor, normalized_shape: Union[int, Sequence[in
         raise ShapeError(f"{op}: expected an input whose trailing dimensions are {shape}, got "
                          f"shape {got}")
     for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and not isinstance(t, Tensor):
+            raise DTypeError(f"{op}: {name} must be a minidl Tensor or None, got "
+                             f"{type(t).__name__}")
         if t is not None and tuple(t.shape) != shape:
             raise ShapeError(f"{op}: {name} has shape {tuple(t.shape)}, expected {shape}")
     y = normalize(x, tuple(range(x.ndim - len(shape), x.ndim)), eps)

@@ -7,6 +7,7 @@ untouched, a refused snapshot leaves the optimizer or scheduler as it was, a ref
 rate leaves the schedule where it was.
 """
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -340,6 +341,17 @@ def test_plateau_accepts_numbers_and_one_element_tensors():
                    math.nan):
         scheduler.step(metric)
     assert scheduler.best == 1.0 and opt.param_groups[0]["lr"] < 0.1
+
+
+def test_clipping_an_infinite_norm_poisons_the_grads_without_a_warning():
+    """As PyTorch: the coefficient is 0 and inf * 0 is NaN; NumPy is kept quiet about it."""
+    p = make_param(np.zeros(3))
+    set_grad(p, [math.inf, 1.0, -1.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        total = clip_grad_norm_(p, 1.0)
+    assert math.isinf(total.item())
+    assert np.isnan(p.grad._array[0]) and np.all(p.grad._array[1:] == 0)
 
 
 def test_a_refused_scheduler_snapshot_changes_nothing():

@@ -8,7 +8,7 @@ Read next: ``minidl/nn/activation_functional.py`` (their math, and the fused bac
 """
 from __future__ import annotations
 
-from minidl.config_checks import check_choice, check_number
+from minidl.config_checks import check_choice, check_finite, check_number
 from minidl.nn import functional as F
 from minidl.nn.activation_functional import check_softplus_beta
 from minidl.nn.module import Module
@@ -31,7 +31,7 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
         super().__init__()
-        self.negative_slope = check_number("LeakyReLU", "negative_slope", negative_slope)
+        self.negative_slope = check_finite("LeakyReLU", "negative_slope", negative_slope)
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
