@@ -2,9 +2,13 @@
 
 Everything else in minidl asks this module instead of importing CuPy:
 
-* ``parse_device("cuda:1")`` turns a user's device spec into a canonical string;
+* ``Device("cuda:1")`` is a device (``minidl.device``, as ``torch.device``): a string with
+  ``.type`` and ``.index``;
+* ``parse_device("cuda")`` turns a user's device spec into a canonical, available device;
 * ``get_array_module(array)`` returns the module (``numpy`` or ``cupy``) that operates on an array;
 * ``device_of(array)`` names the device an array lives on;
+* ``device_count("cuda")`` says how many devices of a type this machine has (``minidl.cuda``);
+* ``set_default_device(device)`` picks where tensors are created when no device is given;
 * ``asarray(data, dtype, device)`` / ``to_device(array, device)`` create and move arrays;
 * ``scatter_add(target, index, values)`` accumulates values at (possibly repeated) indices;
 * ``Generator`` / ``default_generator(device)`` / ``manual_seed(seed)`` are minidl's random streams.
@@ -13,7 +17,7 @@ CuPy is imported lazily, the first time a "cuda" device is asked for, so minidl 
 fully without it. A device *type* is a small ``Backend`` record; tests register a stand-in device
 whose arrays are a NumPy subclass, so that device plumbing is exercised on machines without a GPU.
 
-Read next: ``minidl/creation.py`` (making tensors: tensor(), zeros(), randn(), ...).
+Read next: ``minidl/tensor_methods.py`` (a Tensor's methods under PyTorch's names).
 """
 from __future__ import annotations
 
@@ -49,6 +53,7 @@ class Backend:
     # Defaults fit NumPy-backed device types (such as the stand-ins tests register).
     make_rng: Callable[[int], Any] = lambda seed: np.random.Generator(np.random.PCG64(seed))
     selected: Callable[[int], Any] = lambda index: contextlib.nullcontext()
+    synchronize: Callable[[int], None] = lambda index: None  # (NumPy computes synchronously)
 
 
 def _numpy_backend() -> Backend:
@@ -93,12 +98,20 @@ def _cupy_backend() -> Backend:
         device_count=lambda: count,
         make_rng=cupy.random.default_rng,
         selected=cupy.cuda.Device,
+        synchronize=lambda index: cupy.cuda.Device(index).synchronize(),
     )
+
+
+def _no_mps_backend() -> Backend:
+    raise DeviceError("device 'mps' (Apple GPUs) is not available: minidl computes with NumPy "
+                      "('cpu') or CuPy ('cuda'); use device='cpu'")
 
 
 # Device types known so far. "cuda" is loaded on first use; tests may register stand-ins.
 _BACKENDS: Dict[str, Backend] = {"cpu": _numpy_backend()}
-_LOADERS: Dict[str, Callable[[], Backend]] = {"cuda": _cupy_backend}
+_LOADERS: Dict[str, Callable[[], Backend]] = {"cuda": _cupy_backend, "mps": _no_mps_backend}
+# Device type -> why it cannot be loaded (a failed CuPy import is not retried on every question)
+_MISSING: Dict[str, DeviceError] = {}
 # Exact array class -> device type, for the fast lookup in device_of().
 _BY_ARRAY_TYPE: Dict[type, Backend] = {np.ndarray: _BACKENDS["cpu"]}
 
@@ -124,31 +137,125 @@ def _backend_for_type(device_type: str) -> Backend:
         if device_type not in _LOADERS:
             known = sorted(set(_BACKENDS) | set(_LOADERS))
             raise DeviceError(f"unknown device type {device_type!r}; expected one of {known}")
-        register_backend(_LOADERS[device_type]())
+        if device_type in _MISSING:
+            raise _MISSING[device_type]
+        try:
+            register_backend(_LOADERS[device_type]())
+        except DeviceError as exc:
+            _MISSING[device_type] = exc
+            raise
     return _BACKENDS[device_type]
 
 
-def parse_device(device: Any) -> str:
-    """Canonical device string: "cpu", or "<type>:<index>" for others ("cuda" -> "cuda:0")."""
-    if device is None:
-        return "cpu"
-    if not isinstance(device, str):
-        raise DeviceError(f"device must be a string such as 'cpu' or 'cuda:0', got {device!r}")
-    device_type, _, index_text = device.partition(":")
+def device_count(device_type: str) -> int:
+    """How many devices of ``device_type`` this machine has: 0 where its array library or
+    driver is missing (``minidl.cuda.device_count()``)."""
+    try:
+        return _backend_for_type(device_type).device_count()
+    except DeviceError:
+        return 0
+
+
+def synchronize(device: Any = None) -> None:
+    """Wait until the device has finished the work queued on it (GPUs run asynchronously)."""
+    backend, index = _split(parse_device(device))
+    backend.synchronize(index)
+
+
+class Device(str):
+    """A device, ``minidl.device`` as ``torch.device``: ``device("cuda:1")``,
+    ``device("cuda", 1)``, ``device(type="cpu")``, with ``.type`` and ``.index`` (None when not
+    given).
+
+    It is also the string that names it, so it equals ``"cpu"`` and works wherever a device
+    string does (PyTorch's ``torch.device("cpu") == "cpu"`` is False: here it is True, and
+    ``tensor.device`` is one of these). Making one checks the spelling only, not that the
+    device exists: ``device("cuda" if minidl.cuda.is_available() else "cpu")`` is the idiom."""
+
+    __slots__ = ()
+
+    def __new__(cls, type: Any, index: Optional[int] = None):
+        if isinstance(type, Device) and index is None:
+            return type
+        if not isinstance(type, str):
+            raise DeviceError(f"device: expected a string such as 'cpu' or 'cuda:0', got "
+                              f"{type!r}")
+        name, colon, index_text = type.partition(":")
+        if not name.isidentifier() or (colon and not index_text.isdigit()):
+            raise DeviceError(f"device: {type!r} is not a device such as 'cpu', 'cuda' or "
+                              "'cuda:1'")
+        if colon and index is not None:
+            raise DeviceError(f"device: {type!r} already names an index; got index={index}")
+        if index is not None:
+            if not isinstance(index, int) or index < 0:
+                raise DeviceError(f"device: the index must be a non-negative int, got {index!r}")
+            index_text = str(index)
+        return str.__new__(cls, f"{name}:{index_text}" if index_text else name)
+
+    @property
+    def type(self) -> str:
+        return self.partition(":")[0]
+
+    @property
+    def index(self) -> Optional[int]:
+        index_text = self.partition(":")[2]
+        return int(index_text) if index_text else None
+
+    def __repr__(self) -> str:
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+    def __reduce__(self):  # pickled (by multiprocessing) as what it is, not as a str
+        return Device, (str(self),)
+
+
+_CPU = Device("cpu")
+_DEVICES: Dict[str, Device] = {"cpu": _CPU}  # canonical name -> its Device, made once
+_default_device = _CPU
+
+
+def _canonical(name: str) -> Device:
+    found = _DEVICES.get(name)
+    if found is None:
+        found = _DEVICES[name] = Device(name)
+    return found
+
+
+def parse_device(spec: Any) -> Device:
+    """The canonical device ``spec`` names, checked to exist: ``device("cpu")``, or
+    ``device("<type>:<index>")`` for others (``"cuda"`` becomes ``"cuda:0"``). None means the
+    default device (``set_default_device``; the CPU unless changed)."""
+    if spec is None:
+        return _default_device
+    if not isinstance(spec, str):
+        raise DeviceError(f"device must be a string such as 'cpu' or 'cuda:0', got {spec!r}")
+    device_type, _, index_text = spec.partition(":")
     backend = _backend_for_type(device_type)
     if device_type == "cpu":
         if index_text not in ("", "0"):
-            raise DeviceError(f"device {device!r}: the CPU has no index other than 0")
-        return "cpu"
+            raise DeviceError(f"device '{spec}': the CPU has no index other than 0")
+        return _CPU
     if index_text and not index_text.isdigit():
-        raise DeviceError(f"device {device!r}: the index after ':' must be a number")
+        raise DeviceError(f"device '{spec}': the index after ':' must be a number")
     index = int(index_text or 0)
     if index >= backend.device_count():
         raise DeviceError(
-            f"device {device!r} is not available: {backend.device_count()} {device_type} "
+            f"device '{spec}' is not available: {backend.device_count()} {device_type} "
             "device(s) found"
         )
-    return f"{device_type}:{index}"
+    return _canonical(f"{device_type}:{index}")
+
+
+def set_default_device(spec: Any) -> None:
+    """Create tensors on ``spec`` when no device is given (``minidl.set_default_device``, as in
+    PyTorch); None restores the CPU."""
+    global _default_device
+    _default_device = _CPU if spec is None else parse_device(spec)
+
+
+def get_default_device() -> Device:
+    return _default_device
 
 
 def _split(device: str):
@@ -172,12 +279,12 @@ def get_array_module(array: Any):
     return backend.xp
 
 
-def device_of(array: Any) -> str:
-    """Canonical device string of an array."""
+def device_of(array: Any) -> Device:
+    """The (canonical) device an array lives on."""
     backend = backend_of(array)
     if backend.name == "cpu":
-        return "cpu"
-    return f"{backend.name}:{backend.device_index(array)}"
+        return _CPU
+    return _canonical(f"{backend.name}:{backend.device_index(array)}")
 
 
 def xp_for(device: str):
@@ -226,7 +333,7 @@ def same_device_or_raise(op_name: str, arrays) -> None:
         if device != devices[0]:
             raise DeviceError(
                 f"{op_name}: expected all tensors on one device, but found {devices[0]} and "
-                f"{device}; move them with .to({devices[0]!r}) or .to({device!r})"
+                f"{device}; move them with .to('{devices[0]}') or .to('{device}')"
             )
 
 

@@ -1,7 +1,9 @@
 """Making tensors: ``tensor()`` from data, and ``zeros``/``ones``/``full``/``arange``/``randn``/...
 
-Defaults follow PyTorch: Python floats become float32, Python ints int64, bools bool; a NumPy
-array keeps its dtype. Random tensors come from minidl's seeded generators (``manual_seed``).
+Defaults follow PyTorch: Python floats become float32 (the default dtype, ``set_default_dtype``),
+Python ints int64, bools bool; a NumPy array keeps its dtype. Tensors are made on the default
+device (``set_default_device``; the CPU) unless a ``device`` is given. Random tensors come from
+minidl's seeded generators (``manual_seed``).
 
 Read next: ``minidl/testing.py`` (how every backward rule is checked).
 """
@@ -13,7 +15,7 @@ import numpy as np
 
 from minidl import backend
 from minidl.backend import Generator
-from minidl.dtypes import DEFAULT_DTYPE
+from minidl.dtypes import get_default_dtype
 from minidl.errors import DTypeError, ShapeError
 from minidl.ops.shape import _shape_args
 from minidl.tensor import Tensor
@@ -44,7 +46,7 @@ def _infer_dtype(data) -> Optional[np.dtype]:
         return None
     # Python floats become float32; NumPy floats inside the data keep their own precision, so
     # [1.0, np.float64(2.0)] is float64, as in PyTorch.
-    return np.result_type(DEFAULT_DTYPE, *_numpy_float_dtypes(data, []))
+    return np.result_type(get_default_dtype(), *_numpy_float_dtypes(data, []))
 
 
 def _numpy_float_dtypes(data, found: list) -> list:
@@ -90,6 +92,16 @@ def as_tensor(data, dtype=None, device: Optional[str] = None) -> Tensor:
     return Tensor(backend.asarray(data, _dtype(dtype) or _infer_dtype(data), device))
 
 
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A CPU tensor that shares memory with the NumPy array (``torch.from_numpy``): a change
+    through either is seen by the other. Its dtype is the array's."""
+    if type(array) is not np.ndarray:
+        raise DTypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    if array.dtype.kind not in "biuf":
+        raise DTypeError(f"from_numpy: arrays of dtype {array.dtype} cannot be tensors")
+    return Tensor(array)
+
+
 def _new(device: Optional[str], make) -> np.ndarray:
     """Call ``make(xp)`` to create an array directly on ``device`` (no host round trip)."""
     device = backend.parse_device(device)
@@ -105,7 +117,7 @@ def _size(size, op: str):
 
 
 def _float_dtype(dtype, op: str) -> np.dtype:
-    dtype = _dtype(dtype) or DEFAULT_DTYPE
+    dtype = _dtype(dtype) or get_default_dtype()
     if dtype.kind != "f":
         raise DTypeError(f"{op}: expected a floating-point dtype, got {dtype}")
     return dtype
@@ -119,16 +131,16 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tens
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return full(_size(size, "zeros"), 0, dtype or DEFAULT_DTYPE, device, requires_grad)
+    return full(_size(size, "zeros"), 0, dtype or get_default_dtype(), device, requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return full(_size(size, "ones"), 1, dtype or DEFAULT_DTYPE, device, requires_grad)
+    return full(_size(size, "ones"), 1, dtype or get_default_dtype(), device, requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
     shape = _size(size, "empty")
-    array = _new(device, lambda xp: xp.empty(shape, dtype=_dtype(dtype) or DEFAULT_DTYPE))
+    array = _new(device, lambda xp: xp.empty(shape, dtype=_dtype(dtype) or get_default_dtype()))
     return Tensor(array, requires_grad=requires_grad)
 
 
@@ -170,7 +182,7 @@ def linspace(start, end, steps: int, dtype=None, device=None, requires_grad=Fals
 
 
 def eye(n: int, m: Optional[int] = None, dtype=None, device=None, requires_grad=False):
-    array = _new(device, lambda xp: xp.eye(n, m, dtype=_dtype(dtype) or DEFAULT_DTYPE))
+    array = _new(device, lambda xp: xp.eye(n, m, dtype=_dtype(dtype) or get_default_dtype()))
     return Tensor(array, requires_grad=requires_grad)
 
 

@@ -13,27 +13,59 @@ A Tensor holds
                     (``minidl/inplace.py``: the in-place methods; None until first needed).
 
 Operators and methods are thin: each calls one function from ``minidl/ops``, where the forward and
-backward rules live. Read next: ``minidl/function.py`` (what an op is).
+backward rules live. The operators are here; the named methods (``x.exp()``, ``x.sum(dim)``,
+``x.float()``, ...) are in ``minidl/tensor_methods.py``, and printing in ``minidl/printing.py``.
+A shape is a ``Size``: a tuple that prints as ``minidl.Size([64, 1, 28, 28])``.
+
+Python's protocols follow PyTorch's rules: ``float(t)``, ``int(t)`` and ``bool(t)`` take a
+one-element tensor; ``operator.index(t)`` (``range(t)``, ``lst[t]``) an integer one;
+``f"{loss:.4f}"`` formats a 0-d tensor as its number; ``np.asarray(t)`` is the array itself
+(CPU tensors only: a GPU tensor must be copied with ``.cpu()`` first, as in PyTorch).
+
+Read next: ``minidl/function.py`` (what an op is).
 """
 from __future__ import annotations
 
+import math
 import weakref
 from typing import Any, Callable, Optional
 
 import numpy as np
 
-from minidl import backend
-from minidl.errors import AutogradError, DTypeError, ShapeError
+from minidl import backend, printing
+from minidl.errors import AutogradError, DeviceError, DTypeError, ShapeError
 from minidl.handles import RemovableHandle
 from minidl.inplace import InPlaceMethods
+from minidl.tensor_methods import TensorMethods
 
 _new_object = object.__new__
 
 
-class Tensor(InPlaceMethods):
+class Size(tuple):
+    """A tensor's shape, as ``torch.Size``: a tuple of ints that prints as
+    ``minidl.Size([64, 1, 28, 28])``; a slice of it is a Size too."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key):
+        item = tuple.__getitem__(self, key)
+        return Size(item) if isinstance(key, slice) else item
+
+    def __add__(self, other) -> Size:
+        return Size(tuple.__add__(self, tuple(other)))
+
+    def numel(self) -> int:
+        """The number of elements of a tensor of this shape."""
+        return math.prod(self)
+
+    def __repr__(self) -> str:
+        return f"minidl.Size({list(self)})"
+
+
+class Tensor(InPlaceMethods, TensorMethods):
     """An n-dimensional array that can record the operations applied to it. Its in-place
     methods (``add_``, ``x += y``, ``x[i] = v``, ...) and version counter are in
-    ``minidl/inplace.py``."""
+    ``minidl/inplace.py``; its named methods in ``minidl/tensor_methods.py``."""
 
     __slots__ = ("_array", "grad", "requires_grad", "grad_fn", "_counter", "_hooks", "name",
                  "__weakref__")
@@ -90,15 +122,16 @@ class Tensor(InPlaceMethods):
         self._shared_counter()[0] += 1  # a graph that saved the old array must not use it
 
     @property
-    def shape(self) -> tuple:
-        return self._array.shape
+    def shape(self) -> Size:
+        return Size(self._array.shape)
 
     @property
     def dtype(self) -> np.dtype:
         return self._array.dtype
 
     @property
-    def device(self) -> str:
+    def device(self) -> backend.Device:
+        """Where the tensor lives: a ``minidl.device``, equal to ``"cpu"``, ``"cuda:0"``, ..."""
         return backend.device_of(self._array)
 
     @property
@@ -113,7 +146,7 @@ class Tensor(InPlaceMethods):
 
     def size(self, dim: Optional[int] = None):
         if dim is None:
-            return self._array.shape
+            return Size(self._array.shape)
         if self.ndim == 0:  # normalize_dim lets dims 0 and -1 name a 0-d tensor's "all"
             raise ShapeError(f"size: dim {dim!r} is out of range: the tensor is 0-d")
         return self._array.shape[ops.normalize_dim(dim, self.ndim, "size")]
@@ -134,6 +167,10 @@ class Tensor(InPlaceMethods):
     def __iter__(self):
         for i in range(len(self)):
             yield self[i]
+
+    def __contains__(self, element) -> bool:
+        """``v in t``: whether any element equals v, as in PyTorch."""
+        return bool((self == element).any())
 
     # -- autograd ----------------------------------------------------------------------------
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -173,30 +210,26 @@ class Tensor(InPlaceMethods):
         return RemovableHandle(owner._hooks, hook)
 
     # -- conversions -------------------------------------------------------------------------
-    def to(self, *args, **kwargs) -> Tensor:
-        """``to(device)``, ``to(dtype)``, ``to(device, dtype)``; differentiable, like PyTorch."""
+    def to(self, *args, copy: bool = False, **kwargs) -> Tensor:
+        """``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(other_tensor)`` (its
+        device and dtype); differentiable, like PyTorch. ``copy=True`` copies even when nothing
+        changes; ``non_blocking`` is accepted and changes nothing (copies are synchronous)."""
         device, dtype = parse_to_arguments("to", args, kwargs)
         out = self
         if dtype is not None:
             out = ops.cast(out, dtype)
         if device is not None:
             out = ops.to_device(out, device)
-        return out
+        return ops.clone(out) if copy and out is self else out
 
     def cpu(self) -> Tensor:
         return self.to("cpu")
 
-    def cuda(self, index: int = 0) -> Tensor:
-        return self.to(f"cuda:{index}")
-
-    def float(self) -> Tensor:
-        return self.to(np.float32)
-
-    def double(self) -> Tensor:
-        return self.to(np.float64)
-
-    def long(self) -> Tensor:
-        return self.to(np.int64)
+    def cuda(self, device=None, non_blocking: bool = False) -> Tensor:
+        """A copy on a GPU: ``device`` is an index, a device, or None for GPU 0."""
+        if device is None or isinstance(device, int):
+            device = f"cuda:{device or 0}"
+        return self.to(device)
 
     def numpy(self) -> np.ndarray:
         """The data as a NumPy array (shares memory). CPU tensors without a graph only."""
@@ -223,28 +256,50 @@ class Tensor(InPlaceMethods):
     def __int__(self) -> int:
         return int(self.item())
 
+    def __index__(self) -> int:
+        """An integer (or bool) one-element tensor where Python wants an index, as in
+        PyTorch: ``range(n)``, ``items[i]``, ``hex(t)``."""
+        if self._array.dtype.kind not in "biu" or self._array.size != 1:
+            raise DTypeError(f"only integer tensors of a single element can be converted to "
+                             f"an index; this one is {self.dtype} of shape {tuple(self.shape)}")
+        return int(self.item())
+
     def __bool__(self) -> bool:
         if self._array.size != 1:
-            raise ShapeError(f"bool: the truth value of a tensor of shape {tuple(self.shape)} "
-                             "is ambiguous; use .any() or .all()")
+            how_many = "no values" if self._array.size == 0 else "more than one value"
+            raise ShapeError(f"bool: the truth value of a tensor with {how_many} (shape "
+                             f"{tuple(self.shape)}) is ambiguous; use .any() or .all()")
         return bool(self.item())
 
     def __format__(self, spec: str) -> str:
-        """``f"{loss:.4f}"`` formats a one-element tensor as its number, as in PyTorch."""
-        if self._array.size == 1 and self._array.ndim == 0:
+        """``f"{loss:.4f}"`` formats a 0-d tensor as its number, as in PyTorch; other tensors
+        take no format spec (``f"{t}"`` is ``str(t)``)."""
+        if self._array.ndim == 0:
             return format(self.item(), spec)
-        return format(str(self), spec)
+        if spec:
+            raise TypeError(f"unsupported format string {spec!r} passed to Tensor.__format__: "
+                            f"only 0-d tensors format as numbers (this one has shape "
+                            f"{tuple(self.shape)}; use t.item() for a one-element tensor)")
+        return str(self)
 
     def __array__(self, dtype=None, copy=None):
         """``np.asarray(t)`` (and Matplotlib) see the numbers, not an object array: a CPU
-        tensor's array itself (shared) or, for ``dtype``, a converted copy."""
-        array = backend.to_host(self._array)
-        return array if dtype is None else array.astype(dtype, copy=False)
+        tensor's array itself (shared) or, for ``dtype`` or ``copy=True``, a copy. A GPU
+        tensor refuses, as in PyTorch: the copy to the host is for the user to ask for."""
+        array = self._array
+        if type(array) is not np.ndarray:
+            raise DeviceError(f"can't convert a tensor on {self.device} to a NumPy array; use "
+                              "t.cpu() to copy it to host memory first")
+        if dtype is not None and np.dtype(dtype) != array.dtype:
+            if copy is False:
+                raise ValueError(f"__array__: converting {array.dtype} to {np.dtype(dtype)} "
+                                 "needs a copy, but copy=False was given")
+            return array.astype(dtype)
+        return array.copy() if copy else array
 
     __hash__ = object.__hash__  # tensors are dict keys by identity (e.g. optimizer state)
 
-
-    # -- math: operators and methods, each one call into minidl/ops ------------------------------
+    # -- operators, each one call into minidl/ops ----------------------------------------------
     def __add__(self, other): return ops.add(self, other)
     def __radd__(self, other): return ops.add(other, self)
     def __sub__(self, other): return ops.sub(self, other)
@@ -269,80 +324,43 @@ class Tensor(InPlaceMethods):
     def __le__(self, other): return ops.compare("le", self, other)
     def __gt__(self, other): return ops.compare("gt", self, other)
     def __ge__(self, other): return ops.compare("ge", self, other)
-    def __invert__(self): return ops.logical_not(self)
-    def __and__(self, other): return ops.logical_and(self, other)
-    def __or__(self, other): return ops.logical_or(self, other)
+    # Bitwise on integers, logical on bools (minidl/ops/bitwise.py); no gradient.
+    def __invert__(self): return ops.bitwise_not(self)
+    def __and__(self, other): return ops.bitwise_and(self, other)
+    def __rand__(self, other): return ops.bitwise_and(other, self)
+    def __or__(self, other): return ops.bitwise_or(self, other)
+    def __ror__(self, other): return ops.bitwise_or(other, self)
+    def __xor__(self, other): return ops.bitwise_xor(self, other)
+    def __rxor__(self, other): return ops.bitwise_xor(other, self)
+    def __lshift__(self, other): return ops.bitwise_left_shift(self, other)
+    def __rlshift__(self, other): return ops.bitwise_left_shift(other, self)
+    def __rshift__(self, other): return ops.bitwise_right_shift(self, other)
+    def __rrshift__(self, other): return ops.bitwise_right_shift(other, self)
 
-    def exp(self): return ops.exp(self)
-    def log(self): return ops.log(self)
-    def sqrt(self): return ops.sqrt(self)
-    def abs(self): return ops.abs(self)
-    def sin(self): return ops.sin(self)
-    def cos(self): return ops.cos(self)
-    def tanh(self): return ops.tanh(self)
-    def sigmoid(self): return ops.sigmoid(self)
-    def relu(self): return ops.relu(self)
-    def pow(self, exponent): return ops.pow(self, exponent)
-    def maximum(self, other): return ops.maximum(self, other)
-    def minimum(self, other): return ops.minimum(self, other)
-    def clamp(self, min=None, max=None): return ops.clamp(self, min, max)
-    def clip(self, min=None, max=None): return ops.clamp(self, min, max)
-    def sign(self): return ops.sign(self)
-
-    def sum(self, dim=None, keepdim=False): return ops.sum(self, dim, keepdim)
-    def mean(self, dim=None, keepdim=False): return ops.mean(self, dim, keepdim)
-    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return ops.var(self, dim, unbiased, keepdim, correction=correction)
-    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return ops.std(self, dim, unbiased, keepdim, correction=correction)
-    def max(self, dim=None, keepdim=False): return ops.max(self, dim, keepdim)
-    def min(self, dim=None, keepdim=False): return ops.min(self, dim, keepdim)
-    def argmax(self, dim=None, keepdim=False): return ops.argmax(self, dim, keepdim)
-    def argmin(self, dim=None, keepdim=False): return ops.argmin(self, dim, keepdim)
-    def any(self, dim=None, keepdim=False): return ops.any(self, dim, keepdim)
-    def all(self, dim=None, keepdim=False): return ops.all(self, dim, keepdim)
-    def logsumexp(self, dim, keepdim=False): return ops.logsumexp(self, dim, keepdim)
-    def softmax(self, dim): return ops.softmax(self, dim)
-    def log_softmax(self, dim): return ops.log_softmax(self, dim)
-    def sum_to(self, shape): return ops.sum_to(self, shape)
-
-    def matmul(self, other): return ops.matmul(self, other)
-    def reshape(self, *shape): return ops.reshape(self, *shape)
-    def view(self, *shape): return ops.reshape(self, *shape)
-    def flatten(self, start_dim=0, end_dim=-1): return ops.flatten(self, start_dim, end_dim)
-    def transpose(self, dim0, dim1): return ops.transpose(self, dim0, dim1)
-    def permute(self, *dims): return ops.permute(self, *dims)
-    def squeeze(self, dim=None): return ops.squeeze(self, dim)
-    def unsqueeze(self, dim): return ops.unsqueeze(self, dim)
-    def expand(self, *sizes): return ops.expand(self, *sizes)
-    def broadcast_to(self, shape): return ops.broadcast_to(self, shape)
-
-    # -- display -------------------------------------------------------------------------------
     def __repr__(self) -> str:
-        body = np.array2string(backend.to_host(self._array), separator=", ", prefix="tensor(",
-                               precision=4)
-        extras = []
-        if self._array.dtype not in (np.float32, np.int64, np.bool_):
-            extras.append(f"dtype={self._array.dtype}")
-        if self.device != "cpu":
-            extras.append(f"device='{self.device}'")
-        if self.grad_fn is not None:
-            extras.append(f"grad_fn={self.grad_fn!r}")
-        elif self.requires_grad:
-            extras.append("requires_grad=True")
-        return "tensor(" + ", ".join([body] + extras) + ")"
+        return printing.tensor_repr(self)
+
+
+def is_tensor(obj) -> bool:
+    """Whether ``obj`` is a minidl Tensor (``torch.is_tensor``)."""
+    return isinstance(obj, Tensor)
 
 
 def parse_to_arguments(op: str, args: tuple, kwargs: dict):
     """(device, dtype) from the arguments of ``Tensor.to`` or ``Module.to``: positional ones
-    in any order (a string is a device, anything else a dtype) or ``device=``/``dtype=``; each
-    None when not given, else checked (``"cuda"`` becomes ``"cuda:0"``)."""
+    in any order (a string or ``minidl.device`` is a device, a Tensor gives its device and
+    dtype, anything else is a dtype) or ``device=``/``dtype=``; each None when not given, else
+    checked (``"cuda"`` becomes ``"cuda:0"``). ``non_blocking`` is accepted and ignored: copies
+    are synchronous."""
     device, dtype = kwargs.pop("device", None), kwargs.pop("dtype", None)
+    kwargs.pop("non_blocking", None)
     if kwargs:
         raise TypeError(f"{op}: unexpected arguments {sorted(kwargs)}")
     for arg in args:
         if isinstance(arg, str):
             device = arg
+        elif isinstance(arg, Tensor):
+            device, dtype = arg.device, arg.dtype
         else:
             dtype = arg
     if dtype is not None:

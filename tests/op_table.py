@@ -14,10 +14,13 @@ Read next: ``tests/test_ops_gradcheck.py``.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
+import sequence_cases as seq
+import spelling_cases as spell
 from hypothesis import strategies as st
 from op_cases import (
     basic_index_cases,
@@ -54,6 +57,7 @@ from op_cases import (
 )
 
 import minidl
+from minidl.ops.lstm_cell import lstm_cell_gates
 
 
 @dataclass(frozen=True)
@@ -257,5 +261,55 @@ SHAPE = [
        kinks="float32 rounding: the op is linear, so a step of 0.1 is exact and its "
              "rounding error stays below 1e-5"),
 ]
-OPS = ARITHMETIC + UNARY + SELECTION + REDUCTION + SHAPE
+SEQUENCE = [
+    Op("tril", lambda a, diagonal: minidl.tril(a, diagonal),
+       lambda a, diagonal: np.tril(a, diagonal), seq.triangle_cases(),
+       domain="at least 2-D; diagonal -2..2", kinks="none: the mask is a constant"),
+    Op("triu", lambda a, diagonal: minidl.triu(a, diagonal),
+       lambda a, diagonal: np.triu(a, diagonal), seq.triangle_cases(),
+       domain="at least 2-D; diagonal -2..2", kinks="none: the mask is a constant"),
+    Op("masked_fill", seq.masked_fill, seq.masked_fill_ref, seq.masked_fill_cases(),
+       domain="a bool mask broadcast to the input; the value a number or a 0-d tensor"),
+    Op("topk_values", lambda a, k, dim, largest: minidl.topk(a, k, dim, largest).values,
+       seq.topk_ref, seq.topk_cases(), kinks=TIES),
+    Op("embedding", seq.embedding, lambda w, indices: w[indices], seq.embedding_cases(),
+       domain="a table of up to 4 rows; an index array with a repeated index"),
+    Op("scaled_dot_product_attention", seq.attention, seq.attention_ref,
+       seq.attention_cases(), domain="Q (batch, L, E), K (S, E), V (S, Ev) of sides 1..3; no "
+       "mask, a bool one (maybe hiding every key from a query), a float one, or causal"),
+    Op("lstm_cell_gates", lstm_cell_gates, seq.lstm_cell_ref, seq.lstm_cell_cases(),
+       domain="the fused LSTM gates: xw, hw (N, 4H) and c (N, H), N, H in 1..2"),
+    Op("recurrent_layer", seq.run_recurrent_layer, seq.recurrent_layer_ref,
+       seq.recurrent_layer_cases(), domain="RNN (tanh), LSTM, GRU: 1..3 steps, either "
+       "direction; weights and states in [-1.5, 1.5]"),
+]
+# PyTorch's everyday spellings (issue 16): the ops that they added
+SPELLINGS = [
+    Op("log1p", minidl.log1p, np.log1p, unary(lambda shape: values(shape, -0.9, 3.0)),
+       domain="[-0.9, 3] (the pole is at -1)"),
+    Op("expm1", minidl.expm1, np.expm1, unary()),
+    Op("rsqrt", minidl.rsqrt, lambda a: 1 / np.sqrt(a), unary(positive(0.1)),
+       domain="[0.1, 3]", kinks="the pole at 0: x >= 0.1"),
+    Op("sign", lambda a: a.sign() + a, lambda a: np.sign(a) + a, unary(off_zero(1e-3)),
+       domain="|x| in [1e-3, 3.001]; sign(x) + x, whose derivative 1 shows sign's 0",
+       kinks="the jump at 0: |x| >= 1e-3"),
+    Op("norm", lambda a, p, dim, keepdim: a.norm(p, dim, keepdim), spell.norm_ref,
+       spell.norm_cases([2, "fro", 1, 3, 1.5]),
+       domain="|x| in [0.5, 3.5]; p = 2, 'fro', 1, 3, 1.5; dim None, an int or a tuple",
+       kinks="|x| >= 0.5: far from the kinks of |x| and of the norm at 0"),
+    Op("norm_inf", lambda a, p, dim, keepdim: minidl.norm(a, p, dim, keepdim), spell.norm_ref,
+       spell.norm_cases([math.inf, -math.inf], spell.signed_distinct),
+       domain="p = inf and -inf; |x| >= 1, of both signs",
+       kinks="ties: the magnitudes are at least 0.1 apart"),
+    Op("split", spell.split_fn, spell.split_ref, spell.split_cases(),
+       domain="a size (the last piece shorter) or sizes adding up; pieces scaled 1, 2, ..."),
+    Op("chunk", spell.chunk_fn, spell.chunk_ref, spell.chunk_cases(),
+       domain="1..4 chunks of ceil(n / chunks); pieces scaled 1, 2, ..."),
+    Op("dot", lambda a, b: a.dot(b), np.dot, spell.dot_cases(), domain="vectors of 1..5"),
+    Op("mm", lambda a, b: minidl.mm(a, b), np.matmul, spell.mm_cases(),
+       domain="matrices of sides 1..3"),
+    Op("t", lambda a: a.t(), lambda a: a.T, spell.t_cases(), domain="0-d, 1-d and 2-d"),
+    Op("clone", lambda a: a.clone() * 2, lambda a: a * 2, unary()),
+]
+OPS = ARITHMETIC + UNARY + SELECTION + REDUCTION + SHAPE + SEQUENCE + SPELLINGS
 OPS_BY_NAME = {op.name: op for op in OPS}

@@ -205,14 +205,15 @@ def test_comparisons_give_bool_tensors_without_gradient():
     (lambda: minidl.tensor([1.0, 2.0]), "tensor([1., 2.])"),
     (lambda: minidl.tensor([1, 2]), "tensor([1, 2])"),
     (lambda: minidl.tensor(3.0), "tensor(3.)"),
-    (lambda: minidl.tensor([1.5], dtype=minidl.float64), "tensor([1.5], dtype=float64)"),
-    (lambda: minidl.tensor([1, 2], dtype=minidl.int32), "tensor([1, 2], dtype=int32)"),
+    (lambda: minidl.tensor([1.5], dtype=minidl.float64), "tensor([1.5000], dtype=minidl.float64)"),
+    (lambda: minidl.tensor([1, 2], dtype=minidl.int32), "tensor([1, 2], dtype=minidl.int32)"),
     (lambda: minidl.tensor([1.0], requires_grad=True), "tensor([1.], requires_grad=True)"),
-    (lambda: minidl.tensor([1.0], requires_grad=True) * 2, "tensor([2.], grad_fn=<Mul"),
-    (lambda: minidl.tensor([True]), "tensor([ True])"),
+    (lambda: minidl.tensor([1.0], requires_grad=True) * 2, "tensor([2.], grad_fn=<MulBackward0>)"),
+    (lambda: minidl.tensor([True, False]), "tensor([ True, False])"),
 ])
 def test_repr_reads_like_pytorch(make, text):
-    assert repr(make()).startswith(text)
+    """(tests/test_printing.py compares many more with PyTorch's own output.)"""
+    assert repr(make()) == text
 
 
 def test_like_constructors_keep_the_memory_layout():

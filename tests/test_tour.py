@@ -197,7 +197,7 @@ def test_every_required_rule_is_stated_and_parses():
 # ------------------------------------------------------------------- checking one rule
 # op -> (input domain, what keeps samples off kinks: expressions that must stay away from 0,
 #        and where to put samples exactly on a kink, to check the stated convention there)
-DOMAIN = {"Log": (0.2, 3.0), "Sqrt": (0.2, 3.0), "Pow": (0.2, 3.0)}
+DOMAIN = {"Log": (0.2, 3.0), "Sqrt": (0.2, 3.0), "Pow": (0.2, 3.0), "Log1p": (-0.8, 3.0)}
 KINKS = {
     "Abs": lambda v: [v["x"]], "Relu": lambda v: [v["x"]], "Div": lambda v: [v["x1"]],
     "Maximum": lambda v: [v["x0"] - v["x1"]], "Minimum": lambda v: [v["x0"] - v["x1"]],

@@ -1,10 +1,11 @@
-"""Selections between values: maximum, minimum, clamp, where; and comparisons (no gradient).
+"""Selections between values: maximum, minimum, clamp, where; and comparisons, logical ops and
+isfinite / isnan / isinf (bool results, no gradient).
 
 The gradient of a selection flows to whichever input was selected. Where two inputs tie in
 ``maximum``/``minimum`` the gradient is split evenly between them, as in PyTorch; the masks are
 constants, so the second derivative through a selection is the selected input's own.
 
-Read next: ``reduce.py`` (sum, mean, var, max, min).
+Read next: ``bitwise.py`` (& | ^ ~ << >> on integers).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import numpy as np
 from minidl import backend
 from minidl.errors import DTypeError, ShapeError
 from minidl.function import Function
+from minidl.ops.arguments import write_out
 from minidl.ops.operands import as_tensor_like, binary_operands
 from minidl.tensor import Tensor
 
@@ -92,27 +94,31 @@ class Where(Function):
         return None, gx0, gx1
 
 
-def maximum(a, b) -> Tensor:
+def maximum(a, b, *, out=None) -> Tensor:
     a, b = binary_operands(a, b)
-    return Maximum.apply(a, b)
+    y = Maximum.apply(a, b)
+    return y if out is None else write_out("maximum", y, out)
 
 
-def minimum(a, b) -> Tensor:
+def minimum(a, b, *, out=None) -> Tensor:
     a, b = binary_operands(a, b)
-    return Minimum.apply(a, b)
+    y = Minimum.apply(a, b)
+    return y if out is None else write_out("minimum", y, out)
 
 
-def clamp(x: Tensor, min=None, max=None) -> Tensor:
+def clamp(x: Tensor, min=None, max=None, *, out=None) -> Tensor:
     """Limit ``x`` to [min, max]; either bound may be None (or a Tensor, then composed)."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = x if min is None else maximum(x, min)
-        return out if max is None else minimum(out, max)
-    return Clamp.apply(x, min, max)
+        y = x if min is None else maximum(x, min)
+        y = y if max is None else minimum(y, max)
+    else:
+        y = Clamp.apply(x, min, max)
+    return y if out is None else write_out("clamp", y, out)
 
 
-def where(condition, x, y) -> Tensor:
+def where(condition, x, y, *, out=None) -> Tensor:
     """Elementwise ``x if condition else y`` (all three broadcast together)."""
     x, y = binary_operands(x, y)
     cond = condition._array if isinstance(condition, Tensor) else backend.asarray(
@@ -120,7 +126,8 @@ def where(condition, x, y) -> Tensor:
     if cond.dtype != np.bool_:
         raise DTypeError(f"where: condition must be a bool tensor, got {cond.dtype}")
     backend.same_device_or_raise("where", [cond, x._array, y._array])
-    return Where.apply(cond, x, y)
+    result = Where.apply(cond, x, y)
+    return result if out is None else write_out("where", result, out)
 
 
 _COMPARISONS = {"eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal",
@@ -164,4 +171,14 @@ def logical_or(a: Tensor, b) -> Tensor:
 
 
 def isfinite(x: Tensor) -> Tensor:
+    """True where x is neither infinite nor NaN."""
     return _constant(backend.get_array_module(x._array).isfinite(x._array))
+
+
+def isnan(x: Tensor) -> Tensor:
+    return _constant(backend.get_array_module(x._array).isnan(x._array))
+
+
+def isinf(x: Tensor) -> Tensor:
+    """True where x is +inf or -inf."""
+    return _constant(backend.get_array_module(x._array).isinf(x._array))

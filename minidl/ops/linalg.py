@@ -7,6 +7,7 @@ The primitive handles operands with at least two dimensions:
 where ^T swaps the last two axes. When batch dimensions were broadcast, those gradients have the
 broadcast batch shape and are summed back (``sum_to``). 1-D operands are lifted to matrices
 around the primitive (a leading or trailing 1) and the extra axis is removed afterwards.
+``mm`` (matrices only) and ``dot`` (vectors only) are matmul with PyTorch's stricter checks.
 
 ``Linear`` fuses y = x W^T + b into one node for the layers of ``minidl.nn``.
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 from minidl import backend
 from minidl.errors import DTypeError, ShapeError
 from minidl.function import Function
+from minidl.ops.arguments import write_out
 from minidl.ops.dims import broadcast_shape
 from minidl.ops.operands import binary_operands
 from minidl.ops.shape import reshape, squeeze, sum_to, transpose, unsqueeze
@@ -59,12 +61,13 @@ def _check(a: Tensor, b: Tensor) -> None:
         raise DTypeError("matmul: bool tensors are not supported")
 
 
-def matmul(a, b) -> Tensor:
+def matmul(a, b, *, out=None) -> Tensor:
     """``a @ b`` with ``torch.matmul``'s semantics (1-D, 2-D and batched operands)."""
     a, b = binary_operands(a, b)
     _check(a, b)
     if a.ndim >= 2 and b.ndim >= 2:
-        return MatMul.apply(a, b)
+        y = MatMul.apply(a, b)
+        return y if out is None else write_out("matmul", y, out)
     a2 = unsqueeze(a, 0) if a.ndim == 1 else a
     b2 = unsqueeze(b, -1) if b.ndim == 1 else b
     y = MatMul.apply(a2, b2)
@@ -72,7 +75,30 @@ def matmul(a, b) -> Tensor:
         y = squeeze(y, -1)
     if a.ndim == 1:
         y = squeeze(y, -2 if b.ndim > 1 else -1)
-    return y
+    return y if out is None else write_out("matmul", y, out)
+
+
+def mm(a, b, *, out=None) -> Tensor:
+    """The product of two matrices (``torch.mm``: 2-D operands only, no broadcasting)."""
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor) and a.ndim == 2 and b.ndim == 2):
+        raise ShapeError(f"mm: expected two 2-D tensors, got {_describe(a)} and {_describe(b)}; "
+                         "matmul (@) takes other shapes")
+    return matmul(a, b, out=out)
+
+
+def dot(a, b, *, out=None) -> Tensor:
+    """The dot product of two vectors of one length (``torch.dot``: 1-D operands only)."""
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor) and a.ndim == 1 and b.ndim == 1):
+        raise ShapeError(f"dot: expected two 1-D tensors, got {_describe(a)} and "
+                         f"{_describe(b)}")
+    if a.shape[0] != b.shape[0]:
+        raise ShapeError(f"dot: the vectors have different lengths, {a.shape[0]} and "
+                         f"{b.shape[0]}")
+    return matmul(a, b, out=out)
+
+
+def _describe(x) -> str:
+    return f"shape {tuple(x.shape)}" if isinstance(x, Tensor) else type(x).__name__
 
 
 class Linear(Function):

@@ -1,8 +1,10 @@
 """Operations that move elements without changing them: reshape, permute, broadcast, sum_to,
-concatenation and padding. Their backward moves the gradient back the opposite way:
+concatenation, padding and copying. Their backward moves the gradient back the opposite way:
 
     reshape <-> reshape back     permute <-> inverse permute     broadcast_to <-> sum_to
-    cat     <-> slices           pad     <-> crop
+    cat     <-> slices           pad     <-> crop                clone <-> the same gradient
+
+``split`` and ``chunk`` are composed, from slices (``x[..., a:b]``); ``t`` is ``transpose``.
 
 Read next: ``indexing.py`` (x[key] and its scatter-add backward).
 """
@@ -16,6 +18,7 @@ import numpy as np
 from minidl import backend
 from minidl.errors import ShapeError
 from minidl.function import Function
+from minidl.ops.arguments import dim_alias, write_out
 from minidl.ops.dims import check_broadcast, normalize_dim
 from minidl.tensor import Tensor
 
@@ -112,6 +115,18 @@ class Cat(Function):
             gxs.append(gy[prefix + (slice(start, start + size),)] if need else None)
             start += size
         return tuple(gxs)
+
+
+class Clone(Function):
+    """y = a copy of x (new memory);  gx = gy"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy
 
 
 class Pad(Function):
@@ -217,9 +232,15 @@ def sum_to(x: Tensor, shape: Sequence[int]) -> Tensor:
     return SumTo.apply(x, shape)
 
 
-def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+def cat(tensors: Sequence[Tensor], dim: int = 0, *, out=None, axis=None) -> Tensor:
     """Join tensors along an existing dimension (``torch.cat``)."""
-    tensors = list(tensors)
+    if axis is not None:
+        dim = dim_alias("cat", None, axis)
+    y = _cat(list(tensors), dim)
+    return y if out is None else write_out("cat", y, out)
+
+
+def _cat(tensors: list, dim: int) -> Tensor:
     if not tensors or not all(isinstance(t, Tensor) for t in tensors):
         raise ShapeError("cat: expected a non-empty sequence of Tensors")
     axis = normalize_dim(dim, tensors[0].ndim, "cat")
@@ -236,8 +257,10 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     return Cat.apply(*tensors, dim=axis)
 
 
-def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+def stack(tensors: Sequence[Tensor], dim: int = 0, *, out=None, axis=None) -> Tensor:
     """Join tensors of one shape along a new dimension (``torch.stack``)."""
+    if axis is not None:
+        dim = dim_alias("stack", None, axis)
     tensors = list(tensors)
     if not tensors:
         raise ShapeError("stack: expected a non-empty sequence of Tensors")
@@ -245,8 +268,56 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
         if t.shape != tensors[0].shape:
             raise ShapeError(f"stack: every tensor must have the same shape, got "
                              f"{tuple(tensors[0].shape)} and {tuple(t.shape)}")
-    axis = normalize_dim(dim, tensors[0].ndim + 1, "stack")
-    return cat([unsqueeze(t, axis) for t in tensors], axis)
+    new_axis = normalize_dim(dim, tensors[0].ndim + 1, "stack")
+    y = _cat([unsqueeze(t, new_axis) for t in tensors], new_axis)
+    return y if out is None else write_out("stack", y, out)
+
+
+def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
+    """x cut along ``dim`` into pieces of ``split_size_or_sections`` elements (the last piece
+    may be smaller), or of the sizes in a list of them (``torch.split``). The pieces are
+    slices of x: views, whose gradients flow back into x."""
+    axis = normalize_dim(dim, x.ndim, "split")
+    n = x.shape[axis]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        size = int(split_size_or_sections)
+        if size <= 0 and n > 0:
+            raise ShapeError(f"split: split_size must be positive, got {size}")
+        sizes = [size] * (n // size) + ([n % size] if n % size else []) if n else [0]
+    else:
+        sizes = [int(k) for k in split_size_or_sections]
+        if sum(sizes) != n or min(sizes, default=0) < 0:
+            raise ShapeError(f"split: sizes {sizes} do not add up to {n}, the size of dim "
+                             f"{dim} of a tensor of shape {tuple(x.shape)}")
+    before = (slice(None),) * axis
+    pieces, start = [], 0
+    for size in sizes:
+        pieces.append(x[before + (slice(start, start + size),)])
+        start += size
+    return tuple(pieces)
+
+
+def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
+    """x cut along ``dim`` into ``chunks`` pieces of ceil(n / chunks) elements each (the last
+    may be smaller, and there may be fewer pieces), as ``torch.chunk``."""
+    if not isinstance(chunks, (int, np.integer)) or chunks <= 0:
+        raise ShapeError(f"chunk: chunks must be a positive integer, got {chunks!r}")
+    n = x.shape[normalize_dim(dim, x.ndim, "chunk")]
+    return split(x, max(1, -(-n // int(chunks))), dim)
+
+
+def t(x: Tensor) -> Tensor:
+    """The transpose of a matrix; a 0-d or 1-d tensor is returned as it is (``torch.t``)."""
+    if x.ndim > 2:
+        raise ShapeError(f"t: expects a tensor with <= 2 dimensions, but it has {x.ndim} "
+                         f"(shape {tuple(x.shape)}); use transpose(dim0, dim1) or .mT")
+    return x if x.ndim < 2 else Permute.apply(x, (1, 0))
+
+
+def clone(x: Tensor, *, memory_format=None) -> Tensor:
+    """A copy of x in new memory that stays in the graph (``torch.clone``): gradients flow
+    through it. (``memory_format`` is accepted for PyTorch's sake: the copy is C-ordered.)"""
+    return Clone.apply(x)
 
 
 def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:

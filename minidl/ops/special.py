@@ -18,6 +18,7 @@ import numpy as np
 
 from minidl import backend
 from minidl.function import Function
+from minidl.ops.arguments import write_out
 from minidl.ops.dtype_checks import require_float
 from minidl.ops.unary import exp, sigmoid
 from minidl.tensor import Tensor
@@ -80,10 +81,11 @@ class Erf(Function):
         return gy * (exp(-(x * x)) * (2 / math.sqrt(math.pi)))
 
 
-def erf(x: Tensor) -> Tensor:
+def erf(x: Tensor, *, out=None) -> Tensor:
     """The error function, elementwise (``torch.erf``); see ``Erf``."""
     require_float("erf", x)
-    return Erf.apply(x)
+    y = Erf.apply(x)
+    return y if out is None else write_out("erf", y, out)
 
 
 # ------------------------------------------------------------------------------ softplus

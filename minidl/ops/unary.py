@@ -1,8 +1,12 @@
-"""Elementwise functions of one tensor: exp, log, sqrt, abs, sin, cos, tanh, sigmoid, relu.
+"""Elementwise functions of one tensor: exp, log, sqrt, abs, sin, cos, tanh, sigmoid, relu,
+log1p, expm1, sign; rsqrt composed.
 
 Each backward multiplies the incoming gradient by the local derivative, written with Tensor
 operations so that it can be differentiated again. Where the derivative is easiest in terms of
-the output (exp, sqrt, tanh, sigmoid), the output is saved instead of recomputed.
+the output (exp, sqrt, tanh, sigmoid, expm1), the output is saved instead of recomputed.
+log1p(x) and expm1(x) are primitives, not log(1 + x) and exp(x) - 1: for small x, 1 + x rounds
+x away (log1p(1e-10) is 1e-10; log(1 + 1e-10) in float32 is 0). The public functions take
+PyTorch's ``out=`` (``minidl/ops/arguments.py``).
 
 Read next: ``compare.py`` (maximum, minimum, clamp, where).
 """
@@ -13,6 +17,7 @@ import numpy as np
 from minidl import backend
 from minidl.errors import DTypeError
 from minidl.function import Function
+from minidl.ops.arguments import write_out
 from minidl.tensor import Tensor
 
 
@@ -65,6 +70,35 @@ class Sqrt(Function):
     def backward(ctx, gy):
         y, = ctx.saved_tensors
         return gy / (y * 2)
+
+
+class Log1p(Function):
+    """y = log(1 + x);  dy/dx = 1 / (1 + x)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return backend.get_array_module(x).log1p(x)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, = ctx.saved_tensors
+        return gy / (x + 1)
+
+
+class Expm1(Function):
+    """y = exp(x) - 1;  dy/dx = exp(x) = y + 1"""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = backend.get_array_module(x).expm1(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        y, = ctx.saved_tensors
+        return gy * (y + 1)
 
 
 class Abs(Function):
@@ -214,46 +248,87 @@ class ReluGrad(Function):
         return None, ReluGrad.apply(y, ggx)
 
 
-def exp(x: Tensor) -> Tensor:
-    return Exp.apply(_float_input("exp", x))
+class Sign(Function):
+    """y = sign(x), -1, 0 or 1;  dy/dx = 0 (everywhere, x = 0 included, as in PyTorch)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return backend.get_array_module(x).sign(x)
+
+    @staticmethod
+    def backward(ctx, gy):
+        # zeros, not gy * 0: a NaN or inf in gy must not leak through a zero derivative
+        return Tensor._make(backend.get_array_module(gy._array).zeros_like(gy._array), False)
 
 
-def log(x: Tensor) -> Tensor:
-    return Log.apply(_float_input("log", x))
+def exp(x: Tensor, *, out=None) -> Tensor:
+    y = Exp.apply(_float_input("exp", x))
+    return y if out is None else write_out("exp", y, out)
 
 
-def sqrt(x: Tensor) -> Tensor:
-    return Sqrt.apply(_float_input("sqrt", x))
+def log(x: Tensor, *, out=None) -> Tensor:
+    y = Log.apply(_float_input("log", x))
+    return y if out is None else write_out("log", y, out)
 
 
-def abs(x: Tensor) -> Tensor:
+def sqrt(x: Tensor, *, out=None) -> Tensor:
+    y = Sqrt.apply(_float_input("sqrt", x))
+    return y if out is None else write_out("sqrt", y, out)
+
+
+def rsqrt(x: Tensor, *, out=None) -> Tensor:
+    """1 / sqrt(x), composed (``torch.rsqrt``)."""
+    y = 1 / sqrt(x)
+    return y if out is None else write_out("rsqrt", y, out)
+
+
+def log1p(x: Tensor, *, out=None) -> Tensor:
+    y = Log1p.apply(_float_input("log1p", x))
+    return y if out is None else write_out("log1p", y, out)
+
+
+def expm1(x: Tensor, *, out=None) -> Tensor:
+    y = Expm1.apply(_float_input("expm1", x))
+    return y if out is None else write_out("expm1", y, out)
+
+
+def abs(x: Tensor, *, out=None) -> Tensor:
     if x.dtype.kind != "f":
         xp = backend.get_array_module(x._array)
-        return Tensor._make(xp.asarray(xp.abs(x._array)), False)  # asarray: 0-d stays an array
-    return Abs.apply(x)
+        y = Tensor._make(xp.asarray(xp.abs(x._array)), False)  # asarray: 0-d stays an array
+    else:
+        y = Abs.apply(x)
+    return y if out is None else write_out("abs", y, out)
 
 
-def sin(x: Tensor) -> Tensor:
-    return Sin.apply(_float_input("sin", x))
+def sin(x: Tensor, *, out=None) -> Tensor:
+    y = Sin.apply(_float_input("sin", x))
+    return y if out is None else write_out("sin", y, out)
 
 
-def cos(x: Tensor) -> Tensor:
-    return Cos.apply(_float_input("cos", x))
+def cos(x: Tensor, *, out=None) -> Tensor:
+    y = Cos.apply(_float_input("cos", x))
+    return y if out is None else write_out("cos", y, out)
 
 
-def tanh(x: Tensor) -> Tensor:
-    return Tanh.apply(_float_input("tanh", x))
+def tanh(x: Tensor, *, out=None) -> Tensor:
+    y = Tanh.apply(_float_input("tanh", x))
+    return y if out is None else write_out("tanh", y, out)
 
 
-def sigmoid(x: Tensor) -> Tensor:
-    return Sigmoid.apply(_float_input("sigmoid", x))
+def sigmoid(x: Tensor, *, out=None) -> Tensor:
+    y = Sigmoid.apply(_float_input("sigmoid", x))
+    return y if out is None else write_out("sigmoid", y, out)
 
 
 def relu(x: Tensor) -> Tensor:
     return Relu.apply(_float_input("relu", x))
 
 
-def sign(x: Tensor) -> Tensor:
-    """-1, 0 or 1 elementwise; carries no gradient (its derivative is 0 almost everywhere)."""
-    xp = backend.get_array_module(x._array)
-    return Tensor._make(xp.asarray(xp.sign(x._array)), False)  # asarray: 0-d stays an array
+def sign(x: Tensor, *, out=None) -> Tensor:
+    """-1, 0 or 1 elementwise, in x's dtype; its gradient is 0 (``Sign``)."""
+    if x.dtype.kind == "b":  # (NumPy has no sign for bools; a bool is its own sign)
+        y = Tensor._make(x._array.copy(), False)
+    else:
+        y = Sign.apply(x)
+    return y if out is None else write_out("sign", y, out)
