@@ -95,8 +95,8 @@ def describe(array) -> Tuple[Union[list, float, dict], float]:
 
     The array is given whole, as nested lists, when it has at most ``FULL_MAX`` elements, else
     summarised: min, mean, max, std, the count of non-finite values and a histogram of the
-    finite ones ({"lo", "hi", "counts"}). Big tensors are read a few times over, in their own
-    dtype (sums in float64): a whole CNN's activations and gradients take a second."""
+    finite ones ({"lo", "hi", "counts"}). A big tensor is read a few times over, in its own
+    dtype (sums in float64), and never copied whole to float64."""
     a = backend.to_host(array)
     if a.dtype.kind not in "fiu":  # bool (a mask): as numbers
         a = a.astype(np.float64)

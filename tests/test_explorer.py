@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fake_device import FakeArray, fake
 
 import minidl
 import minidl.nn.functional as F
@@ -156,6 +157,17 @@ def test_mlp_gradients_groups_and_parameters():
     assert [(n["op"], n["group"]) for n in ops] == [("CrossEntropy", None), ("Linear", "2"),
                                                     ("Tanh", None), ("Linear", "0")]
     assert data["collapsed"] is False
+
+
+def test_a_graph_on_another_device_gives_the_same_page(fake):
+    """Arrays of another device (the stand-in "fake", as CuPy's would be) are read through the
+    backend: the page's data is the same as on the CPU."""
+    model, x, y = mlp()
+    on_cpu = viz.explore(F.cross_entropy(model(x), y), model).data
+    model.to(fake)
+    loss = F.cross_entropy(model(x.to(fake)), y.to(fake))
+    assert type(loss._array) is FakeArray
+    assert viz.explore(loss, model).data == on_cpu
 
 
 def test_named_parameters_and_intermediates_name_nodes():

@@ -14,7 +14,7 @@ from test_explorer import cnn_loss, expression, mlp
 
 import minidl
 import minidl.nn.functional as F
-from minidl import viz
+from minidl import nn, viz
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=INSTALL_HINT)
 
@@ -174,6 +174,21 @@ def test_modules_collapse_and_expand(browser, tmp_path):
     current = browser.evaluate("document.querySelector('.node.current').dataset.unit")
     assert current == "module:head"
     assert browser.errors == []
+
+
+def test_a_200_node_graph_opens_collapsed_and_quickly(browser, tmp_path):
+    """50 Linear + Tanh layers: 204 nodes, collapsed to one box per Linear; every node laid out
+    when expanded, well within the time a person waits."""
+    minidl.manual_seed(0)
+    model = nn.Sequential(*[m for _ in range(50) for m in (nn.Linear(16, 16), nn.Tanh())],
+                          nn.Linear(16, 3))
+    page = viz.explore(F.cross_entropy(model(minidl.randn(8, 16)), minidl.tensor([0] * 8)),
+                       model)
+    assert len(page.data["nodes"]) == 204 and page.data["collapsed"]
+    assert open_page(browser, page, tmp_path) < 2.0
+    assert len(drawn_nodes(browser)) == 102  # 51 boxes, 50 Tanh, the loss
+    browser.click("#expand-all")
+    assert len(drawn_nodes(browser)) == 204 and browser.errors == []
 
 
 def test_second_order_nodes_are_marked_on_the_page(browser, tmp_path):
