@@ -95,8 +95,8 @@ def describe(array) -> Tuple[Union[list, float, dict], float]:
 
     The array is given whole, as nested lists, when it has at most ``FULL_MAX`` elements, else
     summarised: min, mean, max, std, the count of non-finite values and a histogram of the
-    finite ones ({"lo", "hi", "counts"}). A big tensor is read a few times over, in its own
-    dtype (sums in float64), and never copied whole to float64."""
+    finite ones ({"lo", "hi", "counts"}), computed in the tensor's own dtype with sums in
+    float64."""
     a = backend.to_host(array)
     if a.dtype.kind not in "fiu":  # bool (a mask): as numbers
         a = a.astype(np.float64)

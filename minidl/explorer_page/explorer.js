@@ -334,6 +334,7 @@ function wire() {
   };
   $("collapse-all").disabled = $("expand-all").disabled = model.groups.size === 0;
   document.addEventListener("keydown", event => {
+    if (event.key === " " && event.target.tagName === "BUTTON") return;  // it clicks itself
     const keys = { ArrowRight: "next", ArrowLeft: "prev", Home: "first", End: "last", " ": "play" };
     if (keys[event.key]) { event.preventDefault(); $(keys[event.key]).click(); }
     if (event.key === "Escape") select(null);
