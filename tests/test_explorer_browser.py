@@ -147,6 +147,19 @@ def test_the_step_control_replays_the_engine_order(browser, tmp_path):
     assert browser.errors == []
 
 
+def test_the_keyboard_steps_too(browser, tmp_path):
+    _, _, L = expression()
+    page = viz.explore(L)
+    open_page(browser, page, tmp_path)
+    for key in ("Home", "ArrowRight", "ArrowRight", "ArrowRight", "ArrowLeft"):
+        browser.press(key)
+    assert "2 / 7" in shown(browser, "#step-label")[0]
+    browser.press("End")
+    assert "7 / 7" in shown(browser, "#step-label")[0]
+    browser.press("Escape")
+    assert shown(browser, "#panel h2") == ["Backward pass"]
+
+
 def test_modules_collapse_and_expand(browser, tmp_path):
     model, loss = cnn_loss(batch=32)
     page = viz.explore(loss, model)
