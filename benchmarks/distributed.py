@@ -5,11 +5,13 @@
    (interleaved), and ``torch.distributed.all_reduce`` over gloo when PyTorch is installed.
    Times are medians per call; bandwidth is the buffer size over that time.
 2. Training throughput (steps/s, SGD with momentum, global batch 256) of the MLP
-   784-512-256-10 and the CNN of ``training_step.py``, four ways, interleaved in one job:
+   784-512-256-10 and the CNN of ``training_step.py``, five ways, interleaved in one job:
    * ``ddp``:         2 ranks x 1 BLAS thread, batch 128 each, DistributedDataParallel;
    * ``ddp 1MB``:     the same with 1 MiB buckets (more, smaller all-reduces sent earlier);
+   * ``1MB at end``:  1 MiB buckets, all sent after backward (``reducer.overlap = False``):
+                      what sending buckets from the gradient hooks during backward brings;
    * ``no comm``:     2 ranks x 1 thread under ``no_sync()``: the all-reduce skipped, the
-                      floor DDP can reach (the ranks are fully independent);
+                      best DDP could do (the ranks never wait for each other);
    * ``1 x 2 thr``:   one process with 2 BLAS threads at batch 256 (the other rank sleeps).
    ``efficiency`` is ddp / no comm. PyTorch does the same with DDP over gloo when installed.
 
@@ -33,7 +35,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SIZES = [2**k for k in range(10, 27, 2)]  # 1 KiB .. 64 MiB
-MODES = ["ddp", "ddp 1MB", "no comm", "1 x 2 thr"]
+MODES = ["ddp", "ddp 1MB", "1MB at end", "no comm", "1 x 2 thr"]
 GLOBAL_BATCH = 256
 
 
@@ -165,7 +167,8 @@ def _minidl_runners():
         model = (minidl_mlp if model_name == "MLP" else minidl_cnn)()
         net = model
         if mode != "1 x 2 thr":
-            net = DistributedDataParallel(model, bucket_cap_mb=1 if mode == "ddp 1MB" else None)
+            net = DistributedDataParallel(model, bucket_cap_mb=None if mode == "ddp" else 1)
+            net.reducer.overlap = mode != "1MB at end"
         optimizer = minidl.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
         xt, yt = minidl.tensor(x), minidl.tensor(y)
 
@@ -193,8 +196,8 @@ def _torch_runners(rank, size):
         torch.manual_seed(0)
         model = torch_models()[0 if model_name == "MLP" else 1]
         net = model
-        if mode != "1 x 2 thr":
-            net = DistributedDataParallel(model, bucket_cap_mb=1 if mode == "ddp 1MB" else 25)
+        if mode != "1 x 2 thr":  # ("1MB at end" has no PyTorch equivalent: same as ddp 1MB)
+            net = DistributedDataParallel(model, bucket_cap_mb=25 if mode == "ddp" else 1)
         optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
         xt, yt = torch.from_numpy(x), torch.from_numpy(y)
         threads = 2 if mode == "1 x 2 thr" else 1
@@ -278,7 +281,10 @@ def main() -> None:
         frameworks = ["minidl"]
         print("PyTorch is not installed: its columns are skipped "
               "(pip install torch==2.13.0 for the CPU build)")
-    results = {}
+    # Two ranks wait for each other at every all-reduce, so other jobs on the machine slow DDP
+    # far more than a single process: the load average is printed with the results.
+    results = {"load average before": os.getloadavg()[0]}
+    print(f"load average {results['load average before']:.1f} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp:
         if args.only in (None, "allreduce"):
             launch("allreduce", args.repeats, Path(tmp) / "allreduce.json")
@@ -290,6 +296,8 @@ def main() -> None:
                 launch(f"train-{framework}", args.repeats, out, threads=2)
                 results[f"train {framework}"] = json.loads(out.read_text())
                 print_training(framework, results[f"train {framework}"])
+    results["load average after"] = os.getloadavg()[0]
+    print(f"\nload average {results['load average after']:.1f} at the end")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
 

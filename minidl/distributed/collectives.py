@@ -220,7 +220,8 @@ def all_gather(tensor_list: List[Tensor], tensor: Tensor, group: Optional[Proces
     _check_gather_list(tensor_list, tensor, group.size)
     targets = [_target("all_gather", t) for t in tensor_list]
     array = tensor._array
-    gathered = backend.get_array_module(array).empty((group.size,) + array.shape, array.dtype)
+    with backend.selected(tensor.device):  # (on a GPU: the tensor's, not the current one)
+        gathered = backend.xp_for(tensor.device).empty((group.size,) + array.shape, array.dtype)
     communicator = nccl.communicator(group, array)
     if communicator is not None:
         nccl.all_gather(communicator, array, gathered)

@@ -101,7 +101,7 @@ def make_buckets(params: List[Tensor], cap_bytes: int) -> List[Bucket]:
 class Reducer:
     """Averages the ``.grad`` of ``params`` over the ranks of ``group`` after each backward
     that ``prepare()`` announced (see the module docstring). ``overlap=False`` sends every
-    bucket at the end of backward instead (the benchmark compares the two)."""
+    bucket at the end of backward instead (``benchmarks/distributed.py`` compares the two)."""
 
     def __init__(self, params: List[Tensor], bucket_cap_bytes: int, group: ProcessGroup,
                  overlap: bool = True):
