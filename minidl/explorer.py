@@ -280,7 +280,7 @@ def _collect(output: Tensor, params: Params, grad_of: Optional[Tensor]) -> dict:
             "inputs": [None if e is None else ids[id(e)] for e in edges],
             "value": describe(values[id(node)])[0] if id(node) in values else None,
             "grad": None, "grad_rms": None, "rule": "", "step": None,
-            "saved": _saved_entries(node, saved[id(node)], ids), "group": where.get(id(node)),
+            "saved": _saved_entries(node, saved[id(node)], ids), "module": where.get(id(node)),
             "second_order": boundary is not None and node.sequence_nr > boundary}
     steps = []
     for index, (step, ((gy, gy_rms), sends)) in enumerate(zip(recorder.steps,
@@ -296,9 +296,9 @@ def _collect(output: Tensor, params: Params, grad_of: Optional[Tensor]) -> dict:
             "id": ids[id(leaf)], "op": "leaf", "shape": list(leaf.shape),
             "dtype": str(leaf.dtype), "name": leaf_names[id(leaf)], "inputs": [],
             "value": describe(leaf._array)[0], "grad": grad, "grad_rms": grad_rms, "rule": "",
-            "step": None, "saved": [], "group": where.get(id(leaf)), "second_order": False,
+            "step": None, "saved": [], "module": where.get(id(leaf)), "second_order": False,
             "parameter": isinstance(leaf, Parameter)}
-    return {"nodes": list(table.values()), "steps": steps, "groups": boxes,
+    return {"nodes": list(table.values()), "steps": steps, "modules": boxes,
             "output": ids[id(output.grad_fn) if output.grad_fn is not None else id(output)],
             "seed": "1" if output._array.size == 1 else "ones",
             "collapsed": len(table) > COLLAPSE_OVER}
@@ -307,7 +307,18 @@ def _collect(output: Tensor, params: Params, grad_of: Optional[Tensor]) -> dict:
 # ----------------------------------------------------------------------- the page
 class Explorer:
     """The page of one graph: ``save(path)`` writes it; Jupyter shows it inline
-    (``_repr_html_``); ``data`` is what the page draws, as embedded in it (JSON)."""
+    (``_repr_html_``); ``data`` is what the page draws, as embedded in it (JSON):
+
+    * ``nodes``: one per op and per leaf, each ``{"id", "op"`` (the Function's name, or
+      ``"leaf"``), ``"shape", "dtype", "name", "inputs"`` (the ids of what made each input, None
+      for one that takes no gradient), ``"value", "grad"`` (see ``describe``; None when not
+      known), ``"grad_rms", "rule", "step"`` (its index in ``steps``), ``"saved", "module",
+      "second_order"}`` (and ``"parameter"`` for a leaf);
+    * ``steps``: the backward pass in the engine's order, each ``{"node", "sends": [{"input",
+      "to", "grad", "rms"}, ...]}``;
+    * ``modules``: the boxes, ``{"id", "parent", "type"}``; ``output``: the output's node id;
+      ``seed``: the gradient the pass started from (``"1"``, or ``"ones"``); ``collapsed``:
+      whether the page opens with the modules collapsed."""
 
     def __init__(self, data: dict, title: str = "minidl backward explorer"):
         self.data = data

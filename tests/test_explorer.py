@@ -141,7 +141,7 @@ def by_id(data, node_id):
     return next(n for n in data["nodes"] if n["id"] == node_id)
 
 
-def test_mlp_gradients_groups_and_parameters():
+def test_mlp_gradients_modules_and_parameters():
     model, x, y = mlp()
     data = viz.explore(F.cross_entropy(model(x), y), model).data
     F.cross_entropy(model(x), y).backward()
@@ -150,11 +150,11 @@ def test_mlp_gradients_groups_and_parameters():
         assert named[name]["parameter"] is True
         assert np.array_equal(np.array(named[name]["grad"]), p.grad.numpy())
         assert named[name]["grad_rms"] == pytest.approx(math.sqrt(np.mean(p.grad.numpy() ** 2)))
-        assert named[name]["group"] == name.split(".")[0]
-    assert data["groups"] == [{"id": "0", "parent": None, "type": "Linear"},
+        assert named[name]["module"] == name.split(".")[0]
+    assert data["modules"] == [{"id": "0", "parent": None, "type": "Linear"},
                               {"id": "2", "parent": None, "type": "Linear"}]
     ops = [n for n in data["nodes"] if n["op"] != "leaf"]
-    assert [(n["op"], n["group"]) for n in ops] == [("CrossEntropy", None), ("Linear", "2"),
+    assert [(n["op"], n["module"]) for n in ops] == [("CrossEntropy", None), ("Linear", "2"),
                                                     ("Tanh", None), ("Linear", "0")]
     assert data["collapsed"] is False
 
@@ -178,7 +178,7 @@ def test_named_parameters_and_intermediates_name_nodes():
     named = by_name(data)
     assert named["hidden"]["op"] == "Tanh"
     assert np.allclose(np.array(named["hidden"]["value"]), hidden.detach().numpy())
-    assert "0.weight" in named and data["groups"][0]["type"] is None  # no model: no classes
+    assert "0.weight" in named and data["modules"][0]["type"] is None  # no model: no classes
 
 
 def test_big_tensors_are_summarised():
@@ -242,17 +242,17 @@ def test_second_order_nodes_are_marked():
     assert not any(n["second_order"] for n in viz.explore(dy).data["nodes"])
 
 
-def test_cnn_groups_size_and_collapse():
+def test_cnn_modules_size_and_collapse():
     model, loss = cnn_loss()
     page = viz.explore(loss, model)
     data = page.data
-    groups = {g["id"]: g for g in data["groups"]}
-    assert groups["features"] == {"id": "features", "parent": None, "type": "Sequential"}
-    assert groups["features.1"]["parent"] == "features"
-    assert groups["features.1"]["type"] == "BatchNorm2d"
-    in_batch_norm = sorted(n["op"] for n in data["nodes"] if n["group"] == "features.1")
+    boxes = {g["id"]: g for g in data["modules"]}
+    assert boxes["features"] == {"id": "features", "parent": None, "type": "Sequential"}
+    assert boxes["features.1"]["parent"] == "features"
+    assert boxes["features.1"]["type"] == "BatchNorm2d"
+    in_batch_norm = sorted(n["op"] for n in data["nodes"] if n["module"] == "features.1")
     assert in_batch_norm == ["Add", "Mul", "Reshape", "Reshape", "leaf", "leaf"]
-    assert {n["group"] for n in data["nodes"] if n["op"] == "Convolution"} == {"features.0",
+    assert {n["module"] for n in data["nodes"] if n["op"] == "Convolution"} == {"features.0",
                                                                               "features.4"}
     assert data["collapsed"] is True and len(data["nodes"]) > explorer.COLLAPSE_OVER
     assert len(page.html().encode()) < 5_000_000

@@ -9,18 +9,19 @@ const state = {
   step: DATA.steps.length,  // how many steps of the backward pass have run
   replaying: false,         // false until a step control is used: then the step is highlighted
   selected: null,
-  collapsed: new Set(DATA.collapsed ? model.groups.keys() : []),
+  collapsed: new Set(DATA.collapsed ? model.modules.keys() : []),
   timer: null,
   view: { x: 0, y: 0, k: 1 },
   drawn: null,              // the last layout
+  dragged: false,           // a drag (pan) is under way: the click that ends it selects nothing
 };
 const $ = id => document.getElementById(id);
 
 function buildModel(data) {
   const nodes = new Map(data.nodes.map(n => [n.id, n]));
-  const groups = new Map(data.groups.map(g => [g.id, { ...g, members: [] }]));
+  const modules = new Map(data.modules.map(g => [g.id, { ...g, members: [] }]));
   for (const n of data.nodes) {
-    for (let g = n.group; g; g = groups.get(g).parent) groups.get(g).members.push(n.id);
+    for (let g = n.module; g; g = modules.get(g).parent) modules.get(g).members.push(n.id);
   }
   const received = new Map();  // leaf id -> [{step, from, input, grad}]
   const sizes = [];            // every gradient size, for the colour scale
@@ -34,7 +35,7 @@ function buildModel(data) {
   const logs = sizes.filter(v => v > 0).map(Math.log10);
   let lo = logs.length ? Math.min(...logs) : -1, hi = logs.length ? Math.max(...logs) : 1;
   if (hi - lo < 1) { const mid = (hi + lo) / 2; lo = mid - 0.5; hi = mid + 0.5; }
-  return { nodes, groups, received, steps: data.steps, output: data.output, seed: data.seed,
+  return { nodes, modules, received, steps: data.steps, output: data.output, seed: data.seed,
            scale: { lo, hi } };
 }
 
@@ -43,7 +44,7 @@ function buildModel(data) {
 // collapsed module stands for it, as one box.
 function unitOf(id) {
   let unit = id;
-  for (let g = model.nodes.get(id).group; g; g = model.groups.get(g).parent) {
+  for (let g = model.nodes.get(id).module; g; g = model.modules.get(g).parent) {
     if (state.collapsed.has(g)) unit = `module:${g}`;
   }
   return unit;
@@ -69,9 +70,9 @@ function lines(n, done = isDone(n)) {
 }
 
 function moduleLines(g) {
-  const group = model.groups.get(g);
-  const kind = group.type ? `${group.type} · ` : "";
-  return [{ text: `⊞ ${g}`, cls: "head" }, { text: `${kind}${group.members.length} nodes`,
+  const box = model.modules.get(g);
+  const kind = box.type ? `${box.type} · ` : "";
+  return [{ text: `⊞ ${g}`, cls: "head" }, { text: `${kind}${box.members.length} nodes`,
                                              cls: "sub" }];
 }
 
@@ -88,12 +89,12 @@ function visibleGraph() {
   for (const n of DATA.nodes) {
     const unit = unitOf(n.id);
     if (!units.has(unit)) {
-      const group = unit.startsWith("module:") ? unit.slice(7) : null;
-      const text = group ? moduleLines(group) : lines(n, true);  // (sized for the gradient)
+      const module = unit.startsWith("module:") ? unit.slice(7) : null;
+      const text = module ? moduleLines(module) : lines(n, true);  // (sized for the gradient)
       const width = Math.max(58, ...text.map(t => textWidth(t.text, t.cls))) + 22;
       // (in a module's box: the innermost open module around it)
-      const cluster = group ? model.groups.get(group).parent : n.group;
-      units.set(unit, { id: unit, node: group ? null : n, group, text, cluster, width,
+      const cluster = module ? model.modules.get(module).parent : n.module;
+      units.set(unit, { id: unit, node: module ? null : n, module, text, cluster, width,
                         height: 12 + 15 * text.length });
     }
     n.inputs.forEach((input, i) => {
@@ -126,7 +127,7 @@ function drawNodes(units, laid) {
   layer.replaceChildren();
   for (const u of units.values()) {
     const p = laid.nodes.get(u.id);
-    const kind = u.group ? "module" : u.node.op === "leaf" ? "leaf" : "op";
+    const kind = u.module ? "module" : u.node.op === "leaf" ? "leaf" : "op";
     const g = el("g", { class: `node ${kind}`, "data-unit": u.id,
                         transform: `translate(${p.x - u.width / 2},${p.y - u.height / 2})` });
     if (u.node) {
@@ -146,7 +147,7 @@ function drawNodes(units, laid) {
     g.addEventListener("click", event => {
       if (state.dragged) return;
       event.stopPropagation();
-      if (u.group) expand(u.group); else select(u.node.id);
+      if (u.module) expand(u.module); else select(u.node.id);
     });
     layer.append(g);
   }
@@ -180,13 +181,13 @@ function drawBoxes(units, laid) {
   layer.replaceChildren();
   const inside = new Map();
   for (const u of units.values()) {
-    let g = u.group ? model.groups.get(u.group).parent : u.node.group;
-    for (; g; g = model.groups.get(g).parent) {
+    let g = u.module ? model.modules.get(u.module).parent : u.node.module;
+    for (; g; g = model.modules.get(g).parent) {
       if (!inside.has(g)) inside.set(g, []);
       inside.get(g).push(laid.nodes.get(u.id));
     }
   }
-  const depth = g => { let d = 0; for (; g; g = model.groups.get(g).parent) d++; return d; };
+  const depth = g => { let d = 0; for (; g; g = model.modules.get(g).parent) d++; return d; };
   const nested = g => Math.max(0, ...[...inside.keys()].filter(h => h.startsWith(`${g}.`))
     .map(h => depth(h) - depth(g)));
   for (const [g, boxes] of [...inside].sort((a, b) => depth(a[0]) - depth(b[0]))) {
@@ -195,7 +196,7 @@ function drawBoxes(units, laid) {
     const y0 = Math.min(...boxes.map(b => b.y - b.height / 2)) - pad - 14;
     const x1 = Math.max(...boxes.map(b => b.x + b.width / 2)) + pad;
     const y1 = Math.max(...boxes.map(b => b.y + b.height / 2)) + pad;
-    const type = model.groups.get(g).type;
+    const type = model.modules.get(g).type;
     const title = el("text", { x: x0 + 8, y: y0 + 13, "data-module": g },
       `⊟ ${g}${type ? ` · ${type}` : ""}`);
     title.addEventListener("click", event => {
@@ -213,7 +214,7 @@ function paint() {
   const current = state.replaying && state.step > 0 ? DATA.steps[state.step - 1] : null;
   for (const g of $("nodes").children) {
     const u = state.drawn.units.get(g.dataset.unit);
-    const shown = u.node || model.nodes.get(firstToRun(u.group));
+    const shown = u.node || model.nodes.get(firstToRun(u.module));
     const done = shown && isDone(shown);
     const { fill, dark } = done && shown.grad_rms !== null ? colourOf(shown.grad_rms)
       : { fill: "#ffffff", dark: false };
@@ -222,7 +223,7 @@ function paint() {
     g.classList.toggle("pending", !done);
     g.classList.toggle("selected", !!u.node && u.node.id === state.selected);
     g.classList.toggle("current", !!current && (u.node ? u.node.id === current.node
-      : model.groups.get(u.group).members.includes(current.node)));
+      : model.modules.get(u.module).members.includes(current.node)));
     if (u.node) {
       lines(u.node).forEach((t, i) => { g.querySelectorAll("text")[i].textContent = t.text; });
     }
@@ -236,8 +237,8 @@ function paint() {
   stepLabel(current);
 }
 
-function firstToRun(group) {
-  const ran = model.groups.get(group).members.map(id => model.nodes.get(id))
+function firstToRun(module) {
+  const ran = model.modules.get(module).members.map(id => model.nodes.get(id))
     .filter(n => n.step !== null);
   return ran.length ? ran.reduce((a, b) => (a.step < b.step ? a : b)).id : null;
 }
@@ -314,9 +315,9 @@ function play() {
   $("play").textContent = state.timer ? "❚❚ pause" : "▶ play";
 }
 
-function expand(group) {
-  state.collapsed.delete(group);
-  render(DATA.nodes.filter(n => model.groups.get(group).members.includes(n.id))
+function expand(module) {
+  state.collapsed.delete(module);
+  render(DATA.nodes.filter(n => model.modules.get(module).members.includes(n.id))
     .map(n => unitOf(n.id)));
 }
 
@@ -329,10 +330,10 @@ function wire() {
   $("fit").onclick = () => lookAt(null, true);
   $("expand-all").onclick = () => { state.collapsed.clear(); render(null); };
   $("collapse-all").onclick = () => {
-    state.collapsed = new Set(model.groups.keys());
+    state.collapsed = new Set(model.modules.keys());
     render(null);
   };
-  $("collapse-all").disabled = $("expand-all").disabled = model.groups.size === 0;
+  $("collapse-all").disabled = $("expand-all").disabled = model.modules.size === 0;
   document.addEventListener("keydown", event => {
     if (event.key === " " && event.target.tagName === "BUTTON") return;  // it clicks itself
     const keys = { ArrowRight: "next", ArrowLeft: "prev", Home: "first", End: "last", " ": "play" };

@@ -94,7 +94,7 @@ function showNode(panel, model, n, go) {
   if (n.id === model.output) badges.append(el("span", { class: "badge output" }, "output"));
   if (n.second_order) badges.append(el("span", { class: "badge second" }, "2nd order"));
   if (n.parameter) badges.append(el("span", { class: "badge param" }, "parameter"));
-  if (n.group) badges.append(el("span", { class: "meta" }, `in ${n.group}`));
+  if (n.module) badges.append(el("span", { class: "meta" }, `in ${n.module}`));
   panel.replaceChildren(el("h2", {}, n.op === "leaf" ? (n.name || "leaf") : n.op,
     el("small", {}, n.op === "leaf" ? `leaf ${n.id}` : (n.name ? `${n.name} · ${n.id}` : n.id))),
   el("div", { class: "meta" }, `${shapeText(n.shape)} ${n.dtype}`), badges);
