@@ -32,7 +32,7 @@ parser.add_argument("--screenshot", default=None, metavar="PNG",
 parser.add_argument("--seed", type=int, default=0)
 args = parser.parse_args()
 STEP = 4  # the screenshot stops after this many steps of the backward pass
-WINDOW = "1480,840"
+WINDOW = "1600,860"
 
 # ----------------------------------------------------------------------------- the model
 minidl.manual_seed(args.seed)
