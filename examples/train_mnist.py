@@ -27,23 +27,9 @@ import minidl
 import minidl.nn.functional as F
 from minidl import nn, optim
 from minidl.data import DataLoader, Subset, random_split
-from minidl.data.datasets import (
-    MNIST,
-    DatasetError,
-    DatasetNotFoundError,
-    DownloadError,
-    FashionMNIST,
-)
-from minidl.errors import DeviceError
-from minidl.train import (
-    CheckpointError,
-    EarlyStopping,
-    History,
-    ProgressBar,
-    get_rng_state,
-    restore,
-    set_rng_state,
-)
+from minidl.data.datasets import MNIST, FashionMNIST
+from minidl.train import EarlyStopping, History, ProgressBar, restore
+from minidl.train.rng import get_rng_state, set_rng_state
 
 # ----------------------------------------------------------------------------- settings
 # Defaults measured to reach >= 91.5% (CNN) and >= 88.5% (MLP) on Fashion-MNIST's test set
@@ -144,7 +130,7 @@ if args.model == "mlp" and args.width is not None and args.width < 2:
          "--width must be at least 2")
 try:
     minidl.backend.parse_device(args.device)  # "cuda" needs CuPy and a GPU
-except DeviceError as exc:
+except minidl.DeviceError as exc:
     fail(str(exc))
 # The output directory, before any work: a path under a file, or a directory where an output
 # file goes, would otherwise only fail after the first epoch.
@@ -170,7 +156,7 @@ try:
     else:
         full_train = dataset_class(train=True, download=True).as_tensor_dataset()
         test_set = dataset_class(train=False, download=True).as_tensor_dataset()
-except (DownloadError, DatasetNotFoundError, DatasetError) as exc:
+except minidl.MinidlError as exc:  # not found, not downloadable, or not valid IDX files
     if args.data_dir is not None:
         fail(f"--data-dir {args.data_dir}: {exc}")
     hint = ""
@@ -287,7 +273,7 @@ def save(obj, path):
     """minidl.save (atomic: a kill at any instant leaves the old file or the new one)."""
     try:
         minidl.save(obj, path)
-    except CheckpointError as exc:
+    except minidl.CheckpointError as exc:
         fail(str(exc), code=1)
 
 
@@ -315,7 +301,8 @@ run_start = time.perf_counter()
 if args.resume:
     try:
         state = minidl.load(checkpoint_path, map_location=args.device)
-        if not isinstance(state, dict) or not {"settings", "progress", "rng"} <= set(state):
+        # Every part that training_state() below writes must be there.
+        if not isinstance(state, dict) or not set(training_state()) <= set(state):
             fail(f"--resume: {checkpoint_path} is a minidl file, but not a checkpoint of this "
                  "script")
         changed = {key: (value, settings.get(key)) for key, value in state["settings"].items()
@@ -324,17 +311,19 @@ if args.resume:
             fail(f"--resume: {checkpoint_path} was saved with other settings; use the same "
                  "ones (saved, now): " + ", ".join(f"{k} {v[0]!r} != {v[1]!r}"
                                                    for k, v in changed.items()))
+        best_model = state["best_model"]
+        if best_model is not None:  # checked now (it is used at the end): it must fit
+            restore(checkpoint_path, {"model": best_model}, model=model)
         restore(checkpoint_path, state, model=model, optimizer=optimizer, scheduler=scheduler,
                 loader=train_loader, early_stopping=early_stopping, history=history)
         set_rng_state(state["rng"])
-    except CheckpointError as exc:
+        progress = state["progress"]
+        epoch, step, totals = progress["epoch"], progress["step"], progress["totals"]
+        finished, train_time = progress["finished"], progress["train_time"]
+    except minidl.CheckpointError as exc:
         fail(f"--resume: {exc}")
-    best_model = state["best_model"]
-    epoch = state["progress"]["epoch"]
-    step = state["progress"]["step"]
-    totals = state["progress"]["totals"]
-    finished = state["progress"]["finished"]
-    train_time = state["progress"]["train_time"]
+    except (KeyError, TypeError, ValueError) as exc:  # a part that is not what we saved
+        fail(f"--resume: {checkpoint_path} is damaged ({type(exc).__name__}: {exc})")
     print(f"resumed from {checkpoint_path}: epoch {epoch + 1}, step {step}")
 elif checkpoint_path.exists():
     print(f"note: starting afresh; this overwrites the checkpoint in {out} "

@@ -52,7 +52,7 @@ from minidl.tensor import Tensor
 File = Union[str, "os.PathLike[str]", BinaryIO]
 
 VERSION = 1  # of the JSON layout above; a newer file is refused with "upgrade minidl"
-MAX_DEPTH = 100  # nested containers; the JSON can be up to 3 levels deeper per container
+MAX_DEPTH = 100  # containers inside containers, in what is saved
 _TENSOR, _NDARRAY, _TUPLE, _DICT = "__tensor__", "__ndarray__", "__tuple__", "__dict__"
 _TENSOR_DTYPES = {dtypes.float16, dtypes.float32, dtypes.float64, dtypes.int8, dtypes.int16,
                   dtypes.int32, dtypes.int64, dtypes.uint8, dtypes.bool_}
@@ -66,7 +66,7 @@ class CheckpointError(MinidlError, ValueError):
     """A file that cannot be saved or loaded, or does not fit: the message names the file."""
 
     def __init__(self, path: Any, problem: str):
-        self.path = path if isinstance(path, str) else _describe(path)
+        self.path = _describe(path)
         super().__init__(f"checkpoint {self.path}: {problem}")
 
 
@@ -75,7 +75,7 @@ class MissingDependencyError(MinidlError, ImportError):
 
 
 def _describe(f: Any) -> str:
-    if isinstance(f, (str, os.PathLike)):
+    if _is_path(f):
         return os.fspath(f)
     name = getattr(f, "name", None)
     return name if isinstance(name, str) else f"<{type(f).__name__} object>"
@@ -189,6 +189,7 @@ def save(obj: Any, f: File) -> None:
     the file for anything that cannot be saved (a Module: save its ``state_dict()``) or a
     failed write, and then the file previously at the path, if any, is unchanged.
     """
+    _check_file(f, "write")
     encoder = _Encoder()
     try:
         structure = encoder.encode(obj, ())
@@ -196,7 +197,7 @@ def save(obj: Any, f: File) -> None:
         raise CheckpointError(f, f"cannot be saved: {exc}") from None
     metadata = {"minidl": json.dumps({"version": VERSION, "value": structure})}
     data = _safetensors_numpy().save(encoder.arrays, metadata=metadata)
-    if not isinstance(f, (str, os.PathLike)):
+    if not _is_path(f):
         try:
             f.write(data)
         except TypeError:
@@ -211,9 +212,20 @@ def save(obj: Any, f: File) -> None:
                               "previous file, if any, is unchanged") from None
 
 
+def _is_path(f: Any) -> bool:
+    return isinstance(f, (str, os.PathLike))
+
+
+def _check_file(f: Any, method: str) -> None:
+    if not _is_path(f) and not hasattr(f, method):
+        raise CheckpointError(f, f"expected a path or a binary file object, got a "
+                              f"{type(f).__name__}")
+
+
 # ----------------------------------------------------------------------------- loading
 def _read(f: File) -> bytes:
-    if not isinstance(f, (str, os.PathLike)):
+    _check_file(f, "read")
+    if not _is_path(f):
         data = f.read()
         if not isinstance(data, bytes):
             raise CheckpointError(f, "a file object must be opened in binary mode ('rb')")
@@ -248,15 +260,16 @@ def load(f: File, map_location: Optional[str] = None, *, weights_only: bool = Tr
     data, so every load is weights-only. Raises ``CheckpointError`` naming the file and what is
     wrong with it.
     """
+    if map_location is not None:
+        map_location = backend.parse_device(map_location)  # a bad one is a DeviceError now
+    safetensors_numpy = _safetensors_numpy()
     data = _read(f)
     try:
-        arrays = _safetensors_numpy().load(data)
+        arrays = safetensors_numpy.load(data)
     except KeyError as exc:  # a dtype NumPy has no type for, such as bfloat16
         raise CheckpointError(f, f"holds a tensor of dtype {exc}, which NumPy (so minidl) "
                               "cannot hold; convert it (to float32, say) before saving") from None
-    except Exception as exc:  # safetensors' own error, whatever the bytes were
-        if isinstance(exc, MinidlError):
-            raise
+    except Exception as exc:  # the library's error, or any other that bad bytes lead it to
         raise CheckpointError(f, f"{_not_safetensors(data)} ({exc})") from None
     # The library has validated the header: the 8-byte length, then JSON with our metadata.
     header = json.loads(data[8:8 + int.from_bytes(data[:8], "little")])
@@ -290,6 +303,14 @@ def _json_depth(text: str) -> int:
     return int(np.cumsum(steps).max(initial=0))
 
 
+def _unique_keys(pairs: list) -> dict:
+    """json.loads keeps the last of repeated keys silently; a file we wrote never has any."""
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise ValueError(f"a JSON object repeats a key ({sorted(result)[:5]})")
+    return result
+
+
 class _Decoder:
     """The inverse of ``_Encoder``, checking every step (a file is untrusted input)."""
 
@@ -303,18 +324,22 @@ class _Decoder:
     def decode_file(self, text: Any) -> Any:
         if not isinstance(text, str):
             raise self.corrupt("not a string")
+        # A container is at most 3 JSON levels ({"__dict__": [[key, value]]}); the outer
+        # {"version", "value"} and a tensor's tag add one each.
         if _json_depth(text) > 3 * MAX_DEPTH + 2:
             raise self.corrupt(f"it nests deeper than {MAX_DEPTH} containers")
         try:
-            meta = json.loads(text)
-        except ValueError as exc:  # not JSON, or an int too long to convert
+            meta = json.loads(text, object_pairs_hook=_unique_keys)
+        except ValueError as exc:  # not JSON, a repeated key, or an int too long to convert
             raise self.corrupt(f"not valid JSON ({exc})") from None
-        if not isinstance(meta, dict) or not isinstance(meta.get("version"), int):
+        if not isinstance(meta, dict) or type(meta.get("version")) is not int:
             raise self.corrupt("no format version")
         if meta["version"] > VERSION:
             raise CheckpointError(self.f, f"written in format version {meta['version']} by a "
                                   f"newer minidl (this one reads up to {VERSION}): upgrade minidl")
-        value = self.decode(meta.get("value"))
+        if "value" not in meta:
+            raise self.corrupt("no value")
+        value = self.decode(meta["value"])
         unused = sorted(set(self.arrays) - self.used)
         if unused:
             raise self.corrupt(f"tensors that the structure does not name: {unused[:5]}")
@@ -340,6 +365,8 @@ class _Decoder:
             requires_grad, device = node.get("requires_grad", False), node.get("device")
             if not isinstance(requires_grad, bool) or not isinstance(device, (str, type(None))):
                 raise self.corrupt(f"tensor {content!r} has a bad requires_grad or device")
+            if requires_grad and array.dtype.kind != "f":  # only floats have gradients
+                raise self.corrupt(f"tensor {content!r} of dtype {array.dtype} requires grad")
             return _tensor(self.f, content, array, self.map_location or device, requires_grad)
         if tag == _TUPLE and isinstance(content, list):
             return tuple(self.decode(item) for item in content)
@@ -348,7 +375,10 @@ class _Decoder:
                        isinstance(pair[0], (str, int)) and not isinstance(pair[0], bool)
                        for pair in content):
                 raise self.corrupt("a __dict__ entry is not a [str or int key, value] pair")
-            return {key: self.decode(item) for key, item in content}
+            result = {key: self.decode(item) for key, item in content}
+            if len(result) != len(content):  # a dict never repeats a key: crafted
+                raise self.corrupt("a __dict__ repeats a key")
+            return result
         raise self.corrupt(f"unknown tag {tag!r} or bad content")
 
     def array(self, name: Any) -> np.ndarray:

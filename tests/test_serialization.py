@@ -207,6 +207,15 @@ def test_unreadable_paths(tmp_path):
         minidl.load(tmp_path)
     with pytest.raises(CheckpointError, match="could not be written"):
         minidl.save({}, tmp_path / "missing-dir" / "f")
+    with pytest.raises(CheckpointError, match="could not be written"):
+        minidl.save({}, tmp_path)  # a directory
+    with pytest.raises(CheckpointError, match="expected a path or a binary file object, got a "
+                                              "int"):
+        minidl.save({}, 3)
+    with pytest.raises(CheckpointError, match="got a NoneType"):
+        minidl.load(None)
+    with pytest.raises(minidl.DeviceError, match="unknown device type 'gpu'"):
+        minidl.load(tmp_path / "f", map_location="gpu")
 
 
 def test_without_safetensors_the_error_says_how_to_install_it(tmp_path, monkeypatch):

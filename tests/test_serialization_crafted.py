@@ -46,6 +46,7 @@ def load_bytes(data: bytes, tmp_path):
 
 
 W = {"w": ("F32", [2], np.array([1.0, 2.0], np.float32).tobytes())}
+W_AND_I = {**W, "i": ("I64", [1], np.array([3], np.int64).tobytes())}
 
 
 @pytest.mark.parametrize("data, message", [
@@ -93,11 +94,13 @@ def test_metadata_nested_100000_deep_is_refused_before_parsing(tmp_path):
     ({"__dict__": [[[1], 2]]}, "not a \\[str or int key, value\\] pair"),
     ({"__dict__": [[True, 2]]}, "not a \\[str or int key, value\\] pair"),
     ({"__object__": "os.system"}, "unknown tag '__object__'"),
+    ({"__dict__": [[1, "a"], [1, "b"]]}, "a __dict__ repeats a key"),
+    ({"__tensor__": "i", "requires_grad": True}, "tensor 'i' of dtype int64 requires grad"),
     ([{"__tensor__": "w"}, {"__tensor__": "x"}], "names a tensor 'x'"),
 ])
 def test_a_structure_that_lies_is_refused(value, message, tmp_path):
     with pytest.raises(CheckpointError, match=f"metadata is corrupt: .*{message}"):
-        load_bytes(minidl_file(value, W), tmp_path)
+        load_bytes(minidl_file(value, W_AND_I), tmp_path)
 
 
 def test_every_tensor_must_be_named_by_the_structure(tmp_path):
@@ -110,8 +113,11 @@ def test_every_tensor_must_be_named_by_the_structure(tmp_path):
     ("{not json", "not valid JSON"),
     ('{"value": 1}', "no format version"),
     ('{"version": "1", "value": 1}', "no format version"),
+    ('{"version": true, "value": 1}', "no format version"),
+    ('{"version": 1}', "no value"),
     ("[1]", "no format version"),
     ('{"version": 1, "value": ' + "9" * 5000 + "}", "not valid JSON"),  # a 5000-digit int
+    ('{"version": 1, "value": {"a": 1, "a": 2}}', "repeats a key"),
 ])
 def test_bad_metadata_text(text, message, tmp_path):
     with pytest.raises(CheckpointError, match=message):

@@ -77,6 +77,13 @@ def test_resume_refuses_other_settings_and_broken_checkpoints(finished_run, tmp_
     minidl.save({"model": {}}, checkpoint)  # a minidl file, but not this script's
     result = run_script(*args, "--out", copy, "--resume")
     assert result.returncode == 2 and "not a checkpoint of this script" in result.stderr
+    good = minidl.load(out / "checkpoint.safetensors")
+    for damage, message in [({"progress": {}}, "is damaged (KeyError: 'epoch')"),
+                            ({"best_model": {}}, "does not fit this model")]:
+        minidl.save({**good, **damage}, checkpoint)
+        result = run_script(*args, "--out", copy, "--resume")
+        assert result.returncode == 2 and message in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
     result = run_script(*args, "--out", tmp_path / "new", "--resume")
     assert result.returncode == 2
     assert f"{tmp_path / 'new' / 'checkpoint.safetensors'}: no such file" in result.stderr
