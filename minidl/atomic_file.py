@@ -12,9 +12,9 @@ steps, each for a reason:
 4. ``fsync`` the directory, so that the rename itself is on disk.
 
 If the block raises before step 3 (a bad value, a full disk, a wrong checksum), the temporary
-file is removed and the real name is untouched. Every write gets its own random temporary
-name, so two processes saving the same file never write into one temporary
-file; a process killed between steps 1 and 3 leaves a stray ``.NAME.*.part`` that nothing reads.
+file is removed and the real name is untouched. Every write gets its own random temporary name,
+so two processes saving the same file never write into one temporary file; a process killed
+between steps 1 and 3 leaves a stray ``.NAME.*.part`` that nothing reads.
 
 Read next: ``serialization.py``, which writes every ``minidl.save`` through it.
 """

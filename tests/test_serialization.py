@@ -132,6 +132,8 @@ def test_file_objects_work_like_paths(tmp_path):
         minidl.save(state, f)
     with open(tmp_path / "m.safetensors", "rb") as f:
         same(dict(state), minidl.load(f))
+    # PyTorch's keyword is accepted: a minidl file holds data only, so nothing changes.
+    same(dict(state), minidl.load(tmp_path / "m.safetensors", weights_only=False))
     with pytest.raises(CheckpointError, match=r"binary mode \('wb'\)"):
         minidl.save(state, io.StringIO())
     with pytest.raises(CheckpointError, match=r"binary mode \('rb'\)"):
