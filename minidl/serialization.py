@@ -30,8 +30,8 @@ A file is untrusted input, and ``load`` treats it so: the safetensors library ch
 offset and size against the file before anything is allocated, the JSON's nesting depth is
 measured before it is parsed, every tag is checked, and every tensor must be named exactly
 where the JSON says. Any problem is a ``CheckpointError`` naming the file; a file of random
-bytes is "not a safetensors file, or corrupt". Writing to a path goes through ``atomic_write``,
-so a crash mid-save leaves the previous file whole.
+bytes is "not a safetensors file, or truncated or corrupt". A path is written with
+``atomic_write``, so a crash mid-save leaves the previous file whole.
 
 Read next: ``minidl/train/checkpoint.py`` (a training run's checkpoint: one ``minidl.save`` file).
 """
