@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: test test-explore train train-dist bench lint explorer-screenshot clean
+.PHONY: test test-explore train train-dist bench lint lessons explorer-screenshot clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -58,6 +58,18 @@ train-dist: $(VENV)/.stamp-dist
 $(VENV)/.stamp-dist: setup.cfg pyproject.toml | $(PY)
 	$(PIP) install -q -e '.[train,distributed]'
 	touch $@
+
+# Run every lesson in full (one at a time, one BLAS thread: each script fixes its threads, so the
+# tables reproduce), keep each one's results in examples/results/<lesson>.json, and regenerate the
+# README's lesson tables from them (examples/_readme_tables.py). Figures go to runs/lessons/.
+# Takes about an hour on a busy 2-core machine; `make lessons LESSONS="schedules"` runs a few.
+LESSONS ?= saddle_point quadratic optimizers gradient_descent_variants schedules hparam_search \
+	normalization regularization initialization gradients hessian batch_size kfold losses \
+	adaptive batchnorm_effects
+lessons: $(VENV)/.stamp-train
+	@for l in $(LESSONS); do echo "== examples/$$l.py"; \
+		$(PY) examples/$$l.py --out runs/lessons --json examples/results/$$l.json || exit 1; done
+	$(PY) examples/_readme_tables.py
 
 # The README's picture of the explorer page (a small MLP, stopped in its backward pass), taken
 # by headless Chromium (apt-get install chromium): look at it after changing minidl/explorer_page.

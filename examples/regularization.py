@@ -57,7 +57,7 @@ from minidl.data import DataLoader, TensorDataset
 from minidl.nn.regularization import l1_penalty
 
 args = parse_args(__doc__.splitlines()[0], seeds=3)
-N_TRAIN, N_VAL, EPOCHS = (200, 300, 6) if args.quick else (500, 3000, 40)
+N_TRAIN, N_VAL, EPOCHS = (200, 200, 5) if args.quick else (500, 3000, 40)
 LR, MOMENTUM = 0.01, 0.9
 PATIENCE = 2 if args.quick else 8
 L1_LAMBDA = 1e-4

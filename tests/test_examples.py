@@ -23,12 +23,19 @@ LESSONS = {  # script -> figures it writes
     "hparam_search.py": ["hparam_search.png"],
     "normalization.py": ["normalization.png"],
     "regularization.py": ["regularization.png"],
+    "initialization.py": ["initialization.png"],
+    "gradients.py": ["gradients.png"],
+    "hessian.py": ["hessian.png"],
+    "batch_size.py": ["batch_size.png"],
+    "kfold.py": ["kfold.png"],
+    "losses.py": ["losses.png"],
+    "adaptive.py": ["adaptive.png"],
+    "batchnorm_effects.py": ["batchnorm_effects.png"],
 }
 HAS_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
 # Lessons that train on Fashion-MNIST read it from the Debian package `dataset-fashion-mnist`
 # (.ci/run installs it); tests never download. Without it they cannot run at all.
-NEEDS_FASHION_MNIST = {"optimizers.py", "gradient_descent_variants.py", "schedules.py",
-                       "hparam_search.py", "normalization.py", "regularization.py"}
+NEEDS_FASHION_MNIST = set(LESSONS) - {"saddle_point.py", "quadratic.py", "hessian.py"}
 HAS_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist").is_dir()
 
 
@@ -86,6 +93,94 @@ def check_results_format(script: str, out: Path) -> None:
 CHECKED_BELOW = {"quadratic.py", "optimizers.py", "regularization.py", "hparam_search.py"}
 
 
+def rows_of(results: dict, key: str) -> dict:
+    """A table of a lesson's JSON results as {first cell: {column name: cell}}."""
+    table = results["tables"][key]
+    return {row[0]: dict(zip(table["header"], row)) for row in table["rows"]}
+
+
+def number(cell: str) -> float:
+    """The leading number of a cell such as '0.812 ± 0.004' or '43,865'."""
+    return float(cell.split()[0].replace(",", ""))
+
+
+def check_hessian(results):
+    """The notes' slip reproduces their "local maximum"; exact Hessians say minimum-shaped but
+    not critical; the Hessian-vector-product estimates agree with the full matrix."""
+    notes = rows_of(results, "notes")
+    assert notes["the notes' code (h = 1e-5)"]["eigenvalue signs say"] == "local maximum"
+    assert notes["exact: analysis.hessian"]["H"] == "[26620, -4; -4, 4]"
+    kinds = [row["classify_critical_point"] for row in rows_of(results, "critical").values()]
+    assert kinds == ["not a critical point", "saddle point", "local minimum"]
+    for row in results["tables"]["network"]["rows"]:
+        _, _, _, largest, power, lanczos_largest, smallest, lanczos_smallest, n_neg, n_ritz = row
+        assert float(power) == pytest.approx(float(largest), rel=1e-3)
+        assert float(lanczos_largest) == pytest.approx(float(largest), rel=1e-3)
+        assert float(smallest) <= float(lanczos_smallest) + 1e-9
+        assert 0 < int(n_ritz) <= int(n_neg)  # interlacing: a lower bound
+
+
+def check_batch_size(results):
+    """Accumulated micro-batches equal the large batch to rounding, except with BatchNorm."""
+    gaps = {(r[0], r[1]): float(r[2]) for r in results["tables"]["accumulation"]["rows"]}
+    assert gaps["float64", "none"] < 1e-12 and gaps["float32", "none"] < 1e-5
+    assert gaps["float64", "BatchNorm"] > 1e-4
+    memory = [float(r[1]) for r in results["tables"]["memory"]["rows"]]
+    assert memory[-1] > 2 * memory[0]
+
+
+def check_batchnorm_effects(results):
+    """The bias before BatchNorm gets no gradient; dropout feeding a BatchNorm shifts its input
+    variance between training and evaluation, dropout after the last one does not."""
+    bias = rows_of(results, "bias")
+    assert float(bias["largest |gradient| of the bias"]["value"]) < 1e-5
+    assert float(bias["largest change of the bias"]["value"]) < 1e-6
+    rows = rows_of(results, "combinations")
+    column = "last BN's input variance, dropout off / on"
+    assert rows["BatchNorm + dropout after the last BatchNorm only"][column] == "1.000 ± 0.000"
+    assert number(rows["BatchNorm + dropout before the next BatchNorm"][column]) < 0.9
+
+
+def check_initialization(results):
+    rows = rows_of(results, "symmetry")
+    layer_1, layer_2 = "distinct units, layer 1 (of 64)", "layer 2 (of 64)"
+    assert rows["all zeros"][layer_1] == "1" and rows["all zeros"]["max |w| layer 1 after"] == "0"
+    assert rows["all 0.01"][layer_1] == "1" and rows["all 0.01"][layer_2] == "1"
+    assert rows["random (PyTorch default)"][layer_1] == "64"
+
+
+def check_gradients(results):
+    profile = rows_of(results, "profile")
+    assert float(profile["sigmoid"]["layer 10 / layer 1"]) > 1e3
+    clipping = rows_of(results, "clipping")
+    seeds = len(results["meta"]["seeds"])
+    assert clipping["no clipping"]["diverged (NaN)"] == f"{seeds} of {seeds}"
+    assert clipping["clip_grad_norm_(max_norm=1)"]["diverged (NaN)"] == f"0 of {seeds}"
+
+
+def check_losses(results):
+    rows = rows_of(results, "regression")
+    intercept = "intercept b (true 1)"
+    assert number(rows["MSE"][intercept]) > number(rows["MAE (L1)"][intercept]) + 1
+    classification = rows_of(results, "classification")
+    share = "share of training examples with loss 0"
+    assert number(classification["cross-entropy"][share]) == 0
+    assert number(classification["hinge (multi_margin_loss)"][share]) > 0
+
+
+def check_adaptive(results):
+    """RMSProp's first step is lr / sqrt(1 - alpha): 3.16 lr at 0.9, 10 lr at 0.99."""
+    rows = rows_of(results, "first-steps")
+    assert rows["notes: gamma 0.9, lr 1e-3"]["step 1"].endswith("(3.16 lr)")
+    assert rows["PyTorch: alpha 0.99, lr 1e-2"]["step 1"] == "0.1 (10 lr)"
+
+
+CHECKS = {"hessian.py": check_hessian, "batch_size.py": check_batch_size,
+          "batchnorm_effects.py": check_batchnorm_effects,
+          "initialization.py": check_initialization, "gradients.py": check_gradients,
+          "losses.py": check_losses, "adaptive.py": check_adaptive}
+
+
 @pytest.mark.parametrize("script", sorted(set(LESSONS) - CHECKED_BELOW))
 def test_lesson_runs_quick(script, tmp_path):
     if script in NEEDS_FASHION_MNIST and not HAS_FASHION_MNIST:
@@ -94,6 +189,8 @@ def test_lesson_runs_quick(script, tmp_path):
     assert "---" in output  # printed a table
     check_figures(script, tmp_path)
     check_results_format(script, tmp_path)
+    if script in CHECKS:
+        CHECKS[script](lesson_results(script, tmp_path))
 
 
 def test_quadratic_float32_numbers(tmp_path):
