@@ -278,7 +278,7 @@ SEQUENCE = [
        seq.attention_cases(), domain="Q (batch, L, E), K (S, E), V (S, Ev) of sides 1..3; no "
        "mask, a bool one (maybe hiding every key from a query), a float one, or causal"),
     Op("lstm_cell_gates", lstm_cell_gates, seq.lstm_cell_ref, seq.lstm_cell_cases(),
-       domain="the fused LSTM gates: xw, hw (N, 4H) and c (N, H), N, H in 1..2"),
+       domain="the fused LSTM gates: xw, hw (N, 4H) and c (N, H), N * H <= 2"),
     Op("recurrent_layer", seq.run_recurrent_layer, seq.recurrent_layer_ref,
        seq.recurrent_layer_cases(), domain="RNN (tanh), LSTM, GRU: 1..3 steps, either "
        "direction; weights and states in [-1.5, 1.5]"),

@@ -77,10 +77,14 @@ def attention(query: Tensor, key: Tensor, value: Tensor, bias: Optional[Tensor],
     mask (or None) that broadcasts to the scores' shape (..., L, S), ``blind`` what
     ``blind_queries`` says of it."""
     scores = matmul(query * scale, key.transpose(-2, -1))  # Q scaled: (L, E) is the smaller
+    if blind is not None:
+        # A row of -inf scores has softmax 0 / 0 = NaN, and NaN gradients; PyTorch gives the
+        # weights 0. So those rows get finite scores here, and weight 0 below.
+        bias = where(blind, 0.0, bias)
     if bias is not None:
         scores = scores + bias
     weights = softmax(scores, -1)
-    if blind is not None:  # softmax of a row of -inf is NaN (0 / 0); PyTorch gives 0
+    if blind is not None:
         weights = where(blind, 0.0, weights)
     if dropout_p > 0:
         weights = F.dropout(weights, dropout_p, True)

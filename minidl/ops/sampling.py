@@ -76,6 +76,9 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
             (weights.sum(axis=1) <= 0).any()):
         raise OutOfRangeError("multinomial: weights must be finite and non-negative, with a "
                               "positive sum in every row")
+    if not replacement and int((weights > 0).sum(axis=1).min()) < num_samples:
+        raise OutOfRangeError(f"multinomial: cannot draw {num_samples} distinct categories "
+                              "without replacement from a row with fewer non-zero weights")
     gen = backend.default_generator(input.device) if generator is None else generator
     weights = weights.astype(np.float64)
     if replacement:

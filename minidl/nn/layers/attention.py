@@ -55,7 +55,7 @@ class MultiheadAttention(Module):
                 vdim not in (None, embed_dim):
             raise ConfigError("MultiheadAttention: add_bias_kv, add_zero_attn and kdim/vdim "
                               "other than embed_dim are not supported")
-        F.check_dropout_p(dropout, "MultiheadAttention")
+        F.check_dropout_p(dropout, "MultiheadAttention dropout")
         self.embed_dim, self.num_heads, self.dropout = embed_dim, num_heads, dropout
         self.head_dim = embed_dim // num_heads
         self.batch_first = batch_first
@@ -147,5 +147,4 @@ class MultiheadAttention(Module):
         return (out, weights) if batched else (out.squeeze(0), weights.squeeze(0))
 
     def extra_repr(self) -> str:
-        return (f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, "
-                f"dropout={self.dropout}, batch_first={self.batch_first}")
+        return ""  # PyTorch's shows only the out_proj submodule (the sizes are in it)

@@ -173,7 +173,7 @@ class RNNBase(Module):
         for name, value in (("input_size", input_size), ("hidden_size", hidden_size),
                             ("num_layers", num_layers)):
             _check_size(owner, name, value)
-        F.check_dropout_p(dropout, owner)
+        F.check_dropout_p(dropout, f"{owner} dropout")
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
         self.bidirectional = bidirectional
