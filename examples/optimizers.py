@@ -7,7 +7,8 @@
     limited by the steepest direction (lr < 2 / 50 on the bowl) and crawls along the flat one;
     momentum builds speed along the flat direction; the adaptive methods (AdaGrad, RMSProp, Adam)
     divide each coordinate by its own gradient scale.
-(b) A 784-128-10 MLP on a Fashion-MNIST subset for a few epochs: loss and accuracy curves.
+(b) A 784-128-10 MLP on a Fashion-MNIST subset for a few epochs: loss and accuracy curves, and
+    the final numbers as mean ± spread over seeds (a winner is named only beyond the spread).
 
 Momentum comes in three spellings here, all with beta = 0.9:
 * "momentum", PyTorch's SGD(momentum=beta): b <- beta b + g, theta <- theta - lr b;
@@ -28,12 +29,16 @@ import time
 import numpy as np
 from _lesson_utils import (
     accuracy,
+    clearly_different,
+    conclude,
     fashion_mnist,
+    mean_spread,
     parse_args,
     print_table,
     pyplot,
     save_figure,
     save_results,
+    show_spread,
 )
 
 import minidl
@@ -42,7 +47,7 @@ import minidl.nn.functional as F
 import minidl.optim as optim
 from minidl.data import DataLoader, TensorDataset
 
-args = parse_args(__doc__.splitlines()[0])
+args = parse_args(__doc__.splitlines()[0], seeds=3)  # seeds: part (b)
 STEPS = 60 if args.quick else 1000
 LR_GRID = [1e-3, 1e-2] if args.quick else [10.0 ** e for e in np.arange(-4, 0.01, 0.5)]
 BETA = 0.9  # every momentum below: the notes' usual choice (0.9 to 0.99)
@@ -173,48 +178,59 @@ if plt is not None:
 
 # ---- (b) an MLP on Fashion-MNIST ---------------------------------------------------------------
 N_TRAIN, N_VAL, EPOCHS = (1000, 500, 1) if args.quick else (20000, 5000, 5)
-x_train, y_train, x_val, y_val = fashion_mnist(N_TRAIN, N_VAL, seed=args.seed)
-rows = []
-curves = {}
-for name, (make, lr) in OPTIMIZERS.items():
-    minidl.manual_seed(args.seed)  # same initial weights and batch order for every optimizer
-    model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
-    optimizer = make(model.parameters(), lr)
-    loader = DataLoader(TensorDataset(x_train, y_train), batch_size=64, shuffle=True)
-    curves[name] = []
-    start = time.perf_counter()
-    for _epoch in range(EPOCHS):
-        model.train()
-        total = 0.0
-        for x, y in loader:
-            optimizer.zero_grad()
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(y)
-        model.eval()
-        with minidl.no_grad():
-            logits = model(x_val)
-            val_loss = F.cross_entropy(logits, y_val).item()
-            val_acc = accuracy(logits, y_val)
-        curves[name].append((total / N_TRAIN, val_loss, val_acc))
-    seconds = time.perf_counter() - start
-    rows.append([name, lr, curves[name][-1][0], curves[name][-1][1], curves[name][-1][2],
-                 f"{seconds:.1f}"])
-print(f"(b) MLP 784-128-10, {N_TRAIN} Fashion-MNIST training images, {EPOCHS} epochs, batch 64")
-print_table(["optimizer", "lr", "train loss", "val loss", "val accuracy", "seconds"], rows,
+curves = {name: [] for name in OPTIMIZERS}  # per seed: per epoch (train loss, val loss, acc)
+seconds = {name: [] for name in OPTIMIZERS}
+for seed in args.seed_list:
+    x_train, y_train, x_val, y_val = fashion_mnist(N_TRAIN, N_VAL, seed=seed)
+    for name, (make, lr) in OPTIMIZERS.items():
+        minidl.manual_seed(seed)  # same initial weights and batch order for every optimizer
+        model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+        optimizer = make(model.parameters(), lr)
+        loader = DataLoader(TensorDataset(x_train, y_train), batch_size=64, shuffle=True)
+        curve = []
+        start = time.perf_counter()
+        for _epoch in range(EPOCHS):
+            model.train()
+            total = 0.0
+            for x, y in loader:
+                optimizer.zero_grad()
+                loss = F.cross_entropy(model(x), y)
+                loss.backward()
+                optimizer.step()
+                total += loss.item() * len(y)
+            model.eval()
+            with minidl.no_grad():
+                logits = model(x_val)
+                val_loss = F.cross_entropy(logits, y_val).item()
+                val_acc = accuracy(logits, y_val)
+            curve.append((total / N_TRAIN, val_loss, val_acc))
+        seconds[name].append(time.perf_counter() - start)
+        curves[name].append(curve)
+rows = [[name, lr] + [show_spread([c[-1][i] for c in curves[name]], 4) for i in range(3)]
+        + [f"{np.mean(seconds[name]):.1f}"] for name, (_, lr) in OPTIMIZERS.items()]
+print(f"(b) MLP 784-128-10, {N_TRAIN} Fashion-MNIST training images, {EPOCHS} epochs, batch 64; "
+      f"mean ± spread over seeds {args.seed_list}")
+print_table(["optimizer", "lr", "train loss", "val loss", "val accuracy", "seconds (mean)"], rows,
             key="mlp")
+final_acc = {name: [c[-1][2] for c in curves[name]] for name in OPTIMIZERS}
+best = max(OPTIMIZERS, key=lambda n: mean_spread(final_acc[n])[0])
+behind = [n for n in OPTIMIZERS if n != best and clearly_different(final_acc[best], final_acc[n])]
+tied = [n for n in OPTIMIZERS if n != best and n not in behind]
+conclude(f"(b) {best} ends with the highest mean validation accuracy "
+         f"({show_spread(final_acc[best], 4)}); within the spread of it: {'; '.join(tied)}; "
+         f"clearly behind: {'; '.join(behind) or 'none'}.")
 
 if plt is not None:
     fig, axes = plt.subplots(1, 2, figsize=(12, 4))
     epochs = range(1, EPOCHS + 1)
-    for name, curve in curves.items():
+    for name, seed_curves in curves.items():
+        curve = seed_curves[0]  # the first seed
         axes[0].plot(epochs, [c[0] for c in curve], "o-", label=name)
         axes[1].plot(epochs, [c[2] for c in curve], "o-", label=name)
     axes[0].set_ylabel("training loss")
     axes[1].set_ylabel("validation accuracy")
     for ax in axes:
-        ax.set_xlabel("epoch")
+        ax.set_xlabel(f"epoch (seed {args.seed_list[0]})")
     axes[1].legend(fontsize=8)
     save_figure(fig, args.out, "optimizers_mlp.png")
 save_results()
