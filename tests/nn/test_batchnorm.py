@@ -200,8 +200,8 @@ def test_track_running_stats_false_and_affine_false():
     for mode in (layer.train, layer.eval):  # batch statistics in both modes
         mode()
         np.testing.assert_allclose(layer(x)._array, normalize(x, (0,), 1e-5)._array, atol=1e-12)
-    assert repr(BatchNorm2d(8)) == \
-        "BatchNorm2d(8, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)"
+    assert repr(BatchNorm2d(8)) == ("BatchNorm2d(8, eps=1e-05, momentum=0.1, affine=True, "
+                                    "bias=True, track_running_stats=True)")
     assert sorted(BatchNorm2d(2).state_dict()) == [
         "bias", "num_batches_tracked", "running_mean", "running_var", "weight"]
 

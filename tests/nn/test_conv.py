@@ -205,7 +205,8 @@ def test_conv2d_layer_initialisation_and_repr():
         assert p.dtype == np.float32 and p.requires_grad
         assert np.abs(p._array).max() <= bound and np.abs(p._array).max() > 0.5 * bound
     assert [name for name, _ in layer.named_parameters()] == ["weight", "bias"]
-    assert repr(layer) == "Conv2d(4, 6, kernel_size=(3, 2), padding=(1, 1), groups=2)"
+    assert repr(layer) == ("Conv2d(4, 6, kernel_size=(3, 2), stride=(1, 1), padding=(1, 1), "
+                           "groups=2)")
     assert repr(Conv2d(3, 8, 3, stride=2, bias=False)) == \
         "Conv2d(3, 8, kernel_size=(3, 3), stride=(2, 2), bias=False)"
     assert Conv2d(1, 2, 3, bias=False, dtype=minidl.float64).weight.dtype == np.float64

@@ -26,13 +26,13 @@ def x(*shape, dtype=minidl.float32):
 CASES = [
     # (id, call, exception, words in the message)
     ("conv rank", lambda: Conv2d(3, 8, 3)(x(28, 28)),
-     ShapeError, ["Conv2d(3, 8, kernel_size=(3, 3))", "4-D", "(28, 28)"]),
+     ShapeError, ["Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1))", "4-D", "(28, 28)"]),
     ("conv channels", lambda: Conv2d(3, 8, 3)(x(2, 4, 28, 28)),
-     ShapeError, ["Conv2d(3, 8, kernel_size=(3, 3)): expected input with 3 channels, got "
-                  "shape (2, 4, 28, 28)"]),
+     ShapeError, ["Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1)): expected input with 3 "
+                  "channels, got shape (2, 4, 28, 28)"]),
     ("conv kernel larger than padded input", lambda: Conv2d(3, 8, 5, padding=1)(x(1, 3, 2, 9)),
-     ShapeError, ["Conv2d(3, 8, kernel_size=(5, 5), padding=(1, 1))", "larger than the padded "
-                  "input (4x11", "(1, 3, 2, 9)"]),
+     ShapeError, ["Conv2d(3, 8, kernel_size=(5, 5), stride=(1, 1), padding=(1, 1))",
+                  "larger than the padded input (4x11", "(1, 3, 2, 9)"]),
     ("conv dilated kernel too large", lambda: Conv2d(1, 1, 3, dilation=3)(x(1, 1, 6, 6)),
      ShapeError, ["dilation=(3, 3)", "spanning 7x7", "(1, 1, 6, 6)"]),
     ("conv zero stride", lambda: Conv2d(3, 8, 3, stride=0),

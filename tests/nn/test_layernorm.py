@@ -70,7 +70,8 @@ def test_layer_is_the_same_in_training_and_eval_and_starts_as_identity_affine():
                                rtol=1e-4, atol=1e-5)
     assert list(LayerNorm(5, elementwise_affine=False).parameters()) == []
     assert LayerNorm(5, bias=False).bias is None
-    assert repr(LayerNorm(10)) == "LayerNorm((10,), eps=1e-05, elementwise_affine=True)"
+    assert repr(LayerNorm(10)) == ("LayerNorm((10,), eps=1e-05, elementwise_affine=True, "
+                                   "bias=True)")
 
 
 def test_constant_rows_give_finite_outputs_and_gradients(device):

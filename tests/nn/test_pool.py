@@ -201,7 +201,8 @@ def test_layers_hold_hyperparameters_and_match_the_functions():
     np.testing.assert_allclose(AdaptiveAvgPool2d(1)(x)._array,
                                x._array.mean(axis=(2, 3), keepdims=True), rtol=1e-6)
     assert AdaptiveAvgPool2d((None, 2))(x).shape == (2, 3, 7, 2)
-    assert repr(MaxPool2d(2)) == "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1)"
+    assert repr(MaxPool2d(2)) == ("MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, "
+                                  "ceil_mode=False)")
     assert repr(AvgPool2d(3, 1, 1)) == "AvgPool2d(kernel_size=3, stride=1, padding=1)"
     assert repr(AdaptiveAvgPool2d((5, 7))) == "AdaptiveAvgPool2d(output_size=(5, 7))"
     assert list(layer.parameters()) == []

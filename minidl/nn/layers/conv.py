@@ -66,10 +66,10 @@ class Conv2d(Module):
         return conv2d_impl(label, input, self.weight, self.bias, window, self.groups)
 
     def extra_repr(self) -> str:
-        """Like PyTorch's, but every default is left out (PyTorch always shows the stride)."""
-        text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
-        for name, default in (("stride", (1, 1)), ("padding", (0, 0)), ("dilation", (1, 1)),
-                              ("groups", 1)):
+        """As PyTorch's: the stride always, the other settings where not the default."""
+        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}")
+        for name, default in (("padding", (0, 0)), ("dilation", (1, 1)), ("groups", 1)):
             if getattr(self, name) != default:
                 text += f", {name}={getattr(self, name)}"
         return text if self.bias is not None else text + ", bias=False"

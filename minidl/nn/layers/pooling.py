@@ -30,8 +30,9 @@ class MaxPool2d(Module):
         return pool2d_impl(label, MaxPool, input, window)
 
     def extra_repr(self) -> str:
+        # (minidl's windows always round the output size down: PyTorch's ceil_mode=False)
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}")
+                f"dilation={self.dilation}, ceil_mode=False")
 
 
 class AvgPool2d(Module):
