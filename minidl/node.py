@@ -154,12 +154,19 @@ class Node:
 
     @property
     def next_functions(self) -> tuple:
-        """PyTorch's view of ``edges``: one ``(node, 0)`` pair per input of the op, where node
-        is the Node that made the input, an ``AccumulateGrad`` for a leaf that requires grad,
-        or None where no gradient flows (a constant, or a non-Tensor argument such as a dim).
-        The 0 is the output's index: a minidl op has one output."""
+        """PyTorch's view of ``edges``: a ``(node, 0)`` pair per input, where node is the Node
+        that made the input, an ``AccumulateGrad`` for a leaf that requires grad, or None where
+        no gradient flows. The 0 is the output's index (a minidl op has one output).
+
+        Inputs after the last one that needs a gradient are left out: they are mostly an op's
+        non-Tensor arguments (dims, shapes), which PyTorch does not list either; the price is
+        that a constant last operand (``w * c``) is left out too, where PyTorch lists it as
+        ``(None, 0)``. (Which arguments were Tensors is not recorded: that would cost every
+        op a little time in ``Function.apply``.)"""
+        edges = self.edges
+        last = max((i for i, edge in enumerate(edges) if edge is not None), default=-1)
         return tuple((AccumulateGrad(edge) if isinstance(edge, Tensor) else edge, 0)
-                     for edge in self.edges)
+                     for edge in edges[:last + 1])
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
