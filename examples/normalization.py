@@ -86,8 +86,8 @@ for seed in args.seed_list:
                 with np.errstate(all="ignore"):  # large lrs diverge without normalization
                     model = train(norm, batch_size, lr, seed, x_train, y_train)
                     model.eval()
-                    accuracy_ = val_accuracy(model, x_val, y_val)
-                results.setdefault((norm_name, batch_size, lr), []).append(accuracy_)
+                    val_acc = val_accuracy(model, x_val, y_val)
+                results.setdefault((norm_name, batch_size, lr), []).append(val_acc)
                 if norm_name == "BatchNorm" and seed == args.seed_list[0] and (
                         batch_size, lr) == (BATCH_SIZES[-1], LRS[len(LRS) // 2]):
                     bn_model, bn_data = model, (x_val, y_val)
