@@ -14,107 +14,108 @@ The primitives, forward and backward side by side
  7. minidl/ops/unary.py                exp, log, tanh, relu, ...
  8. minidl/ops/compare.py              maximum, minimum, clamp, where, comparisons
  9. minidl/ops/bitwise.py              & | ^ ~ << >> on integers (logical on bools)
-10. minidl/ops/reduce.py               sum, mean, var, max, min
-11. minidl/ops/softmax.py              logsumexp, softmax, log_softmax
-12. minidl/ops/shape.py                reshape, transpose, cat, pad, broadcast_to, sum_to
-13. minidl/ops/indexing.py             x[key], and its scatter-add backward
-14. minidl/ops/linalg.py               matmul
-15. minidl/ops/conv.py                 conv2d as im2col and one matmul
-16. minidl/ops/pool.py                 max and average pooling
-17. minidl/ops/convert.py              dtype and device changes
-18. minidl/ops/special.py              erf, softplus
-19. minidl/ops/cross_entropy.py        softmax cross-entropy, fused
-20. minidl/ops/batch_norm.py           batch normalization's training step, fused
-21. minidl/ops/masking.py              tril, triu, masked_fill
-22. minidl/ops/sampling.py             topk, multinomial
-23. minidl/ops/lstm_cell.py            an LSTM cell's gate arithmetic, fused
+10. minidl/ops/division.py             // and %: rounded division, remainder
+11. minidl/ops/reduce.py               sum, mean, var, max, min
+12. minidl/ops/softmax.py              logsumexp, softmax, log_softmax
+13. minidl/ops/shape.py                reshape, transpose, cat, pad, broadcast_to, sum_to
+14. minidl/ops/indexing.py             x[key], and its scatter-add backward
+15. minidl/ops/linalg.py               matmul
+16. minidl/ops/conv.py                 conv2d as im2col and one matmul
+17. minidl/ops/pool.py                 max and average pooling
+18. minidl/ops/convert.py              dtype and device changes
+19. minidl/ops/special.py              erf, softplus
+20. minidl/ops/cross_entropy.py        softmax cross-entropy, fused
+21. minidl/ops/batch_norm.py           batch normalization's training step, fused
+22. minidl/ops/masking.py              tril, triu, masked_fill
+23. minidl/ops/sampling.py             topk, multinomial
+24. minidl/ops/lstm_cell.py            an LSTM cell's gate arithmetic, fused
 What the ops stand on
-24. minidl/dtypes.py                   dtype names, the default float
-25. minidl/ops/arguments.py            PyTorch's axis=, keepdims= and out= arguments
-26. minidl/ops/operands.py             dtype promotion, Python scalars
-27. minidl/ops/dims.py                 dims and broadcast shapes
-28. minidl/ops/dtype_checks.py         the floating-point check
-29. minidl/inplace.py                  in-place methods, version counters
-30. minidl/handles.py                  RemovableHandle, returned by every register_*_hook
-31. minidl/errors.py                   minidl's exceptions
-32. minidl/backend.py                  the only file that knows about NumPy vs CuPy
+25. minidl/dtypes.py                   dtype names, the default float
+26. minidl/ops/arguments.py            PyTorch's axis=, keepdims= and out= arguments
+27. minidl/ops/operands.py             dtype promotion, Python scalars
+28. minidl/ops/dims.py                 dims and broadcast shapes
+29. minidl/ops/dtype_checks.py         the floating-point check
+30. minidl/inplace.py                  in-place methods, version counters
+31. minidl/handles.py                  RemovableHandle, returned by every register_*_hook
+32. minidl/errors.py                   minidl's exceptions
+33. minidl/backend.py                  the only file that knows about NumPy vs CuPy
 PyTorch's spellings and namespaces
-33. minidl/tensor_methods.py           x.exp(), x.sum(dim), x.view_as(y), ...: PyTorch's names
-34. minidl/printing.py                 repr(tensor), as PyTorch prints it
-35. minidl/cuda.py                     minidl.cuda.is_available(), device_count()
-36. minidl/accelerator.py              minidl.accelerator, device-neutral
-37. minidl/backends/mps.py             minidl.backends.mps: Apple GPUs (not available)
-38. minidl/backends/cudnn.py           minidl.backends.cudnn: flags, without effect
+34. minidl/tensor_methods.py           x.exp(), x.sum(dim), x.view_as(y), ...: PyTorch's names
+35. minidl/printing.py                 repr(tensor), as PyTorch prints it
+36. minidl/cuda.py                     minidl.cuda.is_available(), device_count()
+37. minidl/accelerator.py              minidl.accelerator, device-neutral
+38. minidl/backends/mps.py             minidl.backends.mps: Apple GPUs (not available)
+39. minidl/backends/cudnn.py           minidl.backends.cudnn: flags, without effect
 Making tensors, and checking gradients
-39. minidl/creation.py                 tensor(), zeros(), randn(), ...
-40. minidl/testing.py                  gradcheck, gradgradcheck
+40. minidl/creation.py                 tensor(), zeros(), randn(), ...
+41. minidl/testing.py                  gradcheck, gradgradcheck
 Neural networks
-41. minidl/nn/parameter.py             Parameter: a tensor a Module trains
-42. minidl/config_checks.py            ConfigError checks of sizes, rates and choices
-43. minidl/nn/module.py                Module: registration, train/eval, state_dict, to()
-44. minidl/nn/containers.py            Sequential, ModuleList, ModuleDict
-45. minidl/nn/init.py                  weight initialization
-46. minidl/nn/layers/linear.py         Linear, Flatten
-47. minidl/nn/functional.py            F.linear, F.dropout, ... (the layers' math)
-48. minidl/nn/layers/activation.py     ReLU, Tanh, Softmax, ...
-49. minidl/nn/activation_functional.py F.relu, F.gelu, ...
-50. minidl/nn/layers/dropout.py        Dropout
-51. minidl/nn/layers/conv.py           Conv2d
-52. minidl/nn/layers/pooling.py        MaxPool2d, AvgPool2d, AdaptiveAvgPool2d
-53. minidl/nn/layers/normalization.py  BatchNorm1d/2d, LayerNorm
-54. minidl/nn/normalization_functional.py  F.batch_norm, F.layer_norm
-55. minidl/nn/losses.py                CrossEntropyLoss, MSELoss, ...
-56. minidl/nn/loss_functional.py       F.cross_entropy, F.mse_loss, ...
-57. minidl/nn/regularization.py        l1_penalty
-58. minidl/nn/clip.py                  clip_grad_norm_, clip_grad_value_
-59. minidl/nn/hooks.py                 Module backward hooks
-60. minidl/nn/layer_stats.py           LayerStats: per-layer statistics while training
-61. minidl/nn/utils.py                 nn.utils (PyTorch's module of that name)
-62. minidl/nn/embedding_functional.py  F.embedding
-63. minidl/nn/layers/embedding.py      Embedding
-64. minidl/nn/recurrent_functional.py  the steps of RNN, LSTM, GRU
-65. minidl/nn/layers/recurrent.py      RNN, LSTM, GRU and their cells
-66. minidl/nn/attention_functional.py  F.scaled_dot_product_attention
-67. minidl/nn/layers/attention.py      MultiheadAttention
-68. minidl/nn/layers/transformer.py    TransformerEncoderLayer, ...
+42. minidl/nn/parameter.py             Parameter: a tensor a Module trains
+43. minidl/config_checks.py            ConfigError checks of sizes, rates and choices
+44. minidl/nn/module.py                Module: registration, train/eval, state_dict, to()
+45. minidl/nn/containers.py            Sequential, ModuleList, ModuleDict
+46. minidl/nn/init.py                  weight initialization
+47. minidl/nn/layers/linear.py         Linear, Flatten
+48. minidl/nn/functional.py            F.linear, F.dropout, ... (the layers' math)
+49. minidl/nn/layers/activation.py     ReLU, Tanh, Softmax, ...
+50. minidl/nn/activation_functional.py F.relu, F.gelu, ...
+51. minidl/nn/layers/dropout.py        Dropout
+52. minidl/nn/layers/conv.py           Conv2d
+53. minidl/nn/layers/pooling.py        MaxPool2d, AvgPool2d, AdaptiveAvgPool2d
+54. minidl/nn/layers/normalization.py  BatchNorm1d/2d, LayerNorm
+55. minidl/nn/normalization_functional.py  F.batch_norm, F.layer_norm
+56. minidl/nn/losses.py                CrossEntropyLoss, MSELoss, ...
+57. minidl/nn/loss_functional.py       F.cross_entropy, F.mse_loss, ...
+58. minidl/nn/regularization.py        l1_penalty
+59. minidl/nn/clip.py                  clip_grad_norm_, clip_grad_value_
+60. minidl/nn/hooks.py                 Module backward hooks
+61. minidl/nn/layer_stats.py           LayerStats: per-layer statistics while training
+62. minidl/nn/utils.py                 nn.utils (PyTorch's module of that name)
+63. minidl/nn/embedding_functional.py  F.embedding
+64. minidl/nn/layers/embedding.py      Embedding
+65. minidl/nn/recurrent_functional.py  the steps of RNN, LSTM, GRU
+66. minidl/nn/layers/recurrent.py      RNN, LSTM, GRU and their cells
+67. minidl/nn/attention_functional.py  F.scaled_dot_product_attention
+68. minidl/nn/layers/attention.py      MultiheadAttention
+69. minidl/nn/layers/transformer.py    TransformerEncoderLayer, ...
 Optimizers
-69. minidl/optim/optimizer.py          Optimizer: parameter groups, state, zero_grad
-70. minidl/optim/sgd.py                SGD, momentum, Nesterov
-71. minidl/optim/ewa_momentum.py       the course notes' momentum (an average of gradients)
-72. minidl/optim/adagrad.py            Adagrad
-73. minidl/optim/rmsprop.py            RMSprop
-74. minidl/optim/adam.py               Adam, AdamW
-75. minidl/optim/lr_scheduler.py       learning-rate schedules
-76. minidl/optim/plateau.py            ReduceLROnPlateau
+70. minidl/optim/optimizer.py          Optimizer: parameter groups, state, zero_grad
+71. minidl/optim/sgd.py                SGD, momentum, Nesterov
+72. minidl/optim/ewa_momentum.py       the course notes' momentum (an average of gradients)
+73. minidl/optim/adagrad.py            Adagrad
+74. minidl/optim/rmsprop.py            RMSprop
+75. minidl/optim/adam.py               Adam, AdamW
+76. minidl/optim/lr_scheduler.py       learning-rate schedules
+77. minidl/optim/plateau.py            ReduceLROnPlateau
 Data
-77. minidl/data/dataset.py             Dataset, TensorDataset, random_split, KFold
-78. minidl/data/dataloader.py          DataLoader: batches
-79. minidl/data/datasets/idx.py        the IDX file format
-80. minidl/data/datasets/download.py   downloading and verifying files
-81. minidl/data/datasets/mnist.py      MNIST, FashionMNIST
+78. minidl/data/dataset.py             Dataset, TensorDataset, random_split, KFold
+79. minidl/data/dataloader.py          DataLoader: batches
+80. minidl/data/datasets/idx.py        the IDX file format
+81. minidl/data/datasets/download.py   downloading and verifying files
+82. minidl/data/datasets/mnist.py      MNIST, FashionMNIST
 Saving, and training
-82. minidl/atomic_file.py              writing a file all at once, or not at all
-83. minidl/serialization.py            minidl.save, minidl.load: safetensors + JSON
-84. minidl/train/checkpoint.py         a run's whole state, last and best, in one file
-85. minidl/train/rng.py                the random states a checkpoint holds
-86. minidl/train/early_stopping.py     EarlyStopping
-87. minidl/train/history.py            the metrics of every epoch
-88. minidl/train/progress.py           the progress bar
+83. minidl/atomic_file.py              writing a file all at once, or not at all
+84. minidl/serialization.py            minidl.save, minidl.load: safetensors + JSON
+85. minidl/train/checkpoint.py         a run's whole state, last and best, in one file
+86. minidl/train/rng.py                the random states a checkpoint holds
+87. minidl/train/early_stopping.py     EarlyStopping
+88. minidl/train/history.py            the metrics of every epoch
+89. minidl/train/progress.py           the progress bar
 Training on several processes (data parallelism over MPI)
-89. minidl/distributed/process_group.py  init_process_group, ranks, what a failing rank does
-90. minidl/distributed/collectives.py  all_reduce, broadcast, ... on Tensors, in place
-91. minidl/distributed/objects.py      all_gather_object, broadcast_object_list (JSON)
-92. minidl/distributed/nccl.py         GPU to GPU through NCCL
-93. minidl/data/distributed.py         DistributedSampler: each rank's share of the data
-94. minidl/nn/parallel/reducer.py      averaging gradients in buckets, during backward
-95. minidl/nn/parallel/distributed.py  DistributedDataParallel
+90. minidl/distributed/process_group.py  init_process_group, ranks, what a failing rank does
+91. minidl/distributed/collectives.py  all_reduce, broadcast, ... on Tensors, in place
+92. minidl/distributed/objects.py      all_gather_object, broadcast_object_list (JSON)
+93. minidl/distributed/nccl.py         GPU to GPU through NCCL
+94. minidl/data/distributed.py         DistributedSampler: each rank's share of the data
+95. minidl/nn/parallel/reducer.py      averaging gradients in buckets, during backward
+96. minidl/nn/parallel/distributed.py  DistributedDataParallel
 The lessons' tools
-96. minidl/analysis.py                 Hessians, Hessian-vector products, critical points
-97. minidl/tune.py                     hyperparameter search
-98. minidl/backward_trace.py           the backward pass, step by step
-99. minidl/viz.py                      the graph, drawn
-100. minidl/explorer.py                the graph and its backward pass, as a page to click
-101. minidl/module_boxes.py            which module made each node (the page's boxes)
+97. minidl/analysis.py                 Hessians, Hessian-vector products, critical points
+98. minidl/tune.py                     hyperparameter search
+99. minidl/backward_trace.py           the backward pass, step by step
+100. minidl/viz.py                      the graph, drawn
+101. minidl/explorer.py                the graph and its backward pass, as a page to click
+102. minidl/module_boxes.py            which module made each node (the page's boxes)
 """
 # tensor.py first: it is the root every other module imports (and it imports the ops last).
 from minidl.tensor import Tensor
@@ -209,6 +210,7 @@ from minidl.ops import (
     expand,
     expm1,
     flatten,
+    floor_divide,
     isfinite,
     isinf,
     isnan,
@@ -230,6 +232,7 @@ from minidl.ops import (
     permute,
     pow,
     relu,
+    remainder,
     reshape,
     rsqrt,
     sigmoid,

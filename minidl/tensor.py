@@ -336,6 +336,11 @@ class Tensor(InPlaceMethods, TensorMethods):
     def __rlshift__(self, other): return ops.bitwise_left_shift(other, self)
     def __rshift__(self, other): return ops.bitwise_right_shift(self, other)
     def __rrshift__(self, other): return ops.bitwise_right_shift(other, self)
+    # Rounded division and remainder (minidl/ops/division.py)
+    def __floordiv__(self, other): return ops.floor_divide(self, other)
+    def __rfloordiv__(self, other): return ops.floor_divide(other, self)
+    def __mod__(self, other): return ops.remainder(self, other)
+    def __rmod__(self, other): return ops.remainder(other, self)
 
     def __repr__(self) -> str:
         return printing.tensor_repr(self)

@@ -46,7 +46,20 @@ class TensorMethods:
         return minidl.ops.sub(self, other if alpha == 1 else other * alpha)
 
     def mul(self, other) -> Tensor: return minidl.ops.mul(self, other)
-    def div(self, other) -> Tensor: return minidl.ops.div(self, other)
+
+    def div(self, other, *, rounding_mode=None) -> Tensor:
+        """self / other; ``rounding_mode="floor"`` is ``//``, ``"trunc"`` rounds toward 0."""
+        if rounding_mode is None:
+            return minidl.ops.div(self, other)
+        if rounding_mode == "floor":
+            return minidl.ops.floor_divide(self, other)
+        if rounding_mode == "trunc":
+            return minidl.ops.division.trunc_divide(self, other)
+        raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got "
+                         f"{rounding_mode!r}")
+
+    def remainder(self, other) -> Tensor: return minidl.ops.remainder(self, other)
+    def floor_divide(self, other) -> Tensor: return minidl.ops.floor_divide(self, other)
     def neg(self) -> Tensor: return minidl.ops.neg(self)
     def pow(self, exponent) -> Tensor: return minidl.ops.pow(self, exponent)
     def matmul(self, other) -> Tensor: return minidl.ops.matmul(self, other)

@@ -315,3 +315,43 @@ def test_max_and_min_over_nan_pass_the_gradient_as_pytorch(reduce, expected):
         t = torch.tensor(values, requires_grad=True)
         reduce(torch, t).backward()
         np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+
+
+# ------------------------------------------------------------------ // and %, rounded division
+@pytest.mark.parametrize("call", [
+    lambda m: m.tensor([7, -7, 6]) // 2, lambda m: m.tensor([7, -7, 6]) % 3,
+    lambda m: 7 % m.tensor([3, -3, 5]), lambda m: 9 // m.tensor([2, -2, 4]),
+    lambda m: m.tensor([7.5, -7.5]) // 2, lambda m: m.tensor([7, -7]) % 2.5,
+    lambda m: m.tensor([7, -7]).div(2, rounding_mode="trunc"),
+    lambda m: m.tensor([7.0, -7.0]).div(2, rounding_mode="floor"),
+    lambda m: m.tensor([7.0, -7.0]).div(2, rounding_mode="trunc"),
+    lambda m: m.remainder(m.tensor([5, -5]), m.tensor([3, 3])),
+])
+def test_rounded_division_as_python_and_pytorch(call):
+    ours = call(minidl)
+    if torch is not None:
+        theirs = call(torch)
+        assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_remainder_has_pytorchs_gradients():
+    a = minidl.tensor([7.0, -7.0, 2.5], requires_grad=True)
+    b = minidl.tensor([2.0, 2.0, -1.0], requires_grad=True)
+    (a % b).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [1, 1, 1])
+    np.testing.assert_array_equal(b.grad.numpy(), -np.floor(np.array([3.5, -3.5, -2.5])))
+    x = minidl.tensor([3.0], requires_grad=True)
+    (x // 2).sum().backward()  # flat steps: 0 (PyTorch refuses this derivative)
+    assert x.grad.item() == 0.0
+    with pytest.raises(ValueError, match="rounding_mode"):
+        x.div(2, rounding_mode="round")
+
+
+def test_max_with_dim_prints_as_pytorchs_return_type():
+    result = minidl.tensor([[1, 5], [7, 2]]).max(1)
+    assert repr(result) == ("minidl.return_types.max(\nvalues=tensor([5, 7]),\n"
+                            "indices=tensor([1, 0]))")
+    values, indices = result
+    assert values is result.values and indices is result[1]
+    assert repr(minidl.tensor([3.0]).min(0)).startswith("minidl.return_types.min(")

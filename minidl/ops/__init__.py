@@ -1,10 +1,10 @@
 """The primitive operations, grouped by kind, forward and backward side by side.
 
 Reading order (the one in ``minidl/__init__.py``): arithmetic -> unary -> compare -> bitwise ->
-reduce -> softmax -> shape -> indexing -> linalg -> conv -> pool -> convert -> special ->
-cross_entropy -> batch_norm (the last two fused); then what they stand on: arguments (PyTorch's
-axis= and out=) -> operands (dtype promotion) -> dims -> dtype_checks. Every public function
-here is also a ``minidl.`` function and, where PyTorch has one, a Tensor method.
+division -> reduce -> softmax -> shape -> indexing -> linalg -> conv -> pool -> convert ->
+special -> cross_entropy -> batch_norm (the last two fused); then what they stand on: arguments
+(PyTorch's axis= and out=) -> operands (dtype promotion) -> dims -> dtype_checks. Every public
+function here is also a ``minidl.`` function and, where PyTorch has one, a Tensor method.
 """
 from minidl.ops.arithmetic import add, div, mul, neg, pow, sub
 from minidl.ops.bitwise import (
@@ -30,6 +30,7 @@ from minidl.ops.compare import (
 )
 from minidl.ops.convert import cast, to_device
 from minidl.ops.dims import normalize_dim
+from minidl.ops.division import floor_divide, remainder
 from minidl.ops.indexing import getitem, index_arrays
 from minidl.ops.linalg import dot, matmul, mm
 from minidl.ops.reduce import all, any, argmax, argmin, max, mean, min, norm, std, sum, var

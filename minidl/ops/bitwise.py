@@ -8,7 +8,7 @@ for arithmetic (``minidl/ops/operands.py``): ``bool_tensor & 2`` is an int64 ten
 of bools shift them as the integers 0 and 1. Both operands may be tensors or one a Python
 number, on either side: ``6 & t`` works as ``t & 6``.
 
-Read next: ``reduce.py`` (sum, mean, var, max, min).
+Read next: ``division.py`` (// and %).
 """
 from __future__ import annotations
 

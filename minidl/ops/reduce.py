@@ -31,7 +31,27 @@ from minidl.ops.shape import broadcast_to, permute, reshape
 from minidl.ops.unary import abs, sqrt
 from minidl.tensor import Tensor
 
-values_indices = namedtuple("values_indices", ["values", "indices"])
+
+class values_indices(namedtuple("values_indices", ["values", "indices"])):
+    """What ``max(dim)`` and ``min(dim)`` return: ``(values, indices)``, by position or name,
+    printed as PyTorch prints its ``torch.return_types.max``."""
+
+    __slots__ = ()
+    op = "values_indices"
+
+    def __repr__(self) -> str:
+        return (f"minidl.return_types.{self.op}(\nvalues={self.values!r},\n"
+                f"indices={self.indices!r})")
+
+
+class _MaxResult(values_indices):
+    __slots__ = ()
+    op = "max"
+
+
+class _MinResult(values_indices):
+    __slots__ = ()
+    op = "min"
 
 
 def _kept_shape(shape, axes):
@@ -180,11 +200,12 @@ def _extremum(op: str, x: Tensor, dim, keepdim: bool, largest: bool):
     if dim is None:
         return Extremum.apply(x, None, False, largest)
     axis = normalize_dim(dim, x.ndim, op)
+    result = _MaxResult if largest else _MinResult
     if x.ndim == 0:
-        return values_indices(x, Tensor._make(backend.get_array_module(x._array).zeros(
+        return result(x, Tensor._make(backend.get_array_module(x._array).zeros(
             (), np.int64), False))
     values = Extremum.apply(x, axis, keepdim, largest)
-    return values_indices(values, _arg(x, axis, keepdim, largest))
+    return result(values, _arg(x, axis, keepdim, largest))
 
 
 def _arg(x: Tensor, axis, keepdim: bool, largest: bool) -> Tensor:
