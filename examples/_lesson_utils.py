@@ -132,8 +132,12 @@ def print_table(header: Sequence[str], rows: List[Sequence], key: Optional[str] 
 
 
 def mean_spread(values: Sequence[float]):
-    """(mean, spread) over seeds; the spread is the sample standard deviation (0 for one seed)."""
+    """(mean, spread) over seeds; the spread is the sample standard deviation (0 for one seed).
+    NaNs (diverged runs) are left out; all NaN gives (nan, 0)."""
     values = np.asarray(values, dtype=np.float64)
+    values = values[np.isfinite(values)]
+    if len(values) == 0:
+        return float("nan"), 0.0
     spread = float(values.std(ddof=1)) if len(values) > 1 else 0.0
     return float(values.mean()), spread
 
@@ -145,13 +149,19 @@ def show_spread(values: Sequence[float], digits: int = 3) -> str:
     if not finite:
         return "diverged"
     mean, spread = mean_spread(finite)
+    mean = mean + 0.0 if round(mean, digits) else 0.0  # no "-0.000"
     text = f"{mean:.{digits}f}" if len(finite) == 1 else f"{mean:.{digits}f} ± {spread:.{digits}f}"
     return text if len(finite) == len(values) else f"{text} ({len(values) - len(finite)} diverged)"
 
 
 def clearly_different(a: Sequence[float], b: Sequence[float]) -> bool:
     """True when the means of a and b differ by more than their two spreads added: only then
-    does a lesson state which is larger (with one seed there is no spread: never)."""
+    does a lesson state which is larger (with one seed there is no spread: never). Diverged
+    runs (NaN) are left out; a setting whose every run diverged differs from one that trains."""
+    a = [v for v in a if np.isfinite(v)]
+    b = [v for v in b if np.isfinite(v)]
+    if not a or not b:
+        return bool(a) != bool(b)
     if len(a) < 2 or len(b) < 2:
         return False
     (mean_a, spread_a), (mean_b, spread_b) = mean_spread(a), mean_spread(b)

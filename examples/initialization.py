@@ -73,17 +73,24 @@ def val_accuracy(model) -> float:
 
 # ---- Part 1: symmetric starts -----------------------------------------------------------------
 def distinct_units(weight: minidl.Tensor) -> int:
-    """How many different rows (hidden units' incoming weights) a Linear weight has. Rows that
-    differ by less than 1e-6 of the largest weight count as one: units that started equal
-    differ only by the last bits of rounding (a matrix product may round each row of its result
-    a little differently)."""
+    """How many different rows (hidden units' incoming weights) a Linear weight has, counting
+    rows within 1% of the largest weight of each other as one (see unit_spread)."""
     w = weight.detach().numpy()
-    tolerance = 1e-6 * max(float(np.abs(w).max()), 1e-30)
+    tolerance = 0.01 * max(float(np.abs(w).max()), 1e-30)
     units = []
     for row in w:
         if all(np.abs(row - unit).max() > tolerance for unit in units):
             units.append(row)
     return len(units)
+
+
+def unit_spread(weight: minidl.Tensor) -> float:
+    """The largest difference between two units' weights, relative to the largest weight. Units
+    that start equal stay equal in exact arithmetic; in float32 a matrix product may round each
+    row of its result a little differently, and training amplifies those last-bit differences
+    (the symmetric state is unstable), but slowly."""
+    w = weight.detach().numpy()
+    return float((w.max(0) - w.min(0)).max() / max(float(np.abs(w).max()), 1e-30))
 
 
 SYMMETRIC = {  # name -> how to fill every weight and bias of the network
@@ -101,10 +108,12 @@ for name, fill in SYMMETRIC.items():
             fill(p)
     loss = train(model, x_train, y_train, lr=0.05, epochs=EPOCHS, seed=args.seed)
     rows.append([name, distinct_units(model[0].weight), distinct_units(model[2].weight),
+                 f"{unit_spread(model[0].weight):.2g}",
                  f"{float(np.abs(model[0].weight.detach().numpy()).max()):.3g}", loss,
                  val_accuracy(model)])
 print_table(["initial weights", "distinct units, layer 1 (of 64)", "layer 2 (of 64)",
-             "max |w| layer 1 after", "final train loss", "val acc"], rows, key="symmetry",
+             "largest difference between units / max |w|, layer 1", "max |w| layer 1 after",
+             "final train loss", "val acc"], rows, key="symmetry",
             title=f"Part 1: MLP 784-64-64-10 (tanh), {EPOCHS} epochs of SGD on {N_TRAIN} images")
 
 
@@ -181,16 +190,20 @@ print_table(["activation"] + list(INITS), rows, key="training",
             title=f"Part 3: validation accuracy after {EPOCHS} epochs (SGD lr 0.01, momentum 0.9, "
                   f"{N_TRAIN} images), mean ± spread over seeds {args.seed_list}")
 for activation in ACTIVATIONS:
-    ranked = sorted(INITS, key=lambda n: -np.nan_to_num(mean_spread(scores[activation, n])[0]))
+    diverged = [n for n in INITS if np.isnan(scores[activation, n]).all()]
+    ranked = sorted((n for n in INITS if n not in diverged),
+                    key=lambda n: -mean_spread(scores[activation, n])[0])
     best = ranked[0]
     behind = [n for n in ranked[1:] if clearly_different(scores[activation, best],
                                                           scores[activation, n])]
     tied = [n for n in ranked[1:] if n not in behind]
     sentence = f"{activation}: {best} trains best ({show_spread(scores[activation, best])})"
     if tied:
-        sentence += f", within the spread of {', '.join(tied)}"
+        sentence += f", within the spread of {'; '.join(tied)}"
     if behind:
-        sentence += f"; clearly ahead of {', '.join(behind)}"
+        sentence += f"; clearly ahead of {'; '.join(behind)}"
+    if diverged:
+        sentence += f"; diverged: {'; '.join(diverged)}"
     conclude(sentence + ".")
 
 plt = pyplot()
