@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: test test-explore train train-dist bench lint lessons explorer-screenshot clean
+.PHONY: test test-explore train train-dist train-lm bench lint lessons explorer-screenshot clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -55,6 +55,12 @@ train-dist: $(VENV)/.stamp-dist
 		$$([ "$$(id -u)" = 0 ] && echo --allow-run-as-root) $(MPIEXEC_ARGS) \
 		$(PY) examples/train_ddp.py $(ARGS)
 
+# Train the character-level GPT of examples/char_gpt.py on Debian's word list (apt-get install
+# wamerican); make train-lm ARGS="--model lstm" trains the LSTM, ARGS="--resume" continues a run.
+# Outputs go to runs/char-<model>/.
+train-lm: $(VENV)/.stamp-train
+	OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} $(PY) examples/char_gpt.py $(ARGS)
+
 $(VENV)/.stamp-dist: setup.cfg pyproject.toml | $(PY)
 	$(PIP) install -q -e '.[train,distributed]'
 	touch $@
@@ -78,7 +84,7 @@ explorer-screenshot: $(VENV)/.stamp-test
 
 # Benchmarks print medians of interleaved runs (and PyTorch's column when torch is installed:
 # pip install torch==2.13.0). All but memory.py take --json FILE to keep results.
-BENCHMARKS := overhead training_step conv_kernels memory gpu distributed
+BENCHMARKS := overhead training_step conv_kernels memory gpu distributed char_lm
 bench: $(VENV)/.stamp-bench
 	@for b in $(BENCHMARKS); do echo "== benchmarks/$$b.py"; $(PY) benchmarks/$$b.py || exit 1; done
 

@@ -78,44 +78,45 @@ Neural networks
 67. minidl/nn/attention_functional.py  F.scaled_dot_product_attention
 68. minidl/nn/layers/attention.py      MultiheadAttention
 69. minidl/nn/layers/transformer.py    TransformerEncoderLayer, ...
+70. minidl/allocator.py                keeping freed memory for reuse (glibc)
 Optimizers
-70. minidl/optim/optimizer.py          Optimizer: parameter groups, state, zero_grad
-71. minidl/optim/sgd.py                SGD, momentum, Nesterov
-72. minidl/optim/ewa_momentum.py       the course notes' momentum (an average of gradients)
-73. minidl/optim/adagrad.py            Adagrad
-74. minidl/optim/rmsprop.py            RMSprop
-75. minidl/optim/adam.py               Adam, AdamW
-76. minidl/optim/lr_scheduler.py       learning-rate schedules
-77. minidl/optim/plateau.py            ReduceLROnPlateau
+71. minidl/optim/optimizer.py          Optimizer: parameter groups, state, zero_grad
+72. minidl/optim/sgd.py                SGD, momentum, Nesterov
+73. minidl/optim/ewa_momentum.py       the course notes' momentum (an average of gradients)
+74. minidl/optim/adagrad.py            Adagrad
+75. minidl/optim/rmsprop.py            RMSprop
+76. minidl/optim/adam.py               Adam, AdamW
+77. minidl/optim/lr_scheduler.py       learning-rate schedules
+78. minidl/optim/plateau.py            ReduceLROnPlateau
 Data
-78. minidl/data/dataset.py             Dataset, TensorDataset, random_split, KFold
-79. minidl/data/dataloader.py          DataLoader: batches
-80. minidl/data/datasets/idx.py        the IDX file format
-81. minidl/data/datasets/download.py   downloading and verifying files
-82. minidl/data/datasets/mnist.py      MNIST, FashionMNIST
+79. minidl/data/dataset.py             Dataset, TensorDataset, random_split, KFold
+80. minidl/data/dataloader.py          DataLoader: batches
+81. minidl/data/datasets/idx.py        the IDX file format
+82. minidl/data/datasets/download.py   downloading and verifying files
+83. minidl/data/datasets/mnist.py      MNIST, FashionMNIST
 Saving, and training
-83. minidl/atomic_file.py              writing a file all at once, or not at all
-84. minidl/serialization.py            minidl.save, minidl.load: safetensors + JSON
-85. minidl/train/checkpoint.py         a run's whole state, last and best, in one file
-86. minidl/train/rng.py                the random states a checkpoint holds
-87. minidl/train/early_stopping.py     EarlyStopping
-88. minidl/train/history.py            the metrics of every epoch
-89. minidl/train/progress.py           the progress bar
+84. minidl/atomic_file.py              writing a file all at once, or not at all
+85. minidl/serialization.py            minidl.save, minidl.load: safetensors + JSON
+86. minidl/train/checkpoint.py         a run's whole state, last and best, in one file
+87. minidl/train/rng.py                the random states a checkpoint holds
+88. minidl/train/early_stopping.py     EarlyStopping
+89. minidl/train/history.py            the metrics of every epoch
+90. minidl/train/progress.py           the progress bar
 Training on several processes (data parallelism over MPI)
-90. minidl/distributed/process_group.py  init_process_group, ranks, what a failing rank does
-91. minidl/distributed/collectives.py  all_reduce, broadcast, ... on Tensors, in place
-92. minidl/distributed/objects.py      all_gather_object, broadcast_object_list (JSON)
-93. minidl/distributed/nccl.py         GPU to GPU through NCCL
-94. minidl/data/distributed.py         DistributedSampler: each rank's share of the data
-95. minidl/nn/parallel/reducer.py      averaging gradients in buckets, during backward
-96. minidl/nn/parallel/distributed.py  DistributedDataParallel
+91. minidl/distributed/process_group.py  init_process_group, ranks, what a failing rank does
+92. minidl/distributed/collectives.py  all_reduce, broadcast, ... on Tensors, in place
+93. minidl/distributed/objects.py      all_gather_object, broadcast_object_list (JSON)
+94. minidl/distributed/nccl.py         GPU to GPU through NCCL
+95. minidl/data/distributed.py         DistributedSampler: each rank's share of the data
+96. minidl/nn/parallel/reducer.py      averaging gradients in buckets, during backward
+97. minidl/nn/parallel/distributed.py  DistributedDataParallel
 The lessons' tools
-97. minidl/analysis.py                 Hessians, Hessian-vector products, critical points
-98. minidl/tune.py                     hyperparameter search
-99. minidl/backward_trace.py           the backward pass, step by step
-100. minidl/viz.py                      the graph, drawn
-101. minidl/explorer.py                the graph and its backward pass, as a page to click
-102. minidl/module_boxes.py            which module made each node (the page's boxes)
+98. minidl/analysis.py                 Hessians, Hessian-vector products, critical points
+99. minidl/tune.py                     hyperparameter search
+100. minidl/backward_trace.py           the backward pass, step by step
+101. minidl/viz.py                      the graph, drawn
+102. minidl/explorer.py                the graph and its backward pass, as a page to click
+103. minidl/module_boxes.py            which module made each node (the page's boxes)
 """
 # tensor.py first: it is the root every other module imports (and it imports the ops last).
 from minidl.tensor import Tensor

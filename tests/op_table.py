@@ -57,7 +57,7 @@ from op_cases import (
 )
 
 import minidl
-from minidl.ops.lstm_cell import lstm_cell_gates
+from minidl.ops.lstm_cell import lstm_step
 
 
 @dataclass(frozen=True)
@@ -277,8 +277,9 @@ SEQUENCE = [
     Op("scaled_dot_product_attention", seq.attention, seq.attention_ref,
        seq.attention_cases(), domain="Q (batch, L, E), K (S, E), V (S, Ev) of sides 1..3; no "
        "mask, a bool one (maybe hiding every key from a query), a float one, or causal"),
-    Op("lstm_cell_gates", lstm_cell_gates, seq.lstm_cell_ref, seq.lstm_cell_cases(),
-       domain="the fused LSTM gates: xw, hw (N, 4H) and c (N, H), N * H <= 2"),
+    Op("lstm_step", lstm_step, seq.lstm_step_ref, seq.lstm_step_cases(),
+       domain="the fused LSTM step: xw (N, 4H), [h, c] (2, N, H), W_hh (4H, H), b_hh or none; "
+       "N * H <= 2"),
     Op("recurrent_layer", seq.run_recurrent_layer, seq.recurrent_layer_ref,
        seq.recurrent_layer_cases(), domain="RNN (tanh), LSTM, GRU: 1..3 steps, either "
        "direction; weights and states in [-1.5, 1.5]"),

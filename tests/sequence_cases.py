@@ -1,6 +1,6 @@
 """Cases and NumPy references for the sequence-model rows of ``tests/op_table.py``: masks
-(tril, triu, masked_fill), topk, embedding, scaled dot-product attention, the LSTM cell's fused
-gates and whole recurrent layers.
+(tril, triu, masked_fill), topk, embedding, scaled dot-product attention, the fused LSTM step
+and whole recurrent layers.
 
 Sizes stay tiny (gradgradcheck costs a backward pass per input element per output element);
 values come from ``op_cases.values`` ([-3, 3]) unless a row needs otherwise.
@@ -130,17 +130,24 @@ def attention_ref(q, k, v, *float_mask, kind, scale, mask):
 
 # ------------------------------------------------------------------ recurrent
 @st.composite
-def lstm_cell_cases(draw):
-    n, h = draw(st.sampled_from([(1, 1), (2, 1), (1, 2)]))  # (N, H): small, both > 1 seen
-    return Case((draw(values((n, 4 * h))), draw(values((n, 4 * h))), draw(values((n, h)))), {})
+def lstm_step_cases(draw):
+    """xw (N, 4H), [h, c] (2, N, H), W_hh (4H, H) and, or not, b_hh (4H,); N * H <= 2."""
+    n, h = draw(st.sampled_from([(1, 1), (2, 1), (1, 2)]))
+    shapes_ = [(n, 4 * h), (2, n, h), (4 * h, h)] + [(4 * h,)] * draw(st.integers(0, 1))
+    return Case(tuple(draw(values(s, -1.5, 1.5)) for s in shapes_), {})
 
 
 def lstm_cell_ref(xw, hw, c):
+    """[h', c'] of an LSTM from the two projections and c."""
     a = xw + hw
     n = c.shape[-1]
     i, f, g, o = (a[:, k * n:(k + 1) * n] for k in range(4))
     c_new = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
     return np.stack([_sigmoid(o) * np.tanh(c_new), c_new])
+
+
+def lstm_step_ref(xw, hc, w_hh, *b_hh):
+    return lstm_cell_ref(xw, hc[0] @ w_hh.T + (b_hh[0] if b_hh else 0), hc[1])
 
 
 GATES = {"RNN_TANH": 1, "LSTM": 4, "GRU": 3}

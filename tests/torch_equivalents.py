@@ -72,15 +72,12 @@ def _attention(q, k, v, *float_mask, kind, scale, mask):
                                           scale=scale)
 
 
-def _lstm_cell_gates(xw, hw, c):
-    """minidl's fused gates take xw = x W_ih^T + b_ih and hw = h W_hh^T + b_hh already made;
-    torch.lstm_cell takes x and h: give it x = [xw, hw] and W_ih = [I, I], and h = 0."""
-    n, four_h = xw.shape
-    eye = torch.eye(four_h, dtype=xw.dtype)
-    h, c_new = torch.lstm_cell(torch.cat([xw, hw], 1), (torch.zeros_like(c), c),
-                               torch.cat([eye, eye], 1), torch.zeros(four_h, c.shape[1],
-                                                                     dtype=xw.dtype))
-    return torch.stack([h, c_new])
+def _lstm_step(xw, hc, w_hh, *b_hh):
+    """minidl's fused step takes xw = x W_ih^T + b_ih already made: give torch.lstm_cell
+    x = xw and W_ih = I."""
+    eye = torch.eye(xw.shape[1], dtype=xw.dtype)
+    h, c = torch.lstm_cell(xw, (hc[0], hc[1]), eye, w_hh, None, b_hh[0] if b_hh else None)
+    return torch.stack([h, c])
 
 
 def _norm(a, p, dim, keepdim):
@@ -180,7 +177,7 @@ TORCH: Dict[str, Callable] = {
     "topk_values": lambda a, k, dim, largest: a.topk(k, dim, largest).values,
     "embedding": lambda weight, indices: F.embedding(torch.tensor(indices), weight),
     "scaled_dot_product_attention": _attention,
-    "lstm_cell_gates": _lstm_cell_gates,
+    "lstm_step": _lstm_step,
     "recurrent_layer": _recurrent_layer,
     # PyTorch's everyday spellings
     "log1p": lambda a: torch.log1p(a),

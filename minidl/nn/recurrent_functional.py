@@ -10,7 +10,7 @@ unchanged (``weight_ih_l0`` is W_ih of layer 0, and so on):
 
     RNN    h' = tanh(xw + hw)  (or relu)
     LSTM   gates (input i, forget f, cell g, output o):  c' = f c + i g,  h' = o tanh(c')
-           (fused: ``minidl/ops/lstm_cell.py``)
+           (one fused node per step, projection included: ``minidl/ops/lstm_cell.py``)
     GRU    gates (reset r, update z, new n):
            r = sigmoid(xw_r + hw_r),  z = sigmoid(xw_z + hw_z),  n = tanh(xw_n + r hw_n),
            h' = (1 - z) n + z h
@@ -26,12 +26,10 @@ from __future__ import annotations
 from typing import List, Optional, Tuple
 
 from minidl.ops.linalg import Linear
-from minidl.ops.lstm_cell import lstm_cell_gates
+from minidl.ops.lstm_cell import lstm_step
 from minidl.ops.shape import stack
 from minidl.ops.unary import relu, sigmoid, tanh
 from minidl.tensor import Tensor
-
-State = Tuple[Tensor, ...]  # (h,) for an RNN or a GRU, (h, c) for an LSTM
 
 
 def split_steps(x: Tensor) -> List[Tensor]:
@@ -46,47 +44,46 @@ def split_steps(x: Tensor) -> List[Tensor]:
     return split_steps(x[:half]) + split_steps(x[half:])
 
 
-def rnn_step(xw: Tensor, state: State, w_hh: Tensor, b_hh: Optional[Tensor],
-             nonlinearity: str = "tanh") -> State:
-    """h' = tanh(xw + h W_hh^T + b_hh) (or relu)."""
-    h, = state
-    a = xw + Linear.apply(h, w_hh, b_hh)
-    return (tanh(a) if nonlinearity == "tanh" else relu(a),)
+# Each step maps (xw, carry, w_hh, b_hh) to the next carry: the state that the next step
+# needs, h for an RNN or a GRU, [h, c] stacked (2, N, H) for an LSTM.
+def rnn_tanh_step(xw: Tensor, h: Tensor, w_hh: Tensor, b_hh: Optional[Tensor]) -> Tensor:
+    """h' = tanh(xw + h W_hh^T + b_hh)."""
+    return tanh(xw + Linear.apply(h, w_hh, b_hh))
 
 
-def lstm_step(xw: Tensor, state: State, w_hh: Tensor, b_hh: Optional[Tensor]) -> State:
-    """(h', c') of an LSTM, its gate arithmetic in one fused node."""
-    h, c = state
-    hc = lstm_cell_gates(xw, Linear.apply(h, w_hh, b_hh), c)
-    return hc[0], hc[1]
+def rnn_relu_step(xw: Tensor, h: Tensor, w_hh: Tensor, b_hh: Optional[Tensor]) -> Tensor:
+    """h' = relu(xw + h W_hh^T + b_hh)."""
+    return relu(xw + Linear.apply(h, w_hh, b_hh))
 
 
-def gru_step(xw: Tensor, state: State, w_hh: Tensor, b_hh: Optional[Tensor]) -> State:
+def gru_step(xw: Tensor, h: Tensor, w_hh: Tensor, b_hh: Optional[Tensor]) -> Tensor:
     """h' = (1 - z) n + z h, written n + z (h - n)."""
-    h, = state
     hw = Linear.apply(h, w_hh, b_hh)
     n = h.shape[-1]
     r = sigmoid(xw[..., :n] + hw[..., :n])
     z = sigmoid(xw[..., n:2 * n] + hw[..., n:2 * n])
     new = tanh(xw[..., 2 * n:] + r * hw[..., 2 * n:])
-    return (new + z * (h - new),)
+    return new + z * (h - new)
 
 
-STEPS = {"RNN_TANH": rnn_step, "RNN_RELU": lambda xw, state, w_hh, b_hh: rnn_step(
-    xw, state, w_hh, b_hh, "relu"), "LSTM": lstm_step, "GRU": gru_step}
+STEPS = {"RNN_TANH": rnn_tanh_step, "RNN_RELU": rnn_relu_step, "LSTM": lstm_step,
+         "GRU": gru_step}
 
 
-def recurrent_layer(mode: str, x: Tensor, state: State, w_ih: Tensor, w_hh: Tensor,
-                    b_ih: Optional[Tensor], b_hh: Optional[Tensor],
-                    reverse: bool = False) -> Tuple[Tensor, State]:
-    """Run one direction of one layer over x of shape (T, N, input_size) from ``state``:
-    returns the outputs h_1..h_T stacked, (T, N, H), and the final state. ``reverse`` runs
-    from the last step to the first (the backward direction of a bidirectional layer); its
-    outputs are still in time order."""
+def recurrent_layer(mode: str, x: Tensor, state: Tuple[Tensor, ...], w_ih: Tensor,
+                    w_hh: Tensor, b_ih: Optional[Tensor], b_hh: Optional[Tensor],
+                    reverse: bool = False) -> Tuple[Tensor, Tuple[Tensor, ...]]:
+    """Run one direction of one layer over x of shape (T, N, input_size) from ``state``, (h,)
+    or (h, c) for an LSTM: returns the outputs h_1..h_T stacked, (T, N, H), and the final
+    state. ``reverse`` runs from the last step to the first (the backward direction of a
+    bidirectional layer); its outputs are still in time order."""
     step = STEPS[mode]
+    lstm = mode == "LSTM"
+    carry = stack(state) if lstm else state[0]
     xws = split_steps(Linear.apply(x, w_ih, b_ih))  # every step's input projection at once
-    outputs = [None] * len(xws)
+    carries = [None] * len(xws)
     for t in (reversed(range(len(xws))) if reverse else range(len(xws))):
-        state = step(xws[t], state, w_hh, b_hh)
-        outputs[t] = state[0]
-    return stack(outputs), state
+        carry = carries[t] = step(xws[t], carry, w_hh, b_hh)
+    if lstm:  # (T, 2, N, H): the outputs are the h halves
+        return stack(carries)[:, 0], (carry[0], carry[1])
+    return stack(carries), (carry,)

@@ -75,7 +75,8 @@ def _check_state(label: str, name: str, t: Tensor, shape: tuple) -> None:
 # ------------------------------------------------------------------------------ one time step
 class RNNCellBase(Module):
     """What the cells share: weight_ih (G*H, input_size), weight_hh (G*H, H), the two biases,
-    and the step's math, called on the input's projection (``recurrent_functional.py``)."""
+    and the step's math, called on the input's projection (``recurrent_functional.py``; an
+    LSTM's state travels as [h, c] stacked)."""
 
     def __init__(self, mode: str, input_size: int, hidden_size: int, bias: bool = True,
                  device: Any = None, dtype: Any = None):
@@ -114,7 +115,10 @@ class RNNCellBase(Module):
             for name, s in zip(("hx", "cx"), state):
                 _check_state(label, name, s, shape)
         xw = F.linear(x, self.weight_ih, self.bias_ih)
-        state = STEPS[self.mode](xw, state, self.weight_hh, self.bias_hh)
+        lstm = self.mode == "LSTM"
+        carry = STEPS[self.mode](xw, stack(state) if lstm else state[0], self.weight_hh,
+                                 self.bias_hh)
+        state = (carry[0], carry[1]) if lstm else (carry,)
         return state if batched else tuple(s.squeeze(0) for s in state)
 
     def extra_repr(self) -> str:
@@ -138,7 +142,7 @@ class RNNCell(RNNCellBase):
 
 class LSTMCell(RNNCellBase):
     """One LSTM step: returns (h', c') from x and ``hx = (h, c)`` (zeros when not given);
-    the gates' arithmetic is one fused node (``minidl/ops/lstm_cell.py``)."""
+    the recurrent projection and the gates are one fused node (``minidl/ops/lstm_cell.py``)."""
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  device: Any = None, dtype: Any = None):
@@ -266,7 +270,7 @@ class RNN(RNNBase):
 
 class LSTM(RNNBase):
     """Long short-term memory: ``forward(input, hx=None)`` with ``hx = (h_0, c_0)`` returns
-    (output, (h_n, c_n)). Each step's gate arithmetic is one fused node."""
+    (output, (h_n, c_n)). Each step (recurrent projection and gates) is one fused node."""
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
