@@ -2,7 +2,8 @@
 
 1. All-reduce (SUM, float32, in place) from 1 KiB to 64 MiB between 2 ranks: minidl's
    ``all_reduce`` on a Tensor against raw mpi4py ``Allreduce`` on the very same buffer
-   (interleaved), and ``torch.distributed.all_reduce`` over gloo when PyTorch is installed.
+   (interleaved); minidl's ``all_reduce(async_op=True).wait()`` (what DDP uses: it waits
+   without spinning); and ``torch.distributed.all_reduce`` over gloo when PyTorch is installed.
    Times are medians per call; bandwidth is the buffer size over that time.
 2. Training throughput (steps/s, SGD with momentum, global batch 256) of the MLP
    784-512-256-10 and the CNN of ``training_step.py``, five ways, interleaved in one job:
@@ -80,7 +81,8 @@ def _allreduce_calls(buffer, comm, MPI, torch_dist) -> dict:
     import minidl.distributed as dist
     tensor = minidl.as_tensor(buffer)  # no copy: the Tensor's array is ``buffer``
     calls = {"mpi4py": lambda: comm.Allreduce(MPI.IN_PLACE, buffer, MPI.SUM),
-             "minidl": lambda: dist.all_reduce(tensor)}
+             "minidl": lambda: dist.all_reduce(tensor),
+             "minidl async": lambda: dist.all_reduce(tensor, async_op=True).wait()}
     if torch_dist is not None:
         import torch
         shared = torch.from_numpy(buffer)
@@ -237,7 +239,7 @@ def print_allreduce(results: dict) -> None:
     names = list(next(iter(results.values())))
     print("\nAll-reduce, 2 ranks, float32 SUM in place: median time per call "
           "(bandwidth = size / time)")
-    print(f"{'size':>8}" + "".join(f"{name:>22}" for name in names) + f"{'minidl/mpi4py':>15}")
+    print(f"{'size':>8}" + "".join(f"{name:>25}" for name in names) + f"{'minidl/mpi4py':>15}")
     for size, times in results.items():
         size = int(size)
         label = f"{size // 2**20} MiB" if size >= 2**20 else f"{size // 2**10} KiB"
