@@ -77,11 +77,10 @@ def split_int_indices(key):
     ``ints`` keeps the ints, slices, None and Ellipsis and takes whole each dimension an array
     indexes (a k-d bool mask indexes k); ``rest`` then drops the dimensions the ints removed
     and indexes the arrays. (A bool scalar in the key is left to NumPy.)"""
-    if not isinstance(key, tuple):
+    # (basic keys, the common ones, leave at the first test)
+    if type(key) is not tuple or not any(_is_index_array(part) for part in key):
         return None
-    has_int = any(_is_int(part) for part in key)
-    has_array = any(_is_index_array(part) for part in key)
-    if not (has_int and has_array) or any(_is_bool_scalar(part) for part in key):
+    if not any(_is_int(part) for part in key) or any(_is_bool_scalar(part) for part in key):
         return None
     ints, rest = [], []
     for part in key:
