@@ -191,8 +191,8 @@ def test_modules_collapse_and_expand(browser, tmp_path):
 
 def test_a_200_node_graph_opens_collapsed_and_quickly(browser, tmp_path):
     """50 Linear + Tanh layers: 204 nodes, collapsed to one box per Linear; every node laid out
-    when expanded. (It opens in 0.7 s here when the machine is quiet; the bound leaves room for
-    a machine shared with other test runs. The issue's 2 s bar is the CNN's, above.)"""
+    when expanded. (It opened in 0.7-1.2 s here at load average 11, once in 2.3 s at 14: the
+    bound leaves room for a machine shared with other runs. The issue's 2 s bar is the CNN's.)"""
     minidl.manual_seed(0)
     model = nn.Sequential(*[m for _ in range(50) for m in (nn.Linear(16, 16), nn.Tanh())],
                           nn.Linear(16, 3))
