@@ -5,8 +5,11 @@ A bad configuration is a mistake in the program, not in the data, so it is caugh
 made: ``SGD(params, lr=-1)`` fails in the constructor, not inside ``step()`` an hour into
 training. Each check raises ``ConfigError`` (a ``MinidlError`` and a ``ValueError``, as PyTorch
 raises ``ValueError`` for an out-of-range value), or ``ConfigTypeError`` (also a ``TypeError``)
-when the argument is not even of the right kind (``lr="0.1"``, ``betas=0.9``). Messages name who
-was being built, the argument, its value and what was expected::
+when the argument is not even of the right kind (``lr="0.1"``, ``betas=0.9``), or
+``ConfigKeyError`` (also a ``KeyError``) for a name already taken or not there (a module's
+buffer, a ``ModuleDict`` key). The two flavours live here, beside the checks that raise them;
+``ConfigError`` itself is in ``minidl/errors.py``. Messages name who was being built, the
+argument, its value and what was expected::
 
     ConfigError: SGD: invalid lr value: -1 (expected >= 0)
 
