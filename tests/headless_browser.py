@@ -149,7 +149,14 @@ class Browser:
     def open(self, path: Path, fragment: str = "",
              ready: str = "document.body.dataset.ready === 'true'") -> float:
         """Load a file (at ``#fragment``) and wait until ``ready`` is true in it; returns the
-        seconds it took."""
+        seconds it took. Always a fresh load: the same file at another fragment would otherwise
+        only scroll the page it is already showing."""
+        self.send("Page.navigate", {"url": "about:blank"})
+        deadline = time.monotonic() + self.timeout
+        while self.evaluate("location.href") != "about:blank":
+            if time.monotonic() > deadline:
+                raise BrowserError("about:blank did not load in time")
+            time.sleep(0.01)
         start = time.monotonic()
         self.send("Page.navigate", {"url": Path(path).resolve().as_uri() + fragment})
         while not self.evaluate(f"document.readyState === 'complete' && ({ready})"):
