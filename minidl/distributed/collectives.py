@@ -121,20 +121,23 @@ def _check_rank(op: str, name: str, rank: int, group: ProcessGroup) -> None:
                               f"(0 to {group.size - 1})")
 
 
+# ReduceOp -> the names of MPI's reductions on numbers and on truth values (MPI has no average:
+# AVG is a sum, divided afterwards; MPI sums no truth values: or and and instead).
+_MPI_OPS = {ReduceOp.SUM: ("SUM", "LOR"), ReduceOp.AVG: ("SUM", None),
+            ReduceOp.PRODUCT: ("PROD", "LAND"), ReduceOp.MIN: ("MIN", "LAND"),
+            ReduceOp.MAX: ("MAX", "LOR")}
+
+
 def _mpi_op(group: ProcessGroup, op: ReduceOp, dtype: np.dtype, name: str) -> Any:
-    """MPI's reduction for ``op`` on ``dtype`` (AVG is a SUM: the division comes after)."""
-    if not isinstance(op, ReduceOp):
+    """MPI's reduction for ``op`` on ``dtype``."""
+    names = _MPI_OPS.get(op) if isinstance(op, ReduceOp) else None
+    if names is None:
         raise ValueError(f"{name}: op must be a ReduceOp (SUM, AVG, PRODUCT, MIN, MAX), "
                          f"got {op!r}")
     if op is ReduceOp.AVG and dtype.kind != "f":
         raise DTypeError(f"{name}: ReduceOp.AVG needs a floating-point tensor, got {dtype}; "
                          "use SUM and divide, or convert the tensor with .float()")
-    MPI = group.MPI
-    if dtype == np.bool_:  # MPI sums numbers only; on truth values these are or and and
-        return {ReduceOp.SUM: MPI.LOR, ReduceOp.MAX: MPI.LOR,
-                ReduceOp.PRODUCT: MPI.LAND, ReduceOp.MIN: MPI.LAND}[op]
-    return {ReduceOp.SUM: MPI.SUM, ReduceOp.AVG: MPI.SUM, ReduceOp.PRODUCT: MPI.PROD,
-            ReduceOp.MIN: MPI.MIN, ReduceOp.MAX: MPI.MAX}[op]
+    return getattr(group.MPI, names[dtype.kind == "b"])
 
 
 def _run(async_op: bool, blocking: Callable[[], None], nonblocking: Callable[[], Any],
