@@ -3,7 +3,9 @@
 ``MISUSE`` is a table of wrong calls: each names the exception type expected (one of
 ``minidl.errors``, all subclasses of ``MinidlError``) and fragments the message must contain --
 the op, and the offending shapes, dtypes, devices or values. ``HYPERPARAMETERS`` holds bad
-arguments for which PyTorch raises a plain ValueError, as minidl does. A Hypothesis test then
+arguments that raise a ValueError (PyTorch raises a RuntimeError for some of them:
+``tests/test_torch_exceptions.py`` holds the cases where minidl is checked against what PyTorch
+raises). A Hypothesis test then
 throws random shapes and dims at many ops and checks that whatever is raised is a MinidlError.
 
 Read next: ``tests/test_device.py``.
@@ -206,7 +208,7 @@ HYPERPARAMETERS = [
 
 @pytest.mark.parametrize("call, fragments", [c[1:] for c in HYPERPARAMETERS],
                          ids=[c[0] for c in HYPERPARAMETERS])
-def test_bad_hyperparameters_raise_value_error_like_pytorch(call, fragments):
+def test_bad_hyperparameters_raise_value_error(call, fragments):
     with pytest.raises(ValueError) as info:
         call()
     for fragment in fragments:
