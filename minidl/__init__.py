@@ -28,95 +28,97 @@ The primitives, forward and backward side by side
 21. minidl/ops/batch_norm.py           batch normalization's training step, fused
 22. minidl/ops/masking.py              tril, triu, masked_fill
 23. minidl/ops/sampling.py             topk, multinomial
-24. minidl/ops/lstm_cell.py            an LSTM cell's gate arithmetic, fused
+24. minidl/ops/lstm_cell.py            an LSTM step, fused
+25. minidl/ops/layer_norm.py           layer normalization, fused
+26. minidl/ops/gelu.py                 GELU, fused
 What the ops stand on
-25. minidl/dtypes.py                   dtype names, the default float
-26. minidl/ops/arguments.py            PyTorch's axis=, keepdims= and out= arguments
-27. minidl/ops/operands.py             dtype promotion, Python scalars
-28. minidl/ops/dims.py                 dims and broadcast shapes
-29. minidl/ops/dtype_checks.py         the floating-point check
-30. minidl/inplace.py                  in-place methods, version counters
-31. minidl/handles.py                  RemovableHandle, returned by every register_*_hook
-32. minidl/errors.py                   minidl's exceptions
-33. minidl/backend.py                  the only file that knows about NumPy vs CuPy
+27. minidl/dtypes.py                   dtype names, the default float
+28. minidl/ops/arguments.py            PyTorch's axis=, keepdims= and out= arguments
+29. minidl/ops/operands.py             dtype promotion, Python scalars
+30. minidl/ops/dims.py                 dims and broadcast shapes
+31. minidl/ops/dtype_checks.py         the floating-point check
+32. minidl/inplace.py                  in-place methods, version counters
+33. minidl/handles.py                  RemovableHandle, returned by every register_*_hook
+34. minidl/errors.py                   minidl's exceptions
+35. minidl/backend.py                  the only file that knows about NumPy vs CuPy
 PyTorch's spellings and namespaces
-34. minidl/tensor_methods.py           x.exp(), x.sum(dim), x.view_as(y), ...: PyTorch's names
-35. minidl/printing.py                 repr(tensor), as PyTorch prints it
-36. minidl/cuda.py                     minidl.cuda.is_available(), device_count()
-37. minidl/accelerator.py              minidl.accelerator, device-neutral
-38. minidl/backends/mps.py             minidl.backends.mps: Apple GPUs (not available)
-39. minidl/backends/cudnn.py           minidl.backends.cudnn: flags, without effect
+36. minidl/tensor_methods.py           x.exp(), x.sum(dim), x.view_as(y), ...: PyTorch's names
+37. minidl/printing.py                 repr(tensor), as PyTorch prints it
+38. minidl/cuda.py                     minidl.cuda.is_available(), device_count()
+39. minidl/accelerator.py              minidl.accelerator, device-neutral
+40. minidl/backends/mps.py             minidl.backends.mps: Apple GPUs (not available)
+41. minidl/backends/cudnn.py           minidl.backends.cudnn: flags, without effect
 Making tensors, and checking gradients
-40. minidl/creation.py                 tensor(), zeros(), randn(), ...
-41. minidl/testing.py                  gradcheck, gradgradcheck
+42. minidl/creation.py                 tensor(), zeros(), randn(), ...
+43. minidl/testing.py                  gradcheck, gradgradcheck
 Neural networks
-42. minidl/nn/parameter.py             Parameter: a tensor a Module trains
-43. minidl/config_checks.py            ConfigError checks of sizes, rates and choices
-44. minidl/nn/module.py                Module: registration, train/eval, state_dict, to()
-45. minidl/nn/containers.py            Sequential, ModuleList, ModuleDict
-46. minidl/nn/init.py                  weight initialization
-47. minidl/nn/layers/linear.py         Linear, Flatten
-48. minidl/nn/functional.py            F.linear, F.dropout, ... (the layers' math)
-49. minidl/nn/layers/activation.py     ReLU, Tanh, Softmax, ...
-50. minidl/nn/activation_functional.py F.relu, F.gelu, ...
-51. minidl/nn/layers/dropout.py        Dropout
-52. minidl/nn/layers/conv.py           Conv2d
-53. minidl/nn/layers/pooling.py        MaxPool2d, AvgPool2d, AdaptiveAvgPool2d
-54. minidl/nn/layers/normalization.py  BatchNorm1d/2d, LayerNorm
-55. minidl/nn/normalization_functional.py  F.batch_norm, F.layer_norm
-56. minidl/nn/losses.py                CrossEntropyLoss, MSELoss, ...
-57. minidl/nn/loss_functional.py       F.cross_entropy, F.mse_loss, ...
-58. minidl/nn/regularization.py        l1_penalty
-59. minidl/nn/clip.py                  clip_grad_norm_, clip_grad_value_
-60. minidl/nn/hooks.py                 Module backward hooks
-61. minidl/nn/layer_stats.py           LayerStats: per-layer statistics while training
-62. minidl/nn/utils.py                 nn.utils (PyTorch's module of that name)
-63. minidl/nn/embedding_functional.py  F.embedding
-64. minidl/nn/layers/embedding.py      Embedding
-65. minidl/nn/recurrent_functional.py  the steps of RNN, LSTM, GRU
-66. minidl/nn/layers/recurrent.py      RNN, LSTM, GRU and their cells
-67. minidl/nn/attention_functional.py  F.scaled_dot_product_attention
-68. minidl/nn/layers/attention.py      MultiheadAttention
-69. minidl/nn/layers/transformer.py    TransformerEncoderLayer, ...
-70. minidl/allocator.py                keeping freed memory for reuse (glibc)
+44. minidl/nn/parameter.py             Parameter: a tensor a Module trains
+45. minidl/config_checks.py            ConfigError checks of sizes, rates and choices
+46. minidl/nn/module.py                Module: registration, train/eval, state_dict, to()
+47. minidl/nn/containers.py            Sequential, ModuleList, ModuleDict
+48. minidl/nn/init.py                  weight initialization
+49. minidl/nn/layers/linear.py         Linear, Flatten
+50. minidl/nn/functional.py            F.linear, F.dropout, ... (the layers' math)
+51. minidl/nn/layers/activation.py     ReLU, Tanh, Softmax, ...
+52. minidl/nn/activation_functional.py F.relu, F.gelu, ...
+53. minidl/nn/layers/dropout.py        Dropout
+54. minidl/nn/layers/conv.py           Conv2d
+55. minidl/nn/layers/pooling.py        MaxPool2d, AvgPool2d, AdaptiveAvgPool2d
+56. minidl/nn/layers/normalization.py  BatchNorm1d/2d, LayerNorm
+57. minidl/nn/normalization_functional.py  F.batch_norm, F.layer_norm
+58. minidl/nn/losses.py                CrossEntropyLoss, MSELoss, ...
+59. minidl/nn/loss_functional.py       F.cross_entropy, F.mse_loss, ...
+60. minidl/nn/regularization.py        l1_penalty
+61. minidl/nn/clip.py                  clip_grad_norm_, clip_grad_value_
+62. minidl/nn/hooks.py                 Module backward hooks
+63. minidl/nn/layer_stats.py           LayerStats: per-layer statistics while training
+64. minidl/nn/utils.py                 nn.utils (PyTorch's module of that name)
+65. minidl/nn/embedding_functional.py  F.embedding
+66. minidl/nn/layers/embedding.py      Embedding
+67. minidl/nn/recurrent_functional.py  the steps of RNN, LSTM, GRU
+68. minidl/nn/layers/recurrent.py      RNN, LSTM, GRU and their cells
+69. minidl/nn/attention_functional.py  F.scaled_dot_product_attention
+70. minidl/nn/layers/attention.py      MultiheadAttention
+71. minidl/nn/layers/transformer.py    TransformerEncoderLayer, ...
+72. minidl/allocator.py                keeping freed memory for reuse (glibc)
 Optimizers
-71. minidl/optim/optimizer.py          Optimizer: parameter groups, state, zero_grad
-72. minidl/optim/sgd.py                SGD, momentum, Nesterov
-73. minidl/optim/ewa_momentum.py       the course notes' momentum (an average of gradients)
-74. minidl/optim/adagrad.py            Adagrad
-75. minidl/optim/rmsprop.py            RMSprop
-76. minidl/optim/adam.py               Adam, AdamW
-77. minidl/optim/lr_scheduler.py       learning-rate schedules
-78. minidl/optim/plateau.py            ReduceLROnPlateau
+73. minidl/optim/optimizer.py          Optimizer: parameter groups, state, zero_grad
+74. minidl/optim/sgd.py                SGD, momentum, Nesterov
+75. minidl/optim/ewa_momentum.py       the course notes' momentum (an average of gradients)
+76. minidl/optim/adagrad.py            Adagrad
+77. minidl/optim/rmsprop.py            RMSprop
+78. minidl/optim/adam.py               Adam, AdamW
+79. minidl/optim/lr_scheduler.py       learning-rate schedules
+80. minidl/optim/plateau.py            ReduceLROnPlateau
 Data
-79. minidl/data/dataset.py             Dataset, TensorDataset, random_split, KFold
-80. minidl/data/dataloader.py          DataLoader: batches
-81. minidl/data/datasets/idx.py        the IDX file format
-82. minidl/data/datasets/download.py   downloading and verifying files
-83. minidl/data/datasets/mnist.py      MNIST, FashionMNIST
+81. minidl/data/dataset.py             Dataset, TensorDataset, random_split, KFold
+82. minidl/data/dataloader.py          DataLoader: batches
+83. minidl/data/datasets/idx.py        the IDX file format
+84. minidl/data/datasets/download.py   downloading and verifying files
+85. minidl/data/datasets/mnist.py      MNIST, FashionMNIST
 Saving, and training
-84. minidl/atomic_file.py              writing a file all at once, or not at all
-85. minidl/serialization.py            minidl.save, minidl.load: safetensors + JSON
-86. minidl/train/checkpoint.py         a run's whole state, last and best, in one file
-87. minidl/train/rng.py                the random states a checkpoint holds
-88. minidl/train/early_stopping.py     EarlyStopping
-89. minidl/train/history.py            the metrics of every epoch
-90. minidl/train/progress.py           the progress bar
+86. minidl/atomic_file.py              writing a file all at once, or not at all
+87. minidl/serialization.py            minidl.save, minidl.load: safetensors + JSON
+88. minidl/train/checkpoint.py         a run's whole state, last and best, in one file
+89. minidl/train/rng.py                the random states a checkpoint holds
+90. minidl/train/early_stopping.py     EarlyStopping
+91. minidl/train/history.py            the metrics of every epoch
+92. minidl/train/progress.py           the progress bar
 Training on several processes (data parallelism over MPI)
-91. minidl/distributed/process_group.py  init_process_group, ranks, what a failing rank does
-92. minidl/distributed/collectives.py  all_reduce, broadcast, ... on Tensors, in place
-93. minidl/distributed/objects.py      all_gather_object, broadcast_object_list (JSON)
-94. minidl/distributed/nccl.py         GPU to GPU through NCCL
-95. minidl/data/distributed.py         DistributedSampler: each rank's share of the data
-96. minidl/nn/parallel/reducer.py      averaging gradients in buckets, during backward
-97. minidl/nn/parallel/distributed.py  DistributedDataParallel
+93. minidl/distributed/process_group.py  init_process_group, ranks, what a failing rank does
+94. minidl/distributed/collectives.py  all_reduce, broadcast, ... on Tensors, in place
+95. minidl/distributed/objects.py      all_gather_object, broadcast_object_list (JSON)
+96. minidl/distributed/nccl.py         GPU to GPU through NCCL
+97. minidl/data/distributed.py         DistributedSampler: each rank's share of the data
+98. minidl/nn/parallel/reducer.py      averaging gradients in buckets, during backward
+99. minidl/nn/parallel/distributed.py  DistributedDataParallel
 The lessons' tools
-98. minidl/analysis.py                 Hessians, Hessian-vector products, critical points
-99. minidl/tune.py                     hyperparameter search
-100. minidl/backward_trace.py           the backward pass, step by step
-101. minidl/viz.py                      the graph, drawn
-102. minidl/explorer.py                the graph and its backward pass, as a page to click
-103. minidl/module_boxes.py            which module made each node (the page's boxes)
+100. minidl/analysis.py                 Hessians, Hessian-vector products, critical points
+101. minidl/tune.py                     hyperparameter search
+102. minidl/backward_trace.py           the backward pass, step by step
+103. minidl/viz.py                      the graph, drawn
+104. minidl/explorer.py                the graph and its backward pass, as a page to click
+105. minidl/module_boxes.py            which module made each node (the page's boxes)
 """
 # tensor.py first: it is the root every other module imports (and it imports the ops last).
 from minidl.tensor import Tensor

@@ -57,6 +57,7 @@ from op_cases import (
 )
 
 import minidl
+from minidl.ops.gelu import gelu
 from minidl.ops.lstm_cell import lstm_step
 
 
@@ -283,6 +284,11 @@ SEQUENCE = [
     Op("recurrent_layer", seq.run_recurrent_layer, seq.recurrent_layer_ref,
        seq.recurrent_layer_cases(), domain="RNN (tanh), LSTM, GRU: 1..3 steps, either "
        "direction; weights and states in [-1.5, 1.5]"),
+    Op("layer_norm_fused", seq.layer_norm_fused, seq.layer_norm_ref, seq.layer_norm_cases(),
+       domain="minidl/ops/layer_norm.py over the trailing dims, with weight and bias, weight "
+       "only, or neither", kinks="smooth: eps = 1e-5 keeps the root away from 0"),
+    Op("gelu_fused", lambda a, approximate: gelu(a, approximate), seq.gelu_ref,
+       seq.gelu_cases(), domain="minidl/ops/gelu.py, exact and tanh-approximated"),
 ]
 # PyTorch's everyday spellings (issue 16): the ops that they added
 SPELLINGS = [

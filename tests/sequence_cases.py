@@ -1,6 +1,6 @@
 """Cases and NumPy references for the sequence-model rows of ``tests/op_table.py``: masks
-(tril, triu, masked_fill), topk, embedding, scaled dot-product attention, the fused LSTM step
-and whole recurrent layers.
+(tril, triu, masked_fill), topk, embedding, scaled dot-product attention, the fused LSTM step,
+whole recurrent layers, and the fused layer normalization and GELU.
 
 Sizes stay tiny (gradgradcheck costs a backward pass per input element per output element);
 values come from ``op_cases.values`` ([-3, 3]) unless a row needs otherwise.
@@ -8,6 +8,8 @@ values come from ``op_cases.values`` ([-3, 3]) unless a row needs otherwise.
 Read next: ``tests/op_table.py``.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from hypothesis import strategies as st
@@ -17,6 +19,7 @@ from op_cases import Case, distinct, shapes, values
 import minidl
 import minidl.nn.functional as F
 from minidl.nn.recurrent_functional import recurrent_layer
+from minidl.ops.layer_norm import layer_norm
 
 
 def _sigmoid(a):
@@ -193,3 +196,38 @@ def recurrent_layer_ref(x, *arrays, mode, reverse):
             states = list(lstm_cell_ref(xw, hw, states[1]))
         outputs[t] = states[0]
     return np.concatenate([np.stack(outputs).ravel()] + [s.ravel() for s in states])
+
+
+# ------------------------------------------------------------------ fused layer norm, GELU
+@st.composite
+def layer_norm_cases(draw):
+    """x, and weight and bias of its trailing dims (both, weight only, or neither)."""
+    shape = draw(shapes(min_dims=1))
+    trailing = draw(st.integers(1, len(shape)))
+    normalized = shape[len(shape) - trailing:]
+    arrays = (draw(values(shape)),) + tuple(draw(values(normalized))
+                                             for _ in range(draw(st.integers(0, 2))))
+    return Case(arrays, {"axes": tuple(range(len(shape) - trailing, len(shape)))})
+
+
+def layer_norm_fused(x, *params, axes):
+    return layer_norm(x, *(params + (None,) * (2 - len(params))), axes, 1e-5)
+
+
+def layer_norm_ref(x, *params, axes):
+    deviation = x - x.mean(axis=axes, keepdims=True)
+    y = deviation / np.sqrt((deviation ** 2).mean(axis=axes, keepdims=True) + 1e-5)
+    y = y * params[0] if params else y
+    return y + params[1] if len(params) == 2 else y
+
+
+@st.composite
+def gelu_cases(draw):
+    shape = draw(shapes())
+    return Case((draw(values(shape)),), {"approximate": draw(st.sampled_from(["none", "tanh"]))})
+
+
+def gelu_ref(a, approximate):
+    if approximate == "tanh":
+        return 0.5 * a * (1 + np.tanh(np.sqrt(2 / np.pi) * (a + 0.044715 * a ** 3)))
+    return 0.5 * a * (1 + np.vectorize(math.erf)(a / np.sqrt(2)))

@@ -1,7 +1,9 @@
-"""The fused LSTM step (``LSTMStep``, ``minidl/ops/lstm_cell.py``) against its twin composed
-of primitives (``lstm_step_composed``): values, first derivatives (the fused backward on
-arrays) and second derivatives (its create_graph path, on Tensors) must agree, for every input
-and for weighted outputs, so both halves of [h', c'] carry gradient.
+"""The fused Functions of the sequence models against their twins composed of primitives:
+the LSTM step (``minidl/ops/lstm_cell.py`` vs ``lstm_step_composed``), layer normalization
+(``minidl/ops/layer_norm.py`` vs ``F.layer_norm``) and GELU (``minidl/ops/gelu.py`` vs
+``F.gelu``, both approximations). Values, first derivatives (each fused backward on arrays)
+and second derivatives (its create_graph path, on Tensors) must agree, for every input, with
+weighted outputs so that every part of the output carries gradient.
 
 Read next: ``tests/nn/test_recurrent.py`` (the recurrent layers against PyTorch).
 """
@@ -11,6 +13,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import minidl
+import minidl.nn.functional as F
+from minidl.ops.gelu import gelu
+from minidl.ops.layer_norm import layer_norm
 from minidl.ops.lstm_cell import LSTMStep, lstm_step, lstm_step_composed
 
 
@@ -50,3 +55,46 @@ def test_the_fused_step_records_one_node():
     assert out.grad_fn.edges == [xw, None, w, None]
     out.sum().backward()
     assert xw.grad.shape == (3, 8) and w.grad.shape == (8, 2)
+
+
+@given(shape=st.sampled_from([(5,), (2, 3), (2, 2, 3)]), trailing=st.integers(1, 2),
+       affine=st.sampled_from(["both", "weight", "none"]), data=st.data())
+def test_fused_layer_norm_equals_its_composed_twin(shape, trailing, affine, data):
+    trailing = min(trailing, len(shape))
+    normalized = shape[len(shape) - trailing:]
+    axes = tuple(range(len(shape) - trailing, len(shape)))
+    floats = st.floats(-3, 3)
+    arrays = [data.draw(hnp.arrays(np.float64, shape, elements=floats), label="x")]
+    arrays += [data.draw(hnp.arrays(np.float64, normalized, elements=floats), label="param")
+               for _ in range({"both": 2, "weight": 1, "none": 0}[affine])]
+    arrays[0] = arrays[0] + np.arange(arrays[0].size).reshape(shape) * 0.1  # variance > 0
+    weights = data.draw(hnp.arrays(np.float64, shape, elements=st.floats(-2, 2)), label="w")
+    needs = [True] * len(arrays)
+
+    def fused(x, *params):
+        return layer_norm(x, *(list(params) + [None] * (2 - len(params))), axes, 1e-5)
+
+    def twin(x, *params):
+        return F.layer_norm(x, normalized, *(list(params) + [None] * (2 - len(params))))
+    for got, expected in zip(derivatives(fused, arrays, weights, needs),
+                             derivatives(twin, arrays, weights, needs)):
+        np.testing.assert_allclose(got, expected, rtol=1e-8, atol=1e-10)
+
+
+@given(approximate=st.sampled_from(["none", "tanh"]),
+       a=hnp.arrays(np.float64, st.sampled_from([(3,), (2, 4)]), elements=st.floats(-5, 5)),
+       data=st.data())
+def test_fused_gelu_equals_its_composed_twin(approximate, a, data):
+    weights = data.draw(hnp.arrays(np.float64, a.shape, elements=st.floats(-2, 2)), label="w")
+    fused = derivatives(lambda x: gelu(x, approximate), [a], weights, [True])
+    twin = derivatives(lambda x: F.gelu(x, approximate), [a], weights, [True])
+    for got, expected in zip(fused, twin):
+        np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
+
+
+def test_fused_gelu_tanh_does_not_overflow_in_float32():
+    x = minidl.tensor([-100.0, -10.0, 0.0, 10.0, 100.0], requires_grad=True)
+    y = gelu(x, "tanh")
+    y.sum().backward()
+    np.testing.assert_allclose(y.detach().numpy(), [0, 0, 0, 10, 100], atol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), [0, 0, 0.5, 1, 1], atol=1e-6)

@@ -178,6 +178,9 @@ TORCH: Dict[str, Callable] = {
     "embedding": lambda weight, indices: F.embedding(torch.tensor(indices), weight),
     "scaled_dot_product_attention": _attention,
     "lstm_step": _lstm_step,
+    "layer_norm_fused": lambda x, *p, axes: F.layer_norm(
+        x, x.shape[x.ndim - len(axes):], *(p + (None,) * (2 - len(p)))),
+    "gelu_fused": lambda a, approximate: F.gelu(a, approximate=approximate),
     "recurrent_layer": _recurrent_layer,
     # PyTorch's everyday spellings
     "log1p": lambda a: torch.log1p(a),

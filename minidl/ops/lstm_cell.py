@@ -27,7 +27,7 @@ is recorded (the usual ``backward()``), the backward is the formula above on arr
 inputs, so that second derivatives flow. ``lstm_step_composed`` is the twin the tests compare
 it with.
 
-Read next: ``minidl/dtypes.py``, the first of the modules the ops stand on.
+Read next: ``layer_norm.py`` (layer normalization, fused).
 """
 from __future__ import annotations
 
