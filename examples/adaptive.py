@@ -166,9 +166,9 @@ names = list(SETTINGS)
 for other in names[1:]:
     a, b = scores[names[0]], scores[other]
     if clearly_different(a, b):
-        better = names[0] if mean_spread(a)[0] > mean_spread(b)[0] else other
-        conclude(f"RMSProp with {better} reaches the higher validation accuracy "
-                 f"({show_spread(a)} for the notes' defaults, {show_spread(b)} for {other}).")
+        relation = "higher" if mean_spread(a)[0] > mean_spread(b)[0] else "lower"
+        conclude(f"RMSProp with the notes' defaults reaches a {relation} validation accuracy "
+                 f"({show_spread(a)}) than with {other} ({show_spread(b)}).")
     elif len(args.seed_list) > 1:
         conclude(f"RMSProp with the notes' defaults ({show_spread(a)}) and with {other} "
                  f"({show_spread(b)}) are within the spread.")
