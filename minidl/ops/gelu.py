@@ -46,7 +46,7 @@ def _exp(t):
 
 
 class GELU(Function):
-    """y = x Phi(x) (or its tanh approximation); dy/dx in the module docstring"""
+    """y = x Phi(x), or its tanh approximation (the derivative: see the module docstring)"""
 
     @staticmethod
     def forward(ctx, x_in, approximate):
