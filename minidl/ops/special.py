@@ -58,13 +58,14 @@ def _erf_array(x):
     in float32."""
     xp = backend.get_array_module(x)
     table = backend.asarray(_ERF_TABLE, x.dtype, backend.device_of(x))
-    a = xp.minimum(xp.abs(x), 6.0)
+    a = xp.fmin(xp.abs(x), 6.0)  # (fmin: a NaN becomes 6, a valid index; put back below)
     index = xp.rint(a / _ERF_STEP).astype(np.intp)
     t = a - index * _ERF_STEP
     y = table[-1].take(index)
     for n in range(table.shape[0] - 2, -1, -1):
         y = y * t + table[n].take(index)
-    return xp.copysign(y, x).astype(x.dtype, copy=False)
+    y = xp.copysign(y, x)
+    return xp.where(xp.isnan(x), x, y).astype(x.dtype, copy=False)  # erf(NaN) = NaN
 
 
 class Erf(Function):
