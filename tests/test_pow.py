@@ -81,6 +81,22 @@ def test_dtypes_follow_pytorch():
     assert (minidl.tensor([2.0]) ** minidl.tensor([2.0], dtype=minidl.float64)).dtype == \
         minidl.float64
     assert (minidl.tensor([2.0]) ** minidl.tensor([2])).dtype == minidl.float32
+    assert (minidl.tensor([True, False]) ** 2).tolist() == [1, 0]
+    assert (minidl.tensor([True, False]) ** 2).dtype == minidl.int64
+    with pytest.raises(DTypeError, match="pow: not supported for bool"):
+        minidl.tensor([True]) ** minidl.tensor([True])
+
+
+def test_integers_meeting_floats_take_the_default_dtype():
+    """int ** 0.5, int / int and int * 0.5 give the default dtype, as in PyTorch."""
+    minidl.set_default_dtype(minidl.float64)
+    try:
+        i = minidl.tensor([2])
+        for result in [i ** 0.5, 2.5 ** i, i / 2, i * 0.5, i + minidl.tensor(0.5)]:
+            assert result.dtype == minidl.float64
+        assert (i ** minidl.tensor([0.5], dtype=minidl.float32)).dtype == minidl.float32
+    finally:
+        minidl.set_default_dtype(minidl.float32)
 
 
 @pytest.mark.parametrize("call", [lambda: minidl.tensor([2]) ** -1,

@@ -17,7 +17,7 @@ import numbers
 
 import numpy as np
 
-from minidl.dtypes import DEFAULT_DTYPE
+from minidl.dtypes import get_default_dtype, int64
 from minidl.errors import DTypeError
 from minidl.function import Function
 from minidl.ops.compare import where
@@ -170,12 +170,14 @@ def mul(a, b) -> Tensor:
 
 
 def div(a, b) -> Tensor:
-    """True division; integer tensors divide into float32, as in PyTorch."""
+    """True division; integer tensors divide into the default dtype (float32 unless
+    ``set_default_dtype`` changed it), as in PyTorch."""
     a, b = arithmetic_operands(a, b)
     tensor = a if isinstance(a, Tensor) else b
     if tensor.dtype.kind != "f":
-        return div(a.to(DEFAULT_DTYPE) if isinstance(a, Tensor) else float(a),
-                   b.to(DEFAULT_DTYPE) if isinstance(b, Tensor) else float(b))
+        dtype = get_default_dtype()
+        return div(a.to(dtype) if isinstance(a, Tensor) else float(a),
+                   b.to(dtype) if isinstance(b, Tensor) else float(b))
     return Div.apply(a, b)
 
 
@@ -195,13 +197,17 @@ def pow(base, exponent) -> Tensor:
             not isinstance(exponent, bool)):
         if base.dtype.kind != "f":
             if isinstance(exponent, (float, np.floating)):
-                base = base.to(DEFAULT_DTYPE)  # int ** 0.5 is float32, as in PyTorch
+                base = base.to(get_default_dtype())  # int ** 0.5 is float32, as in PyTorch
             elif exponent < 0:
                 _reject_negative_power(base, exponent)
+            elif base.dtype.kind == "b":
+                base = base.to(int64)  # bool ** 2 is int64, as in PyTorch
         return Pow.apply(base, exponent.item() if isinstance(exponent, np.generic)
                          else exponent)
     base, exponent = binary_operands(base, exponent)
     check_broadcast("pow", base.shape, exponent.shape)  # (else PowTensor would be named)
+    if base.dtype.kind == "b":  # both are bool now
+        _reject_bool("pow", base)
     if exponent.dtype.kind in "iu" and bool((exponent._array < 0).any()):
         _reject_negative_power(base, exponent)
     return PowTensor.apply(base, exponent)

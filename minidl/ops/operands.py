@@ -5,7 +5,8 @@ device. The rules are PyTorch's:
 
 * categories order the kinds: bool < integer < floating point; the higher category wins;
 * a Python or NumPy scalar is *weakly typed*: it takes the tensor's dtype unless it is of a
-  higher category (``float32_tensor * 0.5`` stays float32; ``int_tensor * 0.5`` is float32);
+  higher category (``float32_tensor * 0.5`` stays float32; ``int_tensor * 0.5`` takes the
+  default dtype, float32 unless ``set_default_dtype`` changed it);
 * between two tensors of one category, one with dimensions wins over a 0-d one, else the wider.
 
 ``arithmetic_operands`` is what ``add``/``sub``/``mul``/``div`` call; ``binary_operands`` is the
@@ -21,7 +22,7 @@ import numbers
 import numpy as np
 
 from minidl import backend
-from minidl.dtypes import DEFAULT_DTYPE
+from minidl.dtypes import get_default_dtype
 from minidl.errors import DTypeError
 from minidl.function import _NDARRAY
 from minidl.tensor import Tensor
@@ -34,12 +35,13 @@ def _category(dtype: np.dtype) -> int:
 
 def _weak_dtype(value, tensor_dtype: np.dtype) -> np.dtype:
     """dtype for a Python/NumPy scalar meeting a tensor: the tensor's dtype unless the scalar is
-    of a higher category (e.g. 2.5 with an int tensor gives float32). This is what keeps a
-    float32 tensor float32 when it meets 0.5, np.float64(0.5) or a 0-d float64 array."""
+    of a higher category (e.g. 2.5 with an int tensor gives the default dtype, float32). This
+    is what keeps a float32 tensor float32 when it meets 0.5, np.float64(0.5) or a 0-d float64
+    array."""
     kind = np.asarray(value).dtype
     if _category(kind) <= _category(tensor_dtype):
         return tensor_dtype
-    return DEFAULT_DTYPE if kind.kind == "f" else np.dtype(np.int64)
+    return get_default_dtype() if kind.kind == "f" else np.dtype(np.int64)
 
 
 def _tensor_dtype(a: Tensor, b: Tensor) -> np.dtype:
@@ -79,7 +81,7 @@ def as_tensor_like(value, like: Tensor) -> Tensor:
         arr = np.asarray(value)
         if arr.dtype.kind not in "biuf":  # objects, strings, ...
             raise DTypeError(f"cannot combine a tensor with {type(value).__name__}")
-        dtype = DEFAULT_DTYPE if arr.dtype == np.float64 and not isinstance(
+        dtype = get_default_dtype() if arr.dtype == np.float64 and not isinstance(
             value, np.ndarray) else arr.dtype
     return Tensor._make(backend.asarray(value, dtype, like.device), False)
 
@@ -142,7 +144,7 @@ def _float_operand(value: float, data):
     """A Python float meeting a tensor whose array is ``data``, ready for NumPy or CuPy: with
     a CPU float tensor, the cached 0-d constant of ``_float_constant``; with a GPU float
     tensor, the float itself; with an integer or bool tensor, None (the general rules decide:
-    the result is float32)."""
+    the result has the default dtype)."""
     if type(data) is _NDARRAY:
         constant = _FLOAT_CONSTANTS.get((value, data.dtype))  # (only float dtypes are cached)
         if constant is not None:
