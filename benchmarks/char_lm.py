@@ -9,11 +9,13 @@ examples/char_gpt.py, built from the same nn modules in both frameworks):
     minidl's nn.LSTM against PyTorch's fused nn.LSTM and against PyTorch's nn.LSTMCell in a
     Python loop.
 Runs are interleaved (A B A B ...) after a warm-up and medians reported with their ratio to
-PyTorch. ``--memory`` instead runs 200 GPT steps in a fresh process per framework and reports
-the peak resident memory (ru_maxrss).
+PyTorch. Freed memory is kept for reuse (``minidl.allocator.keep_freed_memory``, as
+examples/char_gpt.py does; it applies to PyTorch too, in the same process) unless
+``--default-malloc``. ``--memory`` instead runs 200 GPT steps in a fresh process per framework
+and reports the peak resident memory (ru_maxrss).
 
     python benchmarks/char_lm.py [--repeats 10] [--threads N] [--only gpt|small|lstm]
-                                 [--memory] [--device cuda] [--json FILE]
+                                 [--default-malloc] [--memory] [--device cuda] [--json FILE]
 """
 from __future__ import annotations
 
@@ -125,10 +127,12 @@ def interleaved(candidates: dict, repeats: int) -> dict:
     return {name: statistics.median(t) * 1e3 for name, t in times.items()}
 
 
-def peak_rss(framework: str, steps: int, threads: int) -> float:
+def peak_rss(framework: str, steps: int, threads: int, default_malloc: bool) -> float:
     """Peak resident memory (MiB) of ``steps`` GPT steps, in a fresh process."""
     out = subprocess.run([sys.executable, __file__, "--child", framework, "--steps", str(steps),
-                          "--threads", str(threads)], capture_output=True, text=True, check=True)
+                          "--threads", str(threads)] + (["--default-malloc"] if default_malloc
+                                                        else []),
+                         capture_output=True, text=True, check=True)
     return float(out.stdout.split()[-1])
 
 
@@ -149,6 +153,8 @@ def main() -> None:
     parser.add_argument("--memory", action="store_true", help="peak RSS of 200 GPT steps")
     parser.add_argument("--steps", type=int, default=200, help=argparse.SUPPRESS)
     parser.add_argument("--device", default="cpu", help="cpu, or cuda (CuPy vs PyTorch CUDA)")
+    parser.add_argument("--default-malloc", action="store_true",
+                        help="leave glibc's malloc as it is (no keep_freed_memory)")
     parser.add_argument("--json", help="also write the results to this JSON file")
     parser.add_argument("--child", choices=["minidl", "pytorch"], help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -156,6 +162,9 @@ def main() -> None:
         from threadpoolctl import threadpool_limits
         threadpool_limits(args.threads)
     import minidl
+    if not args.default_malloc:
+        from minidl.allocator import keep_freed_memory
+        keep_freed_memory()
     try:
         import torch
         if args.threads:
@@ -166,7 +175,7 @@ def main() -> None:
         return child(args.child, args.steps)
     if args.memory:
         results = {"peak RSS of 200 GPT steps (MiB)": {
-            name: peak_rss(name, args.steps, args.threads)
+            name: peak_rss(name, args.steps, args.threads, args.default_malloc)
             for name in ["minidl"] + (["pytorch"] if torch else [])}}
     else:
         device = args.device

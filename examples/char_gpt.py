@@ -110,7 +110,8 @@ class GPT(nn.Module):
         super().__init__()
         self.tok_emb = nn.Embedding(len(chars), width)
         self.pos_emb = nn.Embedding(context, width)
-        block = nn.TransformerEncoderLayer(width, heads, 4 * width, dropout, activation="gelu",
+        block = nn.TransformerEncoderLayer(width, heads, 4 * width, dropout,
+                                           activation=nn.GELU(approximate="tanh"),  # GPT-2's
                                            batch_first=True, norm_first=True)
         self.blocks = nn.TransformerEncoder(block, layers)
         self.ln_f = nn.LayerNorm(width)

@@ -38,8 +38,8 @@ def split_steps(x: Tensor) -> List[Tensor]:
     Why not T slices of x: the backward of a slice writes its gradient into zeros the size of
     all of x, and the engine adds those up, T full-size arrays for T slices: O(T^2) work. Cut in
     halves, then halves of halves, the pieces of each level add up to one x: O(T log T)."""
-    if x.shape[0] == 1:
-        return [x[0]]
+    if x.shape[0] == 1:  # the step itself: a reshape, whose backward is a reshape back
+        return [x.reshape(x.shape[1:])]
     half = x.shape[0] // 2
     return split_steps(x[:half]) + split_steps(x[half:])
 
