@@ -54,7 +54,7 @@ class InPlaceMethods:
             if type(other._array) is not type(self._array) or other.device != self.device:
                 raise backend.DeviceError(
                     f"in-place op: the tensor is on {self.device} but the operand is on "
-                    f"{other.device}; move it with .to({self.device!r})")
+                    f"{other.device}; move it with .to('{self.device}')")
             other = other._array
         return backend.asarray(other, self.dtype, self.device)
 
