@@ -75,6 +75,11 @@ def check_figures(script: str, out: Path) -> None:
             assert (out / figure).stat().st_size > 0, f"{script} did not write {figure}"
 
 
+def _kinds(header: list) -> list:
+    """Column titles with their numbers replaced by N."""
+    return [re.sub(r"\d+(\.\d+)?", "N", str(title)) for title in header]
+
+
 def check_results_format(script: str, out: Path) -> None:
     """The quick run's JSON has the tables of the committed full run (the ones the README
     shows), with the same kind of columns: the README cannot show a table the script no longer
@@ -86,9 +91,11 @@ def check_results_format(script: str, out: Path) -> None:
     full = lesson_results(script, RESULTS)
     assert set(quick["tables"]) == set(full["tables"])
     for key, table in quick["tables"].items():
-        full_header = full["tables"][key]["header"]
-        assert table["header"][0] == full_header[0], key
-        assert set(table["header"]) <= set(full_header), (key, table["header"], full_header)
+        # Compared as kinds of column: a header may state a count the quick run makes smaller
+        # ("20 SGD steps" in full, "16 SGD steps" quick).
+        header, full_header = _kinds(table["header"]), _kinds(full["tables"][key]["header"])
+        assert header[0] == full_header[0], key
+        assert set(header) <= set(full_header), (key, header, full_header)
         assert all(len(row) == len(table["header"]) for row in table["rows"]), key
 
 
