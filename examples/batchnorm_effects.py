@@ -74,9 +74,9 @@ rows = [["largest |gradient| of the bias", f"{largest_bias_grad:.2g}"],
         ["largest change of the bias", f"{bias_moved:.2g}"],
         ["largest |bias| (drawn from N(0, 1))", f"{np.abs(bias_before).max():.3g}"],
         ["max |output with bias - output without| after", f"{difference:.2g}"]]
-print_table([f"Linear(784, 64) -> BatchNorm1d, {STEPS} SGD steps (lr 0.1, momentum 0.9)", "value"],
-            rows, key="bias", title="Part 1: a bias before BatchNorm, trained next to the same "
-                                    "network without it")
+print_table(["Linear(784, 64) -> BatchNorm1d", "value"], rows, key="bias",
+            title=f"Part 1: a bias before BatchNorm, trained next to the same network without "
+                  f"it, {STEPS} SGD steps (lr 0.1, momentum 0.9)")
 conclude(f"The bias before BatchNorm gets gradients of at most {largest_bias_grad:.2g} and moves "
          f"by {bias_moved:.2g}; the networks with and without it stay equal to "
          f"{difference:.2g}.")

@@ -186,7 +186,7 @@ for checkpoint in STEPS:
                  ritz[-1], full[0], ritz[0], int((full < -tolerance).sum()),
                  int((ritz < -tolerance).sum())])
 print_table(["GD step", "loss", "|grad|", "largest eig (full H)", "power iteration",
-             f"Lanczos ({LANCZOS_K})", "smallest eig (full H)", "Lanczos smallest",
+             "Lanczos largest", "smallest eig (full H)", "Lanczos smallest",
              f"negative eigs (of {P})", "negative Ritz values"], rows, key="network",
             title=f"Part 2: MLP 2-{HIDDEN}-{HIDDEN}-2 (tanh, {P} parameters) on {N_POINTS} XOR "
                   f"points, full-batch GD lr {LR}; Hessian of the loss from {POWER_STEPS} and "
