@@ -43,82 +43,85 @@ What the ops stand on
 35. minidl/backend.py                  the only file that knows about NumPy vs CuPy
 PyTorch's spellings and namespaces
 36. minidl/tensor_methods.py           x.exp(), x.sum(dim), x.view_as(y), ...: PyTorch's names
-37. minidl/printing.py                 repr(tensor), as PyTorch prints it
-38. minidl/cuda.py                     minidl.cuda.is_available(), device_count()
-39. minidl/accelerator.py              minidl.accelerator, device-neutral
-40. minidl/backends/mps.py             minidl.backends.mps: Apple GPUs (not available)
-41. minidl/backends/cudnn.py           minidl.backends.cudnn: flags, without effect
+37. minidl/tensor_methods_math.py      x.floor(), x.tan(), ...: elementwise math
+38. minidl/tensor_methods_reduce.py    x.prod(), x.cumsum(), x.sort(), ...
+39. minidl/tensor_methods_shape.py     x.repeat(), x.flip(), x.gather(), ...
+40. minidl/printing.py                 repr(tensor), as PyTorch prints it
+41. minidl/cuda.py                     minidl.cuda.is_available(), device_count()
+42. minidl/accelerator.py              minidl.accelerator, device-neutral
+43. minidl/backends/mps.py             minidl.backends.mps: Apple GPUs (not available)
+44. minidl/backends/cudnn.py           minidl.backends.cudnn: flags, without effect
 Making tensors, and checking gradients
-42. minidl/creation.py                 tensor(), zeros(), randn(), ...
-43. minidl/testing.py                  gradcheck, gradgradcheck
+45. minidl/creation.py                 tensor(), zeros(), randn(), ...
+46. minidl/testing.py                  gradcheck, gradgradcheck
 Neural networks
-44. minidl/nn/parameter.py             Parameter: a tensor a Module trains
-45. minidl/config_checks.py            ConfigError checks of sizes, rates and choices
-46. minidl/nn/module.py                Module: registration, train/eval, state_dict, to()
-47. minidl/nn/containers.py            Sequential, ModuleList, ModuleDict
-48. minidl/nn/init.py                  weight initialization
-49. minidl/nn/layers/linear.py         Linear, Flatten
-50. minidl/nn/functional.py            F.linear, F.dropout, ... (the layers' math)
-51. minidl/nn/layers/activation.py     ReLU, Tanh, Softmax, ...
-52. minidl/nn/activation_functional.py F.relu, F.gelu, ...
-53. minidl/nn/layers/dropout.py        Dropout
-54. minidl/nn/layers/conv.py           Conv2d
-55. minidl/nn/layers/pooling.py        MaxPool2d, AvgPool2d, AdaptiveAvgPool2d
-56. minidl/nn/layers/normalization.py  BatchNorm1d/2d, LayerNorm
-57. minidl/nn/normalization_functional.py  F.batch_norm, F.layer_norm
-58. minidl/nn/losses.py                CrossEntropyLoss, MSELoss, ...
-59. minidl/nn/loss_functional.py       F.cross_entropy, F.mse_loss, ...
-60. minidl/nn/regularization.py        l1_penalty
-61. minidl/nn/clip.py                  clip_grad_norm_, clip_grad_value_
-62. minidl/nn/hooks.py                 Module backward hooks
-63. minidl/nn/layer_stats.py           LayerStats: per-layer statistics while training
-64. minidl/nn/utils.py                 nn.utils (PyTorch's module of that name)
-65. minidl/nn/embedding_functional.py  F.embedding
-66. minidl/nn/layers/embedding.py      Embedding
-67. minidl/nn/recurrent_functional.py  the steps of RNN, LSTM, GRU
-68. minidl/nn/layers/recurrent.py      RNN, LSTM, GRU and their cells
-69. minidl/nn/attention_functional.py  F.scaled_dot_product_attention
-70. minidl/nn/layers/attention.py      MultiheadAttention
-71. minidl/nn/layers/transformer.py    TransformerEncoderLayer, ...
-72. minidl/allocator.py                keeping freed memory for reuse (glibc)
+47. minidl/nn/parameter.py             Parameter: a tensor a Module trains
+48. minidl/config_checks.py            ConfigError checks of sizes, rates and choices
+49. minidl/nn/module.py                Module: registration, train/eval, state_dict, to()
+50. minidl/nn/containers.py            Sequential, ModuleList, ModuleDict
+51. minidl/nn/init.py                  weight initialization
+52. minidl/nn/layers/linear.py         Linear, Flatten
+53. minidl/nn/functional.py            F.linear, F.dropout, ... (the layers' math)
+54. minidl/nn/layers/activation.py     ReLU, Tanh, Softmax, ...
+55. minidl/nn/activation_functional.py F.relu, F.gelu, ...
+56. minidl/nn/layers/dropout.py        Dropout
+57. minidl/nn/layers/conv.py           Conv2d
+58. minidl/nn/layers/pooling.py        MaxPool2d, AvgPool2d, AdaptiveAvgPool2d
+59. minidl/nn/layers/normalization.py  BatchNorm1d/2d, LayerNorm
+60. minidl/nn/normalization_functional.py F.batch_norm, F.layer_norm
+61. minidl/nn/losses.py                CrossEntropyLoss, MSELoss, ...
+62. minidl/nn/loss_functional.py       F.cross_entropy, F.mse_loss, ...
+63. minidl/nn/regularization.py        l1_penalty
+64. minidl/nn/clip.py                  clip_grad_norm_, clip_grad_value_
+65. minidl/nn/hooks.py                 Module backward hooks
+66. minidl/nn/layer_stats.py           LayerStats: per-layer statistics while training
+67. minidl/nn/utils.py                 nn.utils (PyTorch's module of that name)
+68. minidl/nn/embedding_functional.py  F.embedding
+69. minidl/nn/layers/embedding.py      Embedding
+70. minidl/nn/recurrent_functional.py  the steps of RNN, LSTM, GRU
+71. minidl/nn/layers/recurrent.py      RNN, LSTM, GRU and their cells
+72. minidl/nn/attention_functional.py  F.scaled_dot_product_attention
+73. minidl/nn/layers/attention.py      MultiheadAttention
+74. minidl/nn/layers/transformer.py    TransformerEncoderLayer, ...
+75. minidl/allocator.py                keeping freed memory for reuse (glibc)
 Optimizers
-73. minidl/optim/optimizer.py          Optimizer: parameter groups, state, zero_grad
-74. minidl/optim/sgd.py                SGD, momentum, Nesterov
-75. minidl/optim/ewa_momentum.py       the course notes' momentum (an average of gradients)
-76. minidl/optim/adagrad.py            Adagrad
-77. minidl/optim/rmsprop.py            RMSprop
-78. minidl/optim/adam.py               Adam, AdamW
-79. minidl/optim/lr_scheduler.py       learning-rate schedules
-80. minidl/optim/plateau.py            ReduceLROnPlateau
+76. minidl/optim/optimizer.py          Optimizer: parameter groups, state, zero_grad
+77. minidl/optim/sgd.py                SGD, momentum, Nesterov
+78. minidl/optim/ewa_momentum.py       the course notes' momentum (an average of gradients)
+79. minidl/optim/adagrad.py            Adagrad
+80. minidl/optim/rmsprop.py            RMSprop
+81. minidl/optim/adam.py               Adam, AdamW
+82. minidl/optim/lr_scheduler.py       learning-rate schedules
+83. minidl/optim/plateau.py            ReduceLROnPlateau
 Data
-81. minidl/data/dataset.py             Dataset, TensorDataset, random_split, KFold
-82. minidl/data/dataloader.py          DataLoader: batches
-83. minidl/data/datasets/idx.py        the IDX file format
-84. minidl/data/datasets/download.py   downloading and verifying files
-85. minidl/data/datasets/mnist.py      MNIST, FashionMNIST
+84. minidl/data/dataset.py             Dataset, TensorDataset, random_split, KFold
+85. minidl/data/dataloader.py          DataLoader: batches
+86. minidl/data/datasets/idx.py        the IDX file format
+87. minidl/data/datasets/download.py   downloading and verifying files
+88. minidl/data/datasets/mnist.py      MNIST, FashionMNIST
 Saving, and training
-86. minidl/atomic_file.py              writing a file all at once, or not at all
-87. minidl/serialization.py            minidl.save, minidl.load: safetensors + JSON
-88. minidl/train/checkpoint.py         a run's whole state, last and best, in one file
-89. minidl/train/rng.py                the random states a checkpoint holds
-90. minidl/train/early_stopping.py     EarlyStopping
-91. minidl/train/history.py            the metrics of every epoch
-92. minidl/train/progress.py           the progress bar
+89. minidl/atomic_file.py              writing a file all at once, or not at all
+90. minidl/serialization.py            minidl.save, minidl.load: safetensors + JSON
+91. minidl/train/checkpoint.py         a run's whole state, last and best, in one file
+92. minidl/train/rng.py                the random states a checkpoint holds
+93. minidl/train/early_stopping.py     EarlyStopping
+94. minidl/train/history.py            the metrics of every epoch
+95. minidl/train/progress.py           the progress bar
 Training on several processes (data parallelism over MPI)
-93. minidl/distributed/process_group.py  init_process_group, ranks, what a failing rank does
-94. minidl/distributed/collectives.py  all_reduce, broadcast, ... on Tensors, in place
-95. minidl/distributed/objects.py      all_gather_object, broadcast_object_list (JSON)
-96. minidl/distributed/nccl.py         GPU to GPU through NCCL
-97. minidl/data/distributed.py         DistributedSampler: each rank's share of the data
-98. minidl/nn/parallel/reducer.py      averaging gradients in buckets, during backward
-99. minidl/nn/parallel/distributed.py  DistributedDataParallel
+96. minidl/distributed/process_group.py init_process_group, ranks, what a failing rank does
+97. minidl/distributed/collectives.py  all_reduce, broadcast, ... on Tensors, in place
+98. minidl/distributed/objects.py      all_gather_object, broadcast_object_list (JSON)
+99. minidl/distributed/nccl.py         GPU to GPU through NCCL
+100. minidl/data/distributed.py         DistributedSampler: each rank's share of the data
+101. minidl/nn/parallel/reducer.py      averaging gradients in buckets, during backward
+102. minidl/nn/parallel/distributed.py  DistributedDataParallel
 The lessons' tools
-100. minidl/analysis.py                 Hessians, Hessian-vector products, critical points
-101. minidl/tune.py                     hyperparameter search
-102. minidl/backward_trace.py           the backward pass, step by step
-103. minidl/viz.py                      the graph, drawn
-104. minidl/explorer.py                the graph and its backward pass, as a page to click
-105. minidl/module_boxes.py            which module made each node (the page's boxes)
+103. minidl/analysis.py                 Hessians, Hessian-vector products, critical points
+104. minidl/tune.py                     hyperparameter search
+105. minidl/backward_trace.py           the backward pass, step by step
+106. minidl/viz.py                      the graph, drawn
+107. minidl/explorer.py                 the graph and its backward pass, as a page to click
+108. minidl/module_boxes.py             which module made each node (the page's boxes)
 """
 # tensor.py first: it is the root every other module imports (and it imports the ops last).
 from minidl.tensor import Tensor

@@ -37,6 +37,9 @@ from minidl.errors import AutogradError, DeviceError, DTypeError, ShapeError
 from minidl.handles import RemovableHandle
 from minidl.inplace import InPlaceMethods
 from minidl.tensor_methods import TensorMethods
+from minidl.tensor_methods_math import MathMethods
+from minidl.tensor_methods_reduce import ReductionMethods
+from minidl.tensor_methods_shape import ShapeMethods
 
 _new_object = object.__new__
 
@@ -62,10 +65,10 @@ class Size(tuple):
         return f"minidl.Size({list(self)})"
 
 
-class Tensor(InPlaceMethods, TensorMethods):
+class Tensor(InPlaceMethods, TensorMethods, MathMethods, ReductionMethods, ShapeMethods):
     """An n-dimensional array that can record the operations applied to it. Its in-place
     methods (``add_``, ``x += y``, ``x[i] = v``, ...) and version counter are in
-    ``minidl/inplace.py``; its named methods in ``minidl/tensor_methods.py``."""
+    ``minidl/inplace.py``; its named methods in ``minidl/tensor_methods*.py``."""
 
     __slots__ = ("_array", "grad", "requires_grad", "grad_fn", "_counter", "_hooks", "name",
                  "__weakref__")

@@ -6,7 +6,7 @@ PyTorch does, so ``x.add(y)`` is ``x + y`` and ``x.eq(y)`` is ``x == y``. Like P
 ``axis=``/``keepdims=`` (NumPy's names) for ``dim=``/``keepdim=`` where a dim is reduced over.
 The operators themselves (``+``, ``@``, ``&``, ...) are in ``minidl/tensor.py``.
 
-Read next: ``minidl/printing.py`` (how a tensor prints).
+Read next: ``minidl/tensor_methods_math.py`` (more of them: elementwise math).
 """
 from __future__ import annotations
 

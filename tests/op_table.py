@@ -15,10 +15,13 @@ Read next: ``tests/test_ops_gradcheck.py``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any, Callable
 
 import numpy as np
+import op_rows_conv
+import op_rows_elementwise
+import op_rows_nn
+import op_rows_reductions
+import op_rows_shape
 import sequence_cases as seq
 import spelling_cases as spell
 from hypothesis import strategies as st
@@ -55,24 +58,11 @@ from op_cases import (
     whole_exponent_cases,
     with_scalar,
 )
+from op_row import Op
 
 import minidl
 from minidl.ops.gelu import gelu
 from minidl.ops.lstm_cell import lstm_step
-
-
-@dataclass(frozen=True)
-class Op:
-    name: str
-    fn: Callable[..., minidl.Tensor]
-    ref: Callable[..., np.ndarray]
-    cases: Any  # a Hypothesis strategy of Case
-    domain: str = "[-3, 3]"
-    kinks: str = "smooth everywhere on the domain"
-    eps: float = 1e-6  # central-difference step
-
-    def __repr__(self) -> str:
-        return self.name
 
 
 # ------------------------------------------------------------------ references
@@ -318,5 +308,8 @@ SPELLINGS = [
     Op("t", lambda a: a.t(), lambda a: a.T, spell.t_cases(), domain="0-d, 1-d and 2-d"),
     Op("clone", lambda a: a.clone() * 2, lambda a: a * 2, unary()),
 ]
-OPS = ARITHMETIC + UNARY + SELECTION + REDUCTION + SHAPE + SEQUENCE + SPELLINGS
+# Issue 17's breadth: each area's rows live in a module of its own (tests/op_rows_*.py)
+BREADTH = (op_rows_elementwise.ROWS + op_rows_reductions.ROWS + op_rows_shape.ROWS
+           + op_rows_nn.ROWS + op_rows_conv.ROWS)
+OPS = ARITHMETIC + UNARY + SELECTION + REDUCTION + SHAPE + SEQUENCE + SPELLINGS + BREADTH
 OPS_BY_NAME = {op.name: op for op in OPS}

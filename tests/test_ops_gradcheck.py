@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from op_table import OPS
+from op_table import BREADTH, OPS
 
 import minidl
 from minidl import backend
@@ -23,10 +23,27 @@ FIXTURE_OK = settings(deadline=None, suppress_health_check=list(
     settings().suppress_health_check) + [HealthCheck.function_scoped_fixture])
 
 
-@pytest.mark.parametrize("op", OPS, ids=lambda op: op.name)
+# Issue 17's rows (over a hundred of them) draw a quarter as many examples, so the suite stays
+# within its time; the "explore" profile still draws 250 each.
+BREADTH_EXAMPLES = settings(FIXTURE_OK, max_examples=max(10, settings().max_examples // 4))
+CORE = [op for op in OPS if op not in BREADTH]
+
+
+@pytest.mark.parametrize("op", CORE, ids=lambda op: op.name)
 @FIXTURE_OK
 @given(data=st.data())
 def test_op(op, data, device):
+    check_op(op, data, device)
+
+
+@pytest.mark.parametrize("op", BREADTH, ids=lambda op: op.name)
+@BREADTH_EXAMPLES
+@given(data=st.data())
+def test_breadth_op(op, data, device):
+    check_op(op, data, device)
+
+
+def check_op(op, data, device):
     case = data.draw(op.cases, label="case")
     inputs = [minidl.tensor(a, device=device, requires_grad=True) for a in case.arrays]
 

@@ -12,6 +12,12 @@ from __future__ import annotations
 
 from typing import Callable, Dict, Tuple
 
+import op_rows_conv
+import op_rows_elementwise
+import op_rows_nn
+import op_rows_reductions
+import op_rows_shape
+
 try:
     import torch
     import torch.nn.functional as F
@@ -196,6 +202,10 @@ TORCH: Dict[str, Callable] = {
     "t": lambda a: a.t(),
     "clone": lambda a: a.clone() * 2,
 }
+# issue 17's rows keep their PyTorch spellings beside them (tests/op_rows_*.py)
+for _area in (op_rows_elementwise, op_rows_reductions, op_rows_shape, op_rows_nn,
+              op_rows_conv):
+    TORCH.update(_area.TORCH)
 
 # op name -> (does this case hit it?, why minidl's second derivative differs there)
 SECOND_ORDER_DIFFERS: Dict[str, Tuple[Callable, str]] = {
