@@ -16,6 +16,8 @@ from minidl.errors import ConfigError, DTypeError, ShapeError
 from minidl.nn.layers.transformer import generate_square_subsequent_mask
 
 TOL = dict(rtol=1e-9, atol=1e-10)
+# PyTorch warns when a bool padding mask meets a float attention mask (it still accepts both).
+pytestmark = pytest.mark.filterwarnings("ignore:Support for mismatched")
 
 
 def load_from_torch(ours, theirs):
