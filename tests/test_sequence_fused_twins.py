@@ -1,9 +1,10 @@
 """The fused Functions of the sequence models against their twins composed of primitives:
 the LSTM step (``minidl/ops/lstm_cell.py`` vs ``lstm_step_composed``), layer normalization
-(``minidl/ops/layer_norm.py`` vs ``F.layer_norm``) and GELU (``minidl/ops/gelu.py`` vs
-``F.gelu``, both approximations). Values, first derivatives (each fused backward on arrays)
-and second derivatives (its create_graph path, on Tensors) must agree, for every input, with
-weighted outputs so that every part of the output carries gradient.
+(``minidl/ops/layer_norm.py`` vs ``layer_norm_composed``) and GELU (``minidl/ops/gelu.py`` vs
+``gelu_composed``, both approximations); ``F.layer_norm`` and ``F.gelu`` run the fused ones.
+Values, first derivatives (each fused backward on arrays) and second derivatives (its
+create_graph path, on Tensors) must agree, for every input, with weighted outputs so that every
+part of the output carries gradient.
 
 Read next: ``tests/nn/test_recurrent.py`` (the recurrent layers against PyTorch).
 """
@@ -13,7 +14,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import minidl
-import minidl.nn.functional as F
+from minidl.nn.activation_functional import gelu_composed
+from minidl.nn.normalization_functional import layer_norm_composed
 from minidl.ops.gelu import gelu
 from minidl.ops.layer_norm import layer_norm
 from minidl.ops.lstm_cell import LSTMStep, lstm_step, lstm_step_composed
@@ -75,7 +77,7 @@ def test_fused_layer_norm_equals_its_composed_twin(shape, trailing, affine, data
         return layer_norm(x, *(list(params) + [None] * (2 - len(params))), axes, 1e-5)
 
     def twin(x, *params):
-        return F.layer_norm(x, normalized, *(list(params) + [None] * (2 - len(params))))
+        return layer_norm_composed(x, axes, *(list(params) + [None] * (2 - len(params))), 1e-5)
     for got, expected in zip(derivatives(fused, arrays, weights, needs),
                              derivatives(twin, arrays, weights, needs)):
         np.testing.assert_allclose(got, expected, rtol=1e-8, atol=1e-10)
@@ -87,7 +89,7 @@ def test_fused_layer_norm_equals_its_composed_twin(shape, trailing, affine, data
 def test_fused_gelu_equals_its_composed_twin(approximate, a, data):
     weights = data.draw(hnp.arrays(np.float64, a.shape, elements=st.floats(-2, 2)), label="w")
     fused = derivatives(lambda x: gelu(x, approximate), [a], weights, [True])
-    twin = derivatives(lambda x: F.gelu(x, approximate), [a], weights, [True])
+    twin = derivatives(lambda x: gelu_composed(x, approximate), [a], weights, [True])
     for got, expected in zip(fused, twin):
         np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
 

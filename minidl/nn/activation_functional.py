@@ -1,7 +1,8 @@
 """Activation functions: relu, leaky_relu, gelu, sigmoid, tanh, softplus, softmax, log_softmax.
 
 All are composed from primitives in ``minidl.ops``: relu, sigmoid, tanh, softmax, and erf and
-softplus (``minidl/ops/special.py``). ``minidl.nn.functional`` re-exports everything here.
+softplus (``minidl/ops/special.py``), except gelu, one fused node (``minidl/ops/gelu.py``; its
+composed twin ``gelu_composed`` is here). ``minidl.nn.functional`` re-exports everything here.
 
 Read next: ``minidl/nn/layers/dropout.py``.
 """
@@ -16,6 +17,7 @@ from minidl.errors import ConfigError
 # re-exported
 from minidl.ops import log_softmax, relu, sigmoid, softmax, tanh
 from minidl.ops.dtype_checks import require_float
+from minidl.ops.gelu import gelu as fused_gelu
 from minidl.ops.special import Softplus, erf
 from minidl.tensor import Tensor
 
@@ -56,10 +58,16 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
         approximate="tanh":  0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
     """
     require_float("gelu", input)
+    if approximate not in ("none", "tanh"):
+        raise ConfigError(f"gelu: invalid approximate value: {approximate!r} (expected one of "
+                          "'none', 'tanh')")
+    return fused_gelu(input, approximate)  # one node: minidl/ops/gelu.py
+
+
+def gelu_composed(input: Tensor, approximate: str = "none") -> Tensor:
+    """GELU made of primitives: the twin that ``tests/test_sequence_fused_twins.py`` compares
+    the fused ``minidl/ops/gelu.py`` (what ``gelu`` runs) with."""
     if approximate == "none":
         return input * 0.5 * (1 + erf(input * (1 / math.sqrt(2))))
-    if approximate == "tanh":
-        inner = (input + input * input * input * 0.044715) * math.sqrt(2 / math.pi)
-        return input * 0.5 * (1 + tanh(inner))
-    raise ConfigError(f"gelu: invalid approximate value: {approximate!r} (expected one of "
-                      "'none', 'tanh')")
+    inner = (input + input * input * input * 0.044715) * math.sqrt(2 / math.pi)
+    return input * 0.5 * (1 + tanh(inner))

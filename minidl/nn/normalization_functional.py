@@ -44,6 +44,7 @@ from minidl.errors import ConfigError, DTypeError, ShapeError
 from minidl.grad_mode import no_grad
 from minidl.ops.batch_norm import BatchNormalize
 from minidl.ops.dtype_checks import require_float
+from minidl.ops.layer_norm import layer_norm as fused_layer_norm
 from minidl.tensor import Tensor
 
 
@@ -172,7 +173,14 @@ def layer_norm_impl(op: str, x: Tensor, normalized_shape: Union[int, Sequence[in
                              f"{type(t).__name__}")
         if t is not None and tuple(t.shape) != shape:
             raise ShapeError(f"{op}: {name} has shape {tuple(t.shape)}, expected {shape}")
-    y = normalize(x, tuple(range(x.ndim - len(shape), x.ndim)), eps)
+    return fused_layer_norm(x, weight, bias, tuple(range(x.ndim - len(shape), x.ndim)), eps)
+
+
+def layer_norm_composed(x: Tensor, axes: Tuple[int, ...], weight: Optional[Tensor],
+                        bias: Optional[Tensor], eps: float) -> Tensor:
+    """Layer normalization made of primitives: the twin that ``tests/test_sequence_fused_twins.py``
+    compares the fused ``minidl/ops/layer_norm.py`` (what ``layer_norm`` runs) with."""
+    y = normalize(x, axes, eps)
     y = y if weight is None else y * weight
     return y if bias is None else y + bias
 
