@@ -1,7 +1,15 @@
-"""Activation functions: relu, leaky_relu, gelu, sigmoid, tanh, softplus, softmax, log_softmax.
+"""Activation functions: relu, leaky_relu, gelu, sigmoid, tanh, softplus, softmax, log_softmax,
+and the rest of PyTorch's family:
 
-All are composed from primitives in ``minidl.ops``: relu, sigmoid, tanh, softmax, and erf and
-softplus (``minidl/ops/special.py``), except gelu, one fused node (``minidl/ops/gelu.py``; its
+* exponential   silu, elu, celu, selu         (relu's corner rounded by exp)
+* piecewise     hardtanh, relu6, hardsigmoid, hardswish, threshold, prelu
+* smooth/gated  mish, softsign, logsigmoid, softmin, glu
+
+The piecewise-linear ones multiply x by a constant 0/1 mask (and add a constant where they
+clip), so their gradient is that mask, with PyTorch's value at each corner.
+
+All are composed from primitives in ``minidl.ops``: relu, sigmoid, tanh, softmax, expm1, clamp,
+chunk, and erf and softplus (``minidl/ops/special.py``), except gelu, one fused node (``minidl/ops/gelu.py``; its
 composed twin ``gelu_composed`` is here). ``minidl.nn.functional`` re-exports everything here.
 
 Read next: ``minidl/nn/layers/dropout.py``.
@@ -12,10 +20,11 @@ import math
 
 from minidl import backend
 from minidl.config_checks import check_finite
-from minidl.errors import ConfigError
+from minidl.errors import ConfigError, DTypeError, ShapeError
 
 # re-exported
-from minidl.ops import log_softmax, relu, sigmoid, softmax, tanh
+from minidl.ops import chunk, clamp, expm1, log_softmax, relu, sigmoid, softmax, tanh
+from minidl.ops.dims import normalize_dim
 from minidl.ops.dtype_checks import require_float
 from minidl.ops.gelu import gelu as fused_gelu
 from minidl.ops.special import Softplus, erf
@@ -71,3 +80,171 @@ def gelu_composed(input: Tensor, approximate: str = "none") -> Tensor:
         return input * 0.5 * (1 + erf(input * (1 / math.sqrt(2))))
     inner = (input + input * input * input * 0.044715) * math.sqrt(2 / math.pi)
     return input * 0.5 * (1 + tanh(inner))
+
+
+def _constant(array) -> Tensor:
+    """An array as a Tensor outside the graph: a mask or a fill that no gradient flows into."""
+    return Tensor._make(array, False)
+
+
+# --------------------------------------------------------------------- exponential family
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """SiLU (swish): y = x sigmoid(x);  dy/dx = sigmoid(x) (1 + x (1 - sigmoid(x)))."""
+    require_float("silu", input)
+    return input * sigmoid(input)
+
+
+def _exponential_linear(op: str, input: Tensor, alpha: float, input_scale: float) -> Tensor:
+    """relu(x) + alpha * expm1(min(x, 0) * input_scale): x for x > 0, a curve falling to
+    -alpha for x < 0. min(x, 0) keeps exp from overflowing (and its gradient from being
+    inf * 0 = nan) at large positive x. At x = 0 the slope is alpha * input_scale, from the
+    left, as in PyTorch."""
+    require_float(op, input)
+    negative = clamp(input, max=0)
+    if input_scale != 1:
+        negative = negative * input_scale
+    return relu(input) + expm1(negative) * alpha
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """ELU: y = x if x > 0 else alpha (exp(x) - 1)."""
+    check_finite("elu", "alpha", alpha)
+    return _exponential_linear("elu", input, alpha, 1.0)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """CELU: y = x if x > 0 else alpha (exp(x / alpha) - 1): ELU with a slope of 1 at 0 from
+    both sides for every alpha (continuously differentiable)."""
+    check_finite("celu", "alpha", alpha)
+    if alpha == 0:
+        raise ConfigError("celu: invalid alpha value: 0 (celu divides by alpha)")
+    return _exponential_linear("celu", input, alpha, 1.0 / alpha)
+
+
+# The constants of "Self-Normalizing Neural Networks" (Klambauer et al., 2017), to the digits
+# PyTorch uses: with them, inputs of mean 0 and variance 1 keep mean 0 and variance 1.
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """SELU: y = scale * (x if x > 0 else alpha (exp(x) - 1)), alpha = 1.6733, scale = 1.0507."""
+    return _exponential_linear("selu", input, SELU_ALPHA, 1.0) * SELU_SCALE
+
+
+# --------------------------------------------------------------------- piecewise linear
+def _clip(input: Tensor, low: float, high: float) -> Tensor:
+    """min(max(x, low), high) with slope 1 strictly inside (low, high) and 0 at and beyond the
+    bounds, as PyTorch's hardtanh: x times a constant mask, plus the bound where clipped."""
+    xp = backend.get_array_module(input._array)
+    x = input._array
+    inside = (x > low) & (x < high)
+    outside = xp.where(x <= low, low, xp.where(x >= high, high, 0)).astype(x.dtype, copy=False)
+    return input * _constant(inside.astype(x.dtype)) + _constant(outside)
+
+
+def check_hardtanh_bounds(op: str, min_val: float, max_val: float) -> None:
+    check_finite(op, "min_val", min_val)
+    check_finite(op, "max_val", max_val)
+    if min_val > max_val:
+        raise ConfigError(f"{op}: min_val must not exceed max_val, got min_val={min_val}, "
+                          f"max_val={max_val}")
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Tensor:
+    """y = min(max(x, min_val), max_val);  dy/dx = 1 strictly between the bounds, else 0."""
+    require_float("hardtanh", input)
+    check_hardtanh_bounds("hardtanh", min_val, max_val)
+    return _clip(input, min_val, max_val)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """y = min(max(x, 0), 6): hardtanh(x, 0, 6)."""
+    require_float("relu6", input)
+    return _clip(input, 0.0, 6.0)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """y = 0 for x <= -3, 1 for x >= 3, x / 6 + 1/2 between: a cheap sigmoid."""
+    require_float("hardsigmoid", input)
+    return _clip(input * (1 / 6) + 0.5, 0.0, 1.0)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """y = x hardsigmoid(x) = x (x + 3) / 6 between -3 and 3, 0 below, x above: a cheap SiLU
+    (MobileNetV3)."""
+    require_float("hardswish", input)
+    return input * hardsigmoid(input)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """y = x if x > threshold else value;  dy/dx = 1 where x > threshold, else 0."""
+    require_float("threshold", input)
+    check_finite("threshold", "threshold", threshold)
+    check_finite("threshold", "value", value)
+    x = input._array
+    above = x > threshold
+    fill = (~above * value).astype(x.dtype, copy=False)
+    return input * _constant(above.astype(x.dtype)) + _constant(fill)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """PReLU: y = x if x > 0 else a x, with a learned slope ``weight``: one number, or one per
+    channel (dimension 1, or 0 for a 1-D input). dy/dx = 1 or a; dy/da = min(x, 0)."""
+    require_float("prelu", input)
+    if not isinstance(weight, Tensor):
+        raise DTypeError(f"prelu: weight must be a minidl Tensor, got {type(weight).__name__}")
+    if weight.ndim > 1:
+        raise ShapeError(f"prelu: weight must be 0-d or 1-d, got shape {tuple(weight.shape)}")
+    if weight.numel() != 1:
+        channel = 1 if input.ndim >= 2 else 0
+        if input.ndim == 0 or input.shape[channel] != weight.numel():
+            raise ShapeError(f"prelu: weight has {weight.numel()} elements but the input of "
+                             f"shape {tuple(input.shape)} has "
+                             f"{input.shape[channel] if input.ndim else 0} channels")
+        slope = weight.reshape((-1,) + (1,) * (input.ndim - channel - 1))
+    else:
+        slope = weight.reshape(())
+    positive = (input._array > 0).astype(input.dtype)
+    return input * _constant(positive) + input * _constant(1 - positive) * slope
+
+
+# --------------------------------------------------------------------- smooth, gated
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """Mish: y = x tanh(softplus(x)); softplus is computed stably (``Softplus``), so large |x|
+    gives x or 0, never nan."""
+    require_float("mish", input)
+    return input * tanh(Softplus.apply(input))
+
+
+def softsign(input: Tensor) -> Tensor:
+    """y = x / (1 + |x|);  dy/dx = 1 / (1 + |x|)^2."""
+    require_float("softsign", input)
+    return input / (input.abs() + 1)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """y = log(sigmoid(x)) = -softplus(-x), stable for large |x| (log(sigmoid(-800)) would be
+    log(0) = -inf; this gives -800)."""
+    require_float("logsigmoid", input)
+    return -Softplus.apply(-input)
+
+
+def softmin(input: Tensor, dim: int) -> Tensor:
+    """y = softmax(-x) along ``dim`` (required, as in ``softmax``)."""
+    require_float("softmin", input)
+    return softmax(-input, dim)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """GLU: split x in halves a, b along ``dim``; y = a sigmoid(b) (a gate learned per unit)."""
+    require_float("glu", input)
+    if input.ndim == 0:
+        raise ShapeError("glu: expected an input of at least 1 dimension, got a 0-d tensor")
+    axis = normalize_dim(dim, input.ndim, "glu")
+    if input.shape[axis] % 2:
+        raise ShapeError(f"glu: halving dimension {dim} needs an even size, got "
+                         f"{input.shape[axis]} (input shape {tuple(input.shape)})")
+    a, b = chunk(input, 2, axis)
+    return a * sigmoid(b)
