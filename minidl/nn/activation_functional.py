@@ -191,19 +191,19 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """PReLU: y = x if x > 0 else a x, with a learned slope ``weight``: one number, or one per
-    channel (dimension 1, or 0 for a 1-D input). dy/dx = 1 or a; dy/da = min(x, 0)."""
+    channel (dimension 1; a 0-d or 1-d input has one channel). dy/dx = 1 or a;
+    dy/da = min(x, 0)."""
     require_float("prelu", input)
     if not isinstance(weight, Tensor):
         raise DTypeError(f"prelu: weight must be a minidl Tensor, got {type(weight).__name__}")
     if weight.ndim > 1:
         raise ShapeError(f"prelu: weight must be 0-d or 1-d, got shape {tuple(weight.shape)}")
     if weight.numel() != 1:
-        channel = 1 if input.ndim >= 2 else 0
-        if input.ndim == 0 or input.shape[channel] != weight.numel():
+        channels = input.shape[1] if input.ndim >= 2 else 1
+        if channels != weight.numel():
             raise ShapeError(f"prelu: weight has {weight.numel()} elements but the input of "
-                             f"shape {tuple(input.shape)} has "
-                             f"{input.shape[channel] if input.ndim else 0} channels")
-        slope = weight.reshape((-1,) + (1,) * (input.ndim - channel - 1))
+                             f"shape {tuple(input.shape)} has {channels} channels")
+        slope = weight.reshape((-1,) + (1,) * (input.ndim - 2))
     else:
         slope = weight.reshape(())
     positive = (input._array > 0).astype(input.dtype)
