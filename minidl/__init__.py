@@ -17,6 +17,12 @@ The primitives, forward and backward side by side
 10. minidl/ops/division.py             // and %: rounded division, remainder
 11. minidl/ops/reduce.py               sum, mean, var, max, min
 12. minidl/ops/softmax.py              logsumexp, softmax, log_softmax
+12. minidl/ops/sort.py                 sort, argsort, kthvalue, median
+12. minidl/ops/scan.py                 cumsum, cumprod, cummax, cummin, logcumsumexp
+12. minidl/ops/product.py              prod, with an exact gradient at zeros
+12. minidl/ops/extrema.py              amax, amin, aminmax
+12. minidl/ops/moments.py              var_mean, std_mean
+12. minidl/linalg.py                   minidl.linalg: vector_norm, matrix_norm, norm
 13. minidl/ops/shape.py                reshape, transpose, cat, pad, broadcast_to, sum_to
 14. minidl/ops/indexing.py             x[key], and its scatter-add backward
 15. minidl/ops/linalg.py               matmul
@@ -64,6 +70,7 @@ Neural networks
 53. minidl/nn/functional.py            F.linear, F.dropout, ... (the layers' math)
 54. minidl/nn/layers/activation.py     ReLU, Tanh, Softmax, ...
 55. minidl/nn/activation_functional.py F.relu, F.gelu, ...
+55. minidl/nn/layers/activation_more.py SiLU, ELU, Hardswish, PReLU, GLU, ...
 56. minidl/nn/layers/dropout.py        Dropout
 57. minidl/nn/layers/conv.py           Conv2d
 58. minidl/nn/layers/pooling.py        MaxPool2d, AvgPool2d, AdaptiveAvgPool2d
@@ -194,9 +201,13 @@ from minidl.ops import (
     abs,
     add,
     all,
+    amax,
+    amin,
+    aminmax,
     any,
     argmax,
     argmin,
+    argsort,
     bitwise_and,
     bitwise_left_shift,
     bitwise_not,
@@ -209,6 +220,10 @@ from minidl.ops import (
     clamp,
     clone,
     cos,
+    cummax,
+    cummin,
+    cumprod,
+    cumsum,
     div,
     dot,
     erf,
@@ -220,23 +235,28 @@ from minidl.ops import (
     isfinite,
     isinf,
     isnan,
+    kthvalue,
     log,
     log1p,
     log_softmax,
+    logcumsumexp,
     logsumexp,
     matmul,
     max,
     maximum,
     mean,
+    median,
     min,
     minimum,
     mm,
     mul,
+    nanmedian,
     neg,
     norm,
     pad,
     permute,
     pow,
+    prod,
     relu,
     remainder,
     reshape,
@@ -245,11 +265,13 @@ from minidl.ops import (
     sign,
     sin,
     softmax,
+    sort,
     split,
     sqrt,
     squeeze,
     stack,
     std,
+    std_mean,
     sub,
     sum,
     sum_to,
@@ -258,6 +280,7 @@ from minidl.ops import (
     transpose,
     unsqueeze,
     var,
+    var_mean,
     where,
 )
 from minidl.ops.masking import masked_fill, tril, triu
@@ -270,4 +293,4 @@ clip = clamp
 __version__ = "0.1.0"
 
 # The subpackages, imported last: they build on everything above.
-from minidl import data, distributed, nn, optim, utils, viz  # noqa: E402
+from minidl import data, distributed, linalg, nn, optim, utils, viz  # noqa: E402

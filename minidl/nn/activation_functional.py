@@ -9,10 +9,11 @@ The piecewise-linear ones multiply x by a constant 0/1 mask (and add a constant 
 clip), so their gradient is that mask, with PyTorch's value at each corner.
 
 All are composed from primitives in ``minidl.ops``: relu, sigmoid, tanh, softmax, expm1, clamp,
-chunk, and erf and softplus (``minidl/ops/special.py``), except gelu, one fused node (``minidl/ops/gelu.py``; its
-composed twin ``gelu_composed`` is here). ``minidl.nn.functional`` re-exports everything here.
+chunk, and erf and softplus (``minidl/ops/special.py``), except gelu, one fused node
+(``minidl/ops/gelu.py``; its composed twin ``gelu_composed`` is here).
+``minidl.nn.functional`` re-exports everything here.
 
-Read next: ``minidl/nn/layers/dropout.py``.
+Read next: ``minidl/nn/layers/activation_more.py`` (the layers of the functions added last).
 """
 from __future__ import annotations
 
@@ -115,10 +116,16 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """CELU: y = x if x > 0 else alpha (exp(x / alpha) - 1): ELU with a slope of 1 at 0 from
     both sides for every alpha (continuously differentiable)."""
-    check_finite("celu", "alpha", alpha)
-    if alpha == 0:
-        raise ConfigError("celu: invalid alpha value: 0 (celu divides by alpha)")
+    check_celu_alpha("celu", alpha)
     return _exponential_linear("celu", input, alpha, 1.0 / alpha)
+
+
+def check_celu_alpha(op: str, alpha: float) -> float:
+    """alpha: a finite number other than 0 (celu divides by it)."""
+    check_finite(op, "alpha", alpha)
+    if alpha == 0:
+        raise ConfigError(f"{op}: invalid alpha value: 0 (celu divides by alpha)")
+    return alpha
 
 
 # The constants of "Self-Normalizing Neural Networks" (Klambauer et al., 2017), to the digits

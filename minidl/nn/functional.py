@@ -3,8 +3,9 @@
 This file holds ``linear``, ``dropout`` and ``one_hot`` and gathers the rest under one name,
 ``import minidl.nn.functional as F``:
 
-* activations  relu, leaky_relu, gelu, sigmoid, tanh, softplus, softmax, log_softmax, erf
-               (``activation_functional.py``);
+* activations  relu, leaky_relu, gelu, sigmoid, tanh, softplus, softmax, log_softmax, erf,
+               silu, elu, celu, selu, hardtanh, relu6, hardsigmoid, hardswish, threshold,
+               prelu, mish, softsign, logsigmoid, softmin, glu (``activation_functional.py``);
 * losses       cross_entropy, nll_loss, mse_loss, l1_loss, huber_loss, multi_margin_loss,
                binary_cross_entropy_with_logits (``loss_functional.py``);
 * convolution, pooling and normalization (``minidl/ops/conv.py``, ``minidl/ops/pool.py``,
@@ -25,15 +26,30 @@ from minidl import backend
 from minidl.creation import rand
 from minidl.errors import DTypeError, OutOfRangeError, ShapeError
 from minidl.nn.activation_functional import (
+    celu,
+    elu,
     erf,
     gelu,
+    glu,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
     leaky_relu,
     log_softmax,
+    logsigmoid,
+    mish,
+    prelu,
     relu,
+    relu6,
+    selu,
     sigmoid,
+    silu,
     softmax,
+    softmin,
     softplus,
+    softsign,
     tanh,
+    threshold,
 )
 from minidl.nn.attention_functional import scaled_dot_product_attention
 from minidl.nn.embedding_functional import embedding

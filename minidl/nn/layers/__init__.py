@@ -13,6 +13,23 @@ from minidl.nn.layers.activation import (
     Softplus,
     Tanh,
 )
+from minidl.nn.layers.activation_more import (
+    CELU,
+    ELU,
+    GLU,
+    SELU,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    LogSigmoid,
+    Mish,
+    PReLU,
+    ReLU6,
+    SiLU,
+    Softmin,
+    Softsign,
+    Threshold,
+)
 from minidl.nn.layers.attention import MultiheadAttention
 from minidl.nn.layers.conv import Conv2d
 from minidl.nn.layers.dropout import Dropout
