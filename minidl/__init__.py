@@ -17,124 +17,132 @@ The primitives, forward and backward side by side
 10. minidl/ops/division.py             // and %: rounded division, remainder
 11. minidl/ops/reduce.py               sum, mean, var, max, min
 12. minidl/ops/softmax.py              logsumexp, softmax, log_softmax
-12. minidl/ops/sort.py                 sort, argsort, kthvalue, median
-12. minidl/ops/scan.py                 cumsum, cumprod, cummax, cummin, logcumsumexp
-12. minidl/ops/product.py              prod, with an exact gradient at zeros
-12. minidl/ops/extrema.py              amax, amin, aminmax
-12. minidl/ops/moments.py              var_mean, std_mean
-12. minidl/linalg.py                   minidl.linalg: vector_norm, matrix_norm, norm
-13. minidl/ops/shape.py                reshape, transpose, cat, pad, broadcast_to, sum_to
-14. minidl/ops/indexing.py             x[key], and its scatter-add backward
-15. minidl/ops/linalg.py               matmul
-16. minidl/ops/conv.py                 conv2d as im2col and one matmul
-17. minidl/ops/pool.py                 max and average pooling
-18. minidl/ops/convert.py              dtype and device changes
-19. minidl/ops/special.py              erf, softplus
-20. minidl/ops/cross_entropy.py        softmax cross-entropy, fused
-21. minidl/ops/batch_norm.py           batch normalization's training step, fused
-22. minidl/ops/masking.py              tril, triu, masked_fill
-23. minidl/ops/sampling.py             topk, multinomial
-24. minidl/ops/lstm_cell.py            an LSTM step, fused
-25. minidl/ops/layer_norm.py           layer normalization, fused
-26. minidl/ops/gelu.py                 GELU, fused
+13. minidl/ops/sort.py                 sort, argsort, kthvalue, median
+14. minidl/ops/scan.py                 cumsum, cumprod, cummax, cummin, logcumsumexp
+15. minidl/ops/product.py              prod, with an exact gradient at zeros
+16. minidl/ops/extrema.py              amax, amin, aminmax
+17. minidl/ops/moments.py              var_mean, std_mean
+18. minidl/linalg.py                   minidl.linalg: vector_norm, matrix_norm, norm
+19. minidl/ops/shape.py                reshape, transpose, cat, pad, broadcast_to, sum_to
+20. minidl/ops/indexing.py             x[key], and its scatter-add backward
+20. minidl/ops/rearrange.py            repeat, tile, flip, roll, movedim, unfold, meshgrid
+20. minidl/ops/gather_scatter.py       gather, scatter, index_select, index_add, masked_select
+20. minidl/ops/scatter_extremes.py     scatter_reduce's amax, amin and prod
+20. minidl/ops/diagonals.py            diag, diagonal, diag_embed
+20. minidl/ops/einstein.py             einsum
+20. minidl/ops/pad_modes.py            pad's reflect, replicate and circular modes, cropping
+21. minidl/ops/linalg.py               matmul
+22. minidl/ops/conv.py                 conv2d as im2col and one matmul
+23. minidl/ops/pool.py                 max and average pooling
+24. minidl/ops/convert.py              dtype and device changes
+25. minidl/ops/special.py              erf, softplus
+26. minidl/ops/cross_entropy.py        softmax cross-entropy, fused
+27. minidl/ops/batch_norm.py           batch normalization's training step, fused
+28. minidl/ops/masking.py              tril, triu, masked_fill
+29. minidl/ops/sampling.py             topk, multinomial
+30. minidl/ops/lstm_cell.py            an LSTM step, fused
+31. minidl/ops/layer_norm.py           layer normalization, fused
+32. minidl/ops/gelu.py                 GELU, fused
 What the ops stand on
-27. minidl/dtypes.py                   dtype names, the default float
-28. minidl/ops/arguments.py            PyTorch's axis=, keepdims= and out= arguments
-29. minidl/ops/operands.py             dtype promotion, Python scalars
-30. minidl/ops/dims.py                 dims and broadcast shapes
-31. minidl/ops/dtype_checks.py         the floating-point check
-32. minidl/inplace.py                  in-place methods, version counters
-33. minidl/handles.py                  RemovableHandle, returned by every register_*_hook
-34. minidl/errors.py                   minidl's exceptions
-35. minidl/backend.py                  the only file that knows about NumPy vs CuPy
+33. minidl/dtypes.py                   dtype names, the default float
+34. minidl/ops/arguments.py            PyTorch's axis=, keepdims= and out= arguments
+35. minidl/ops/operands.py             dtype promotion, Python scalars
+36. minidl/ops/dims.py                 dims and broadcast shapes
+37. minidl/ops/dtype_checks.py         the floating-point check
+38. minidl/inplace.py                  in-place methods, version counters
+39. minidl/handles.py                  RemovableHandle, returned by every register_*_hook
+40. minidl/errors.py                   minidl's exceptions
+41. minidl/backend.py                  the only file that knows about NumPy vs CuPy
 PyTorch's spellings and namespaces
-36. minidl/tensor_methods.py           x.exp(), x.sum(dim), x.view_as(y), ...: PyTorch's names
-37. minidl/tensor_methods_math.py      x.floor(), x.tan(), ...: elementwise math
-38. minidl/tensor_methods_reduce.py    x.prod(), x.cumsum(), x.sort(), ...
-39. minidl/tensor_methods_shape.py     x.repeat(), x.flip(), x.gather(), ...
-40. minidl/printing.py                 repr(tensor), as PyTorch prints it
-41. minidl/cuda.py                     minidl.cuda.is_available(), device_count()
-42. minidl/accelerator.py              minidl.accelerator, device-neutral
-43. minidl/backends/mps.py             minidl.backends.mps: Apple GPUs (not available)
-44. minidl/backends/cudnn.py           minidl.backends.cudnn: flags, without effect
+42. minidl/tensor_methods.py           x.exp(), x.sum(dim), x.view_as(y), ...: PyTorch's names
+43. minidl/tensor_methods_math.py      x.floor(), x.tan(), ...: elementwise math
+44. minidl/tensor_methods_reduce.py    x.prod(), x.cumsum(), x.sort(), ...
+45. minidl/tensor_methods_shape.py     x.repeat(), x.flip(), x.gather(), ...
+46. minidl/printing.py                 repr(tensor), as PyTorch prints it
+47. minidl/cuda.py                     minidl.cuda.is_available(), device_count()
+48. minidl/accelerator.py              minidl.accelerator, device-neutral
+49. minidl/backends/mps.py             minidl.backends.mps: Apple GPUs (not available)
+50. minidl/backends/cudnn.py           minidl.backends.cudnn: flags, without effect
 Making tensors, and checking gradients
-45. minidl/creation.py                 tensor(), zeros(), randn(), ...
-46. minidl/testing.py                  gradcheck, gradgradcheck
+51. minidl/creation.py                 tensor(), zeros(), randn(), ...
+52. minidl/testing.py                  gradcheck, gradgradcheck
 Neural networks
-47. minidl/nn/parameter.py             Parameter: a tensor a Module trains
-48. minidl/config_checks.py            ConfigError checks of sizes, rates and choices
-49. minidl/nn/module.py                Module: registration, train/eval, state_dict, to()
-50. minidl/nn/containers.py            Sequential, ModuleList, ModuleDict
-51. minidl/nn/init.py                  weight initialization
-52. minidl/nn/layers/linear.py         Linear, Flatten
-53. minidl/nn/functional.py            F.linear, F.dropout, ... (the layers' math)
-54. minidl/nn/layers/activation.py     ReLU, Tanh, Softmax, ...
-55. minidl/nn/activation_functional.py F.relu, F.gelu, ...
-55. minidl/nn/layers/activation_more.py SiLU, ELU, Hardswish, PReLU, GLU, ...
-56. minidl/nn/layers/dropout.py        Dropout
-57. minidl/nn/layers/conv.py           Conv2d
-58. minidl/nn/layers/pooling.py        MaxPool2d, AvgPool2d, AdaptiveAvgPool2d
-59. minidl/nn/layers/normalization.py  BatchNorm1d/2d, LayerNorm
-60. minidl/nn/normalization_functional.py F.batch_norm, F.layer_norm
-61. minidl/nn/losses.py                CrossEntropyLoss, MSELoss, ...
-62. minidl/nn/loss_functional.py       F.cross_entropy, F.mse_loss, ...
-63. minidl/nn/regularization.py        l1_penalty
-64. minidl/nn/clip.py                  clip_grad_norm_, clip_grad_value_
-65. minidl/nn/hooks.py                 Module backward hooks
-66. minidl/nn/layer_stats.py           LayerStats: per-layer statistics while training
-67. minidl/nn/utils.py                 nn.utils (PyTorch's module of that name)
-68. minidl/nn/embedding_functional.py  F.embedding
-69. minidl/nn/layers/embedding.py      Embedding
-70. minidl/nn/recurrent_functional.py  the steps of RNN, LSTM, GRU
-71. minidl/nn/layers/recurrent.py      RNN, LSTM, GRU and their cells
-72. minidl/nn/attention_functional.py  F.scaled_dot_product_attention
-73. minidl/nn/layers/attention.py      MultiheadAttention
-74. minidl/nn/layers/transformer.py    TransformerEncoderLayer, ...
-75. minidl/allocator.py                keeping freed memory for reuse (glibc)
+53. minidl/nn/parameter.py             Parameter: a tensor a Module trains
+54. minidl/config_checks.py            ConfigError checks of sizes, rates and choices
+55. minidl/nn/module.py                Module: registration, train/eval, state_dict, to()
+56. minidl/nn/containers.py            Sequential, ModuleList, ModuleDict
+57. minidl/nn/init.py                  weight initialization
+58. minidl/nn/layers/linear.py         Linear, Flatten
+59. minidl/nn/functional.py            F.linear, F.dropout, ... (the layers' math)
+60. minidl/nn/layers/activation.py     ReLU, Tanh, Softmax, ...
+61. minidl/nn/activation_functional.py F.relu, F.gelu, ...
+62. minidl/nn/layers/activation_more.py SiLU, ELU, Hardswish, PReLU, GLU, ...
+63. minidl/nn/layers/dropout.py        Dropout
+64. minidl/nn/layers/conv.py           Conv2d
+65. minidl/nn/layers/pooling.py        MaxPool2d, AvgPool2d, AdaptiveAvgPool2d
+66. minidl/nn/layers/normalization.py  BatchNorm1d/2d, LayerNorm
+67. minidl/nn/normalization_functional.py F.batch_norm, F.layer_norm
+68. minidl/nn/losses.py                CrossEntropyLoss, MSELoss, ...
+69. minidl/nn/loss_functional.py       F.cross_entropy, F.mse_loss, ...
+70. minidl/nn/likelihood_losses.py     F.binary_cross_entropy, F.kl_div, F.poisson_nll_loss, ...
+71. minidl/nn/distance_losses.py       F.cosine_similarity, F.triplet_margin_loss, ...
+72. minidl/nn/regularization.py        l1_penalty
+73. minidl/nn/clip.py                  clip_grad_norm_, clip_grad_value_
+74. minidl/nn/hooks.py                 Module backward hooks
+75. minidl/nn/layer_stats.py           LayerStats: per-layer statistics while training
+76. minidl/nn/utils.py                 nn.utils (PyTorch's module of that name)
+77. minidl/nn/embedding_functional.py  F.embedding
+78. minidl/nn/layers/embedding.py      Embedding
+79. minidl/nn/recurrent_functional.py  the steps of RNN, LSTM, GRU
+80. minidl/nn/layers/recurrent.py      RNN, LSTM, GRU and their cells
+81. minidl/nn/attention_functional.py  F.scaled_dot_product_attention
+82. minidl/nn/layers/attention.py      MultiheadAttention
+83. minidl/nn/layers/transformer.py    TransformerEncoderLayer, ...
+84. minidl/allocator.py                keeping freed memory for reuse (glibc)
 Optimizers
-76. minidl/optim/optimizer.py          Optimizer: parameter groups, state, zero_grad
-77. minidl/optim/sgd.py                SGD, momentum, Nesterov
-78. minidl/optim/ewa_momentum.py       the course notes' momentum (an average of gradients)
-79. minidl/optim/adagrad.py            Adagrad
-80. minidl/optim/rmsprop.py            RMSprop
-81. minidl/optim/adam.py               Adam, AdamW
-82. minidl/optim/lr_scheduler.py       learning-rate schedules
-83. minidl/optim/plateau.py            ReduceLROnPlateau
+85. minidl/optim/optimizer.py          Optimizer: parameter groups, state, zero_grad
+86. minidl/optim/sgd.py                SGD, momentum, Nesterov
+87. minidl/optim/ewa_momentum.py       the course notes' momentum (an average of gradients)
+88. minidl/optim/adagrad.py            Adagrad
+89. minidl/optim/rmsprop.py            RMSprop
+90. minidl/optim/adam.py               Adam, AdamW
+91. minidl/optim/lr_scheduler.py       learning-rate schedules
+92. minidl/optim/plateau.py            ReduceLROnPlateau
 Data
-84. minidl/data/dataset.py             Dataset, TensorDataset, random_split, KFold
-85. minidl/data/dataloader.py          DataLoader: batches
-86. minidl/data/datasets/idx.py        the IDX file format
-87. minidl/data/datasets/download.py   downloading and verifying files
-88. minidl/data/datasets/mnist.py      MNIST, FashionMNIST
+93. minidl/data/dataset.py             Dataset, TensorDataset, random_split, KFold
+94. minidl/data/dataloader.py          DataLoader: batches
+95. minidl/data/datasets/idx.py        the IDX file format
+96. minidl/data/datasets/download.py   downloading and verifying files
+97. minidl/data/datasets/mnist.py      MNIST, FashionMNIST
 Saving, and training
-89. minidl/atomic_file.py              writing a file all at once, or not at all
-90. minidl/serialization.py            minidl.save, minidl.load: safetensors + JSON
-91. minidl/train/checkpoint.py         a run's whole state, last and best, in one file
-92. minidl/train/rng.py                the random states a checkpoint holds
-93. minidl/train/early_stopping.py     EarlyStopping
-94. minidl/train/history.py            the metrics of every epoch
-95. minidl/train/progress.py           the progress bar
+98. minidl/atomic_file.py              writing a file all at once, or not at all
+99. minidl/serialization.py            minidl.save, minidl.load: safetensors + JSON
+100. minidl/train/checkpoint.py         a run's whole state, last and best, in one file
+101. minidl/train/rng.py                the random states a checkpoint holds
+102. minidl/train/early_stopping.py     EarlyStopping
+103. minidl/train/history.py            the metrics of every epoch
+104. minidl/train/progress.py           the progress bar
 Training on several processes (data parallelism over MPI)
-96. minidl/distributed/process_group.py init_process_group, ranks, what a failing rank does
-97. minidl/distributed/collectives.py  all_reduce, broadcast, ... on Tensors, in place
-98. minidl/distributed/objects.py      all_gather_object, broadcast_object_list (JSON)
-99. minidl/distributed/nccl.py         GPU to GPU through NCCL
-100. minidl/data/distributed.py         DistributedSampler: each rank's share of the data
-101. minidl/nn/parallel/reducer.py      averaging gradients in buckets, during backward
-102. minidl/nn/parallel/distributed.py  DistributedDataParallel
+105. minidl/distributed/process_group.py init_process_group, ranks, what a failing rank does
+106. minidl/distributed/collectives.py  all_reduce, broadcast, ... on Tensors, in place
+107. minidl/distributed/objects.py      all_gather_object, broadcast_object_list (JSON)
+108. minidl/distributed/nccl.py         GPU to GPU through NCCL
+109. minidl/data/distributed.py         DistributedSampler: each rank's share of the data
+110. minidl/nn/parallel/reducer.py      averaging gradients in buckets, during backward
+111. minidl/nn/parallel/distributed.py  DistributedDataParallel
 The lessons' tools
-103. minidl/analysis.py                 Hessians, Hessian-vector products, critical points
-104. minidl/tune.py                     hyperparameter search
-105. minidl/backward_trace.py           the backward pass, step by step
-106. minidl/viz.py                      the graph, drawn
-107. minidl/explorer.py                 the graph and its backward pass, as a page to click
-108. minidl/module_boxes.py             which module made each node (the page's boxes)
+112. minidl/analysis.py                 Hessians, Hessian-vector products, critical points
+113. minidl/tune.py                     hyperparameter search
+114. minidl/backward_trace.py           the backward pass, step by step
+115. minidl/viz.py                      the graph, drawn
+116. minidl/explorer.py                 the graph and its backward pass, as a page to click
+117. minidl/module_boxes.py             which module made each node (the page's boxes)
 """
 # tensor.py first: it is the root every other module imports (and it imports the ops last).
 from minidl.tensor import Tensor
 
 # isort: split
-from minidl import accelerator, autograd, backend, backends, cuda
+from minidl import accelerator, autograd, backend, backends, cuda, threads
 from minidl.autograd import (
     detect_anomaly,
     enable_grad,
@@ -283,14 +291,46 @@ from minidl.ops import (
     var_mean,
     where,
 )
+from minidl.ops.diagonals import diag, diag_embed, diagonal
+from minidl.ops.einstein import einsum
+from minidl.ops.gather_scatter import (
+    gather,
+    index_add,
+    index_select,
+    masked_scatter,
+    masked_select,
+    nonzero,
+    scatter,
+    scatter_add,
+    scatter_reduce,
+    take_along_dim,
+)
 from minidl.ops.masking import masked_fill, tril, triu
+from minidl.ops.rearrange import (
+    flip,
+    meshgrid,
+    moveaxis,
+    movedim,
+    narrow,
+    repeat,
+    repeat_interleave,
+    roll,
+    swapaxes,
+    swapdims,
+    tile,
+    unbind,
+    unflatten,
+    unfold,
+)
 from minidl.ops.sampling import multinomial, topk
 from minidl.printing import set_printoptions
 from minidl.serialization import CheckpointError, load, save
 from minidl.tensor import Size, is_tensor
+from minidl.threads import get_num_threads, limit_threads, set_num_threads
 
 clip = clamp
 __version__ = "0.1.0"
+threads.apply_default()  # one BLAS thread unless the environment says otherwise: threads.py
 
 # The subpackages, imported last: they build on everything above.
 from minidl import data, distributed, linalg, nn, optim, utils, viz  # noqa: E402

@@ -53,13 +53,21 @@ from minidl.nn.layers.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from minidl.nn.layers.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from minidl.nn.layers.transformer import TransformerEncoder, TransformerEncoderLayer
 from minidl.nn.losses import (
+    BCELoss,
     BCEWithLogitsLoss,
+    CosineEmbeddingLoss,
     CrossEntropyLoss,
+    GaussianNLLLoss,
     HuberLoss,
+    KLDivLoss,
     L1Loss,
+    MarginRankingLoss,
     MSELoss,
     MultiMarginLoss,
     NLLLoss,
+    PoissonNLLLoss,
+    SmoothL1Loss,
+    TripletMarginLoss,
 )
 from minidl.nn.module import IncompatibleKeys, Module, StateDictError
 from minidl.nn.parameter import Parameter

@@ -6,8 +6,12 @@ This file holds ``linear``, ``dropout`` and ``one_hot`` and gathers the rest und
 * activations  relu, leaky_relu, gelu, sigmoid, tanh, softplus, softmax, log_softmax, erf,
                silu, elu, celu, selu, hardtanh, relu6, hardsigmoid, hardswish, threshold,
                prelu, mish, softsign, logsigmoid, softmin, glu (``activation_functional.py``);
-* losses       cross_entropy, nll_loss, mse_loss, l1_loss, huber_loss, multi_margin_loss,
-               binary_cross_entropy_with_logits (``loss_functional.py``);
+* losses       cross_entropy, nll_loss, mse_loss, l1_loss, huber_loss, smooth_l1_loss,
+               multi_margin_loss, binary_cross_entropy_with_logits (``loss_functional.py``);
+               binary_cross_entropy, kl_div, poisson_nll_loss, gaussian_nll_loss
+               (``likelihood_losses.py``); cosine_similarity, pairwise_distance,
+               cosine_embedding_loss, margin_ranking_loss, triplet_margin_loss
+               (``distance_losses.py``);
 * convolution, pooling and normalization (``minidl/ops/conv.py``, ``minidl/ops/pool.py``,
   ``normalization_functional.py``) and ``pad`` (``minidl/ops/shape.py``);
 * sequences    embedding (``embedding_functional.py``), scaled_dot_product_attention
@@ -52,7 +56,20 @@ from minidl.nn.activation_functional import (
     threshold,
 )
 from minidl.nn.attention_functional import scaled_dot_product_attention
+from minidl.nn.distance_losses import (
+    cosine_embedding_loss,
+    cosine_similarity,
+    margin_ranking_loss,
+    pairwise_distance,
+    triplet_margin_loss,
+)
 from minidl.nn.embedding_functional import embedding
+from minidl.nn.likelihood_losses import (
+    binary_cross_entropy,
+    gaussian_nll_loss,
+    kl_div,
+    poisson_nll_loss,
+)
 from minidl.nn.loss_functional import (
     binary_cross_entropy_with_logits,
     cross_entropy,
@@ -61,6 +78,7 @@ from minidl.nn.loss_functional import (
     mse_loss,
     multi_margin_loss,
     nll_loss,
+    smooth_l1_loss,
 )
 from minidl.nn.normalization_functional import batch_norm, layer_norm
 

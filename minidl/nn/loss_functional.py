@@ -3,10 +3,12 @@
     mse_loss            (x - y)^2
     l1_loss             |x - y|
     huber_loss          0.5 (x - y)^2 if |x - y| < delta else delta (|x - y| - 0.5 delta)
+    smooth_l1_loss      huber_loss / beta (with delta = beta)
     binary_cross_entropy_with_logits
                         (1 - y) x + (1 + (pos_weight - 1) y) softplus(-x)   [times weight]
     nll_loss            -w[c] x[c]                         (x: log-probabilities, c: the class)
     cross_entropy       -sum_k q_k log softmax(x)_k,  q_k = (1 - s) w[c] [k = c] + s w[k] / C
+                        (or, for class probabilities p: q_k = w[k] ((1 - s) p_k + s / C))
     multi_margin_loss   sum_{k != c} w[c] max(0, margin - x[c] + x[k])^p / C
 
 ``reduction`` is "mean" (the default; for the class losses a mean weighted by w[c]), "sum" or
@@ -18,7 +20,8 @@ silently computes the wrong loss). Arguments after
 ``weight`` (or after ``target``) are keyword-only: PyTorch's deprecated positional
 ``size_average``/``reduce`` are not reproduced.
 
-Read next: ``minidl/nn/regularization.py`` (a penalty added to the loss).
+Read next: ``minidl/nn/likelihood_losses.py`` (binary cross-entropy, KL divergence, Poisson and
+Gaussian negative log-likelihoods).
 """
 from __future__ import annotations
 
@@ -42,7 +45,7 @@ def check_reduction(name: str, reduction: str) -> None:
     check_choice(name, "reduction", reduction, REDUCTIONS)
 
 
-def _check_pair(name: str, input: Tensor, target: Tensor, reduction: str) -> None:
+def check_pair(name: str, input: Tensor, target: Tensor, reduction: str) -> None:
     """Input and target: floating point, one shape (no broadcasting), valid reduction."""
     check_reduction(name, reduction)
     require_float(name, input)
@@ -53,33 +56,47 @@ def _check_pair(name: str, input: Tensor, target: Tensor, reduction: str) -> Non
                          "(reshape the target to the input's shape)")
 
 
-def _reduce(loss: Tensor, reduction: str) -> Tensor:
+def reduce_loss(loss: Tensor, reduction: str) -> Tensor:
     return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
 
 
 # ------------------------------------------------------------------------------ regression
 def mse_loss(input: Tensor, target: Tensor, *, reduction: str = "mean") -> Tensor:
     """l = (x - y)^2, reduced."""
-    _check_pair("mse_loss", input, target, reduction)
+    check_pair("mse_loss", input, target, reduction)
     d = input - target
-    return _reduce(d * d, reduction)
+    return reduce_loss(d * d, reduction)
 
 
 def l1_loss(input: Tensor, target: Tensor, *, reduction: str = "mean") -> Tensor:
     """l = |x - y|, reduced (gradient sign(x - y), 0 at x = y)."""
-    _check_pair("l1_loss", input, target, reduction)
-    return _reduce((input - target).abs(), reduction)
+    check_pair("l1_loss", input, target, reduction)
+    return reduce_loss((input - target).abs(), reduction)
 
 
 def huber_loss(input: Tensor, target: Tensor, *, reduction: str = "mean",
                delta: float = 1.0) -> Tensor:
     """l = 0.5 d^2 if |d| < delta else delta (|d| - 0.5 delta), d = x - y: quadratic near 0,
     linear (gradient +-delta) for outliers; the two pieces meet with equal slope at |d| = delta."""
-    _check_pair("huber_loss", input, target, reduction)
+    check_pair("huber_loss", input, target, reduction)
     check_number("huber_loss", "delta", delta, 0, low_open=True)
     d = input - target
     a = d.abs()
-    return _reduce(where(a < delta, d * d * 0.5, (a - 0.5 * delta) * delta), reduction)
+    return reduce_loss(where(a < delta, d * d * 0.5, (a - 0.5 * delta) * delta), reduction)
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, *, reduction: str = "mean",
+                   beta: float = 1.0) -> Tensor:
+    """l = 0.5 d^2 / beta if |d| < beta else |d| - 0.5 beta, d = x - y: Huber's loss divided
+    by its threshold (huber_loss(delta=beta) / beta), so outliers get slope +-1 whatever beta;
+    beta = 0 is l1_loss."""
+    check_pair("smooth_l1_loss", input, target, reduction)
+    check_number("smooth_l1_loss", "beta", beta, 0)
+    if beta == 0:
+        return l1_loss(input, target, reduction=reduction)
+    d = input - target
+    a = d.abs()
+    return reduce_loss(where(a < beta, d * d * (0.5 / beta), a - 0.5 * beta), reduction)
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
@@ -95,7 +112,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
     so logits of size 1e4 give finite losses. ``pos_weight`` (broadcast along the last
     dimension) scales the positive term; ``weight`` broadcasts against the input."""
     name = "binary_cross_entropy_with_logits"
-    _check_pair(name, input, target, reduction)
+    check_pair(name, input, target, reduction)
     for what, extra in (("weight", weight), ("pos_weight", pos_weight)):
         if extra is None:
             continue
@@ -103,7 +120,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
         check_broadcast(f"{name}: {what}", extra.shape, input.shape, onto="input")
     log_weight = 1 if pos_weight is None else (pos_weight - 1) * target + 1
     loss = (1 - target) * input + log_weight * Softplus.apply(-input)
-    return _reduce(loss if weight is None else loss * weight, reduction)
+    return reduce_loss(loss if weight is None else loss * weight, reduction)
 
 
 # ------------------------------------------------------------------------------ class targets
@@ -215,10 +232,16 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Optional[Tensor] = None
         l_i = (1 - s) w[c_i] (-log p_i[c_i]) + (s / C) sum_k w_k (-log p_ik),   p = softmax(x_i)
 
     with label smoothing s; the mean divides by sum_i w[c_i] over non-ignored targets (exactly
-    PyTorch's). One fused Function, ``CrossEntropy``; ``weight`` gets no gradient."""
+    PyTorch's). One fused Function, ``CrossEntropy``; ``weight`` gets no gradient.
+
+    A floating-point ``target`` of the input's shape holds class probabilities instead
+    (``cross_entropy_soft``)."""
     check_reduction("cross_entropy", reduction)
     check_label_smoothing("cross_entropy", label_smoothing)
     _check_ignore_index("cross_entropy", ignore_index)
+    if isinstance(target, Tensor) and target.dtype.kind == "f":
+        return cross_entropy_soft(input, target, weight, ignore_index=ignore_index,
+                                  reduction=reduction, label_smoothing=label_smoothing)
     targets = _ClassTargets("cross_entropy", input, target, weight, ignore_index)
     if reduction == "mean" and targets.total_weight == 0:
         # The fused op's mean would divide 0 by 0: take its sum, and mean() gives the NaN.
@@ -226,6 +249,41 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Optional[Tensor] = None
                                                "sum"))
     loss = CrossEntropy.apply(targets.rows, targets, float(label_smoothing), reduction)
     return loss.reshape(targets.out_shape) if reduction == "none" else loss
+
+
+def cross_entropy_soft(input: Tensor, target: Tensor, weight: Optional[Tensor] = None, *,
+                       ignore_index: int = -100, reduction: str = "mean",
+                       label_smoothing: float = 0.0) -> Tensor:
+    """Cross-entropy against class probabilities q (a float ``target`` of the input's shape,
+    the class dimension 1, or 0 for an unbatched (C,) input):
+
+        l_i = -sum_k w_k q'_ik log softmax(x_i)_k,    q' = (1 - s) q + s / C
+
+    "mean" averages over the samples (N d1 ...), not over weights, as PyTorch does; targets
+    can not be ignored (an ``ignore_index`` >= 0 is refused). Composed, so ``target`` gets a
+    gradient too (distillation from a teacher that is still learning)."""
+    name = "cross_entropy"
+    require_float(name, input)
+    if input.ndim == 0 or target.shape != input.shape:
+        raise ShapeError(f"{name}: class-probability targets (a floating-point target) must "
+                         f"have the input's shape, got input {tuple(input.shape)} and target "
+                         f"{tuple(target.shape)} (class indices must be an integer tensor)")
+    if ignore_index >= 0:
+        raise ConfigError(f"{name}: ignore_index={ignore_index} is not supported for "
+                          "class-probability (floating-point) targets")
+    arrays = [input._array, target._array] + ([weight._array] if weight is not None else [])
+    backend.same_device_or_raise(name, arrays)
+    dim = 1 if input.ndim > 1 else 0
+    c = input.shape[dim]
+    q = target if label_smoothing == 0 else target * (1 - label_smoothing) + label_smoothing / c
+    terms = log_softmax(input, dim) * q
+    if weight is not None:
+        require_float(name, weight, "weight")
+        if weight.shape != (c,):
+            raise ShapeError(f"{name}: weight must have shape ({c},), one weight per class, "
+                             f"got {tuple(weight.shape)}")
+        terms = terms * weight.reshape((c,) + (1,) * (input.ndim - dim - 1))
+    return reduce_loss(-terms.sum(dim), reduction)
 
 
 def cross_entropy_composed(input: Tensor, target: Tensor, weight: Optional[Tensor] = None, *,
@@ -271,4 +329,6 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     others = xp.ones((m, c), dtype=x.dtype)
     others[xp.arange(m), targets.safe] = 0  # the k = c_i term is left out
     loss = (h * targets.constant(others * targets.w_y[:, None])).sum(1) * (1 / c)
-    return loss.reshape(targets.out_shape) if reduction == "none" else _reduce(loss, reduction)
+    if reduction == "none":
+        return loss.reshape(targets.out_shape)
+    return reduce_loss(loss, reduction)

@@ -1,7 +1,8 @@
 """Loss Modules: ``criterion = CrossEntropyLoss(); loss = criterion(logits, labels)``.
 
 Each holds its hyperparameters (checked here, when the loss is built, so a typo fails early)
-and calls the function of the same name in ``loss_functional.py``, where the formulas are.
+and calls the function of the same name in ``loss_functional.py``, ``likelihood_losses.py`` or
+``distance_losses.py``, where the formulas are.
 Class weights are buffers, so ``.to(device)`` moves them and ``state_dict()`` saves them.
 
 Read next: ``minidl/nn/loss_functional.py`` (the same losses as functions, and their math).
@@ -10,8 +11,10 @@ from __future__ import annotations
 
 from typing import Optional
 
-from minidl.config_checks import ConfigTypeError, check_number
+from minidl.config_checks import ConfigTypeError, check_bool, check_choice, check_number
 from minidl.errors import DTypeError
+from minidl.nn import distance_losses as D
+from minidl.nn import likelihood_losses as P
 from minidl.nn import loss_functional as L
 from minidl.nn.module import Module
 from minidl.tensor import Tensor
@@ -69,6 +72,25 @@ class HuberLoss(_Loss):
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return L.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
+
+
+class SmoothL1Loss(_Loss):
+    """l = 0.5 d^2 / beta if |d| < beta else |d| - 0.5 beta, d = x - y (HuberLoss / beta)."""
+
+    def __init__(self, reduction: str = "mean", beta: float = 1.0):
+        super().__init__(reduction)
+        self.beta = check_number("SmoothL1Loss", "beta", beta, 0)
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return L.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
+class BCELoss(_WeightedLoss):
+    """l = -w [y log p + (1 - y) log(1 - p)] on probabilities p (each log clamped to >= -100);
+    BCEWithLogitsLoss on the logits is the stable choice."""
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return P.binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
 
 
 class BCEWithLogitsLoss(_WeightedLoss):
@@ -131,3 +153,88 @@ class MultiMarginLoss(_WeightedLoss):
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return L.multi_margin_loss(input, target, self.p, self.margin, self.weight,
                                    reduction=self.reduction)
+
+
+class KLDivLoss(_Loss):
+    """l = q (log q - x) for log-probabilities x and target distribution q (or, with
+    ``log_target``, q given as log q). Use reduction="batchmean" for the KL divergence; the
+    default "mean" divides by the support size too, and warns (as in PyTorch)."""
+
+    def __init__(self, reduction: str = "mean", log_target: bool = False):
+        Module.__init__(self)
+        self.reduction = check_choice("KLDivLoss", "reduction", reduction,
+                                      ("mean", "batchmean", "sum", "none"))
+        self.log_target = check_bool("KLDivLoss", "log_target", log_target)
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return P.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+
+class PoissonNLLLoss(_Loss):
+    """l = exp(x) - y x for log-rates x (``log_input``), else x - y log(x + eps); ``full``
+    adds Stirling's log(y!) where y > 1."""
+
+    def __init__(self, log_input: bool = True, full: bool = False, eps: float = 1e-8,
+                 reduction: str = "mean"):
+        super().__init__(reduction)
+        self.log_input = check_bool("PoissonNLLLoss", "log_input", log_input)
+        self.full = check_bool("PoissonNLLLoss", "full", full)
+        self.eps = check_number("PoissonNLLLoss", "eps", eps, 0)
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return P.poisson_nll_loss(input, target, self.log_input, self.full, eps=self.eps,
+                                  reduction=self.reduction)
+
+
+class GaussianNLLLoss(_Loss):
+    """l = 0.5 (log v + (x - y)^2 / v) for means x, targets y and variances v (clamped to
+    >= eps); ``full`` adds 0.5 log(2 pi). ``forward(input, target, var)``."""
+
+    def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.full = check_bool("GaussianNLLLoss", "full", full)
+        self.eps = check_number("GaussianNLLLoss", "eps", eps, 0)
+
+    def forward(self, input: Tensor, target: Tensor, var) -> Tensor:
+        return P.gaussian_nll_loss(input, target, var, self.full, self.eps, self.reduction)
+
+
+class CosineEmbeddingLoss(_Loss):
+    """l = 1 - cos(x1, x2) for y = 1, max(0, cos(x1, x2) - margin) for y = -1."""
+
+    def __init__(self, margin: float = 0.0, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.margin = check_number("CosineEmbeddingLoss", "margin", margin)
+
+    def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
+        return D.cosine_embedding_loss(input1, input2, target, self.margin,
+                                       reduction=self.reduction)
+
+
+class MarginRankingLoss(_Loss):
+    """l = max(0, -y (x1 - x2) + margin): rank x1 above x2 (y = 1) or below (y = -1)."""
+
+    def __init__(self, margin: float = 0.0, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.margin = check_number("MarginRankingLoss", "margin", margin)
+
+    def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
+        return D.margin_ranking_loss(input1, input2, target, self.margin,
+                                     reduction=self.reduction)
+
+
+class TripletMarginLoss(_Loss):
+    """l = max(0, d(a, p) - d(a, n) + margin) with d the p-norm distance (``swap``: the
+    negative's distance is min(d(a, n), d(p, n)))."""
+
+    def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6,
+                 swap: bool = False, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.margin = check_number("TripletMarginLoss", "margin", margin)
+        self.p = check_number("TripletMarginLoss", "p", p, 0)
+        self.eps = check_number("TripletMarginLoss", "eps", eps)
+        self.swap = check_bool("TripletMarginLoss", "swap", swap)
+
+    def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
+        return D.triplet_margin_loss(anchor, positive, negative, self.margin, self.p, self.eps,
+                                     self.swap, reduction=self.reduction)
