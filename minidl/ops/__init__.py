@@ -1,7 +1,8 @@
 """The primitive operations, grouped by kind, forward and backward side by side.
 
 Reading order (the one in ``minidl/__init__.py``): arithmetic -> unary -> compare -> bitwise ->
-division -> reduce -> softmax -> shape -> indexing -> linalg -> conv -> pool -> convert ->
+division -> reduce -> softmax -> shape -> indexing -> rearrange -> gather_scatter ->
+scatter_extremes -> diagonals -> einstein -> pad_modes -> linalg -> conv -> pool -> convert ->
 special -> cross_entropy -> batch_norm (the last two fused); then what they stand on: arguments
 (PyTorch's axis= and out=) -> operands (dtype promotion) -> dims -> dtype_checks. Every public
 function here is also a ``minidl.`` function and, where PyTorch has one, a Tensor method.
@@ -29,11 +30,45 @@ from minidl.ops.compare import (
     where,
 )
 from minidl.ops.convert import cast, to_device
+from minidl.ops.diagonals import diag, diag_embed, diagonal
 from minidl.ops.dims import normalize_dim
 from minidl.ops.division import floor_divide, remainder
+from minidl.ops.einstein import einsum
+from minidl.ops.gather_scatter import (
+    gather,
+    index_add,
+    index_select,
+    masked_scatter,
+    masked_select,
+    nonzero,
+    scatter,
+    scatter_add,
+    scatter_reduce,
+    take_along_dim,
+)
+from minidl.ops.extrema import amax, amin, aminmax
 from minidl.ops.indexing import getitem, index_arrays
 from minidl.ops.linalg import dot, matmul, mm
+from minidl.ops.moments import std_mean, var_mean
+from minidl.ops.product import prod
+from minidl.ops.rearrange import (
+    flip,
+    meshgrid,
+    moveaxis,
+    movedim,
+    narrow,
+    repeat,
+    repeat_interleave,
+    roll,
+    swapaxes,
+    swapdims,
+    tile,
+    unbind,
+    unflatten,
+    unfold,
+)
 from minidl.ops.reduce import all, any, argmax, argmin, max, mean, min, norm, std, sum, var
+from minidl.ops.scan import cummax, cummin, cumprod, cumsum, logcumsumexp
 from minidl.ops.shape import (
     broadcast_to,
     cat,
@@ -53,6 +88,7 @@ from minidl.ops.shape import (
     unsqueeze,
 )
 from minidl.ops.softmax import log_softmax, logsumexp, softmax
+from minidl.ops.sort import argsort, kthvalue, median, nanmedian, sort
 from minidl.ops.special import erf
 from minidl.ops.unary import (
     abs,

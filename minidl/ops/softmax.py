@@ -11,7 +11,7 @@ because their backward has a short closed form:
     softmax:      gx = y * (gy - sum(gy * y))
     log_softmax:  gx = gy - exp(y) * sum(gy)
 
-Read next: ``shape.py`` (reshape, transpose, cat, pad, broadcasting).
+Read next: ``sort.py`` (sort, argsort, kthvalue, median).
 """
 from __future__ import annotations
 

@@ -1,0 +1,214 @@
+"""Scans: running sums, products, maxima and log-sum-exps along one dim (``cumsum``,
+``cumprod``, ``cummax``, ``cummin``, ``logcumsumexp``).
+
+A scan's output k depends on inputs 0..k, so each input i collects gradient from outputs
+k >= i: a *reversed* cumulative sum of something. ``flip`` (indexing with step -1) turns a
+reversed scan into a forward one:
+
+    cumsum:        y_k = sum_{j<=k} x_j            gx_i = sum_{k>=i} gy_k
+    cumprod:       y_k = prod_{j<=k} x_j           gx_i = sum_{k>=i} gy_k y_k / x_i   (x_i != 0)
+    logcumsumexp:  y_k = log sum_{j<=k} exp(x_j)   gx_i = sum_{k>=i} gy_k exp(x_i - y_k)
+
+cumprod's rule divides by x_i, so where x holds zeros it is patched: up to the first zero z the
+division is safe; at z itself the gradient is the same sum with x_z replaced by 1; after z
+every product holds x_z = 0 and the gradient is 0. cummax and cummin find the running arg-max on
+the arrays and read the values at those indices, as ``sort.py`` does.
+
+Read next: ``product.py`` (prod, with a gradient exact at zeros).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from minidl import backend
+from minidl.function import Function
+from minidl.ops.compare import where
+from minidl.ops.dims import normalize_dim
+from minidl.ops.dtype_checks import require_float
+from minidl.ops.indexing import getitem
+from minidl.ops.reduce import values_indices
+from minidl.ops.shape import cat
+from minidl.ops.sort import take_along
+from minidl.ops.unary import exp
+from minidl.tensor import Tensor
+
+
+class _CummaxResult(values_indices):
+    __slots__ = ()
+    op = "cummax"
+
+
+class _CumminResult(values_indices):
+    __slots__ = ()
+    op = "cummin"
+
+
+def _along(axis: int, key) -> tuple:
+    """An indexing key that applies ``key`` (a slice) to dim ``axis`` only."""
+    return (slice(None),) * axis + (key,)
+
+
+def flip(x: Tensor, axis: int) -> Tensor:
+    """x reversed along ``axis`` (differentiable: indexing)."""
+    return getitem(x, _along(axis, slice(None, None, -1)))
+
+
+def _constant(array) -> Tensor:
+    return Tensor._make(array, False)
+
+
+class Cumsum(Function):
+    """y_k = sum_{j<=k} x_j;  gx = the reversed cumsum of gy"""
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        ctx.axis = axis
+        return backend.get_array_module(x).cumsum(x, axis=axis)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return flip(Cumsum.apply(flip(gy, ctx.axis), ctx.axis), ctx.axis), None
+
+
+def _reversed_cumsum(x: Tensor, axis: int) -> Tensor:
+    return flip(Cumsum.apply(flip(x, axis), axis), axis)
+
+
+class Cumprod(Function):
+    """y_k = prod_{j<=k} x_j;  gx_i = sum_{k>=i} gy_k prod_{j<=k, j!=i} x_j (see the module
+    docstring for how the zeros are handled)"""
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        ctx.axis = axis
+        y = backend.get_array_module(x).cumprod(x, axis=axis)
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, y = ctx.saved_tensors
+        axis = ctx.axis
+        xp = backend.get_array_module(x._array)
+        zeros_so_far = xp.cumsum(x._array == 0, axis=axis)
+        before = zeros_so_far == 0  # before the first zero: dividing by x is safe
+        gx = _reversed_cumsum(gy * y, axis) / where(_constant(before), x, 1.0)
+        if before.all():
+            return gx, None
+        first = (zeros_so_far == 1) & (x._array == 0)
+        # At the first zero: the products with that zero taken out (replaced by 1).
+        others = Cumprod.apply(where(_constant(first), 1.0, x), axis)
+        g_first = _reversed_cumsum(gy * others, axis)
+        return where(_constant(before), gx, where(_constant(first), g_first, 0.0)), None
+
+
+def _scan_axis(input: Tensor, dim, op: str):
+    axis = normalize_dim(dim, input.ndim, op)
+    return axis if input.ndim else None
+
+
+def _integer_to_long(input: Tensor, dtype) -> Tensor:
+    """``dtype`` converts first; bool and integer inputs accumulate in int64, as in PyTorch."""
+    if dtype is not None:
+        return input.to(dtype)
+    if input.dtype.kind in "biu" and input.dtype != np.int64:
+        return input.to(np.int64)
+    return input
+
+
+def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+    """Running sums along ``dim``: y_k = x_0 + ... + x_k."""
+    x = _integer_to_long(input, dtype)
+    axis = _scan_axis(x, dim, "cumsum")
+    return x[...] if axis is None else Cumsum.apply(x, axis)
+
+
+def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+    """Running products along ``dim``: y_k = x_0 * ... * x_k; its gradient is exact also
+    where x holds zeros."""
+    x = _integer_to_long(input, dtype)
+    axis = _scan_axis(x, dim, "cumprod")
+    return x[...] if axis is None else Cumprod.apply(x, axis)
+
+
+def _running_extremum(op: str, input: Tensor, dim: int, largest: bool, result):
+    """(values, indices): the running max (min) and where it was last reached. A later equal
+    value takes over the index, and a NaN stays the extremum once met, as in PyTorch."""
+    axis = _scan_axis(input, dim, op)
+    a = input._array
+    xp = backend.get_array_module(a)
+    if axis is None:
+        return result(input[...], _constant(xp.zeros((), np.int64)))
+    running = doubling_scan(xp.maximum if largest else xp.minimum, a, axis)
+    reached = a == running
+    if a.dtype.kind == "f":
+        reached |= xp.isnan(a)
+    position = xp.arange(a.shape[axis]).reshape((-1,) + (1,) * (a.ndim - axis - 1))
+    index = doubling_scan(xp.maximum, xp.where(reached, position, 0), axis)
+    return result(take_along(input, index, axis), _constant(index.astype(np.int64)))
+
+
+def cummax(input: Tensor, dim: int) -> _CummaxResult:
+    """(values, indices) of the running maximum along ``dim``."""
+    return _running_extremum("cummax", input, dim, True, _CummaxResult)
+
+
+def cummin(input: Tensor, dim: int) -> _CumminResult:
+    """(values, indices) of the running minimum along ``dim``."""
+    return _running_extremum("cummin", input, dim, False, _CumminResult)
+
+
+def doubling_scan(combine, a, axis: int):
+    """The running ``combine`` (an associative elementwise function: logaddexp, maximum) of
+    the array ``a`` along ``axis``: after the step with offset d (1, 2, 4, ...) each y_k
+    combines a_{k-2d+1}..a_k (Hillis and Steele's scan, log2(n) elementwise steps; CuPy has
+    no ``ufunc.accumulate`` for these). With logaddexp no exp ever overflows or underflows,
+    whatever the range of the values."""
+    xp = backend.get_array_module(a)
+    y = xp.moveaxis(a, axis, -1).copy()
+    d = 1
+    while d < y.shape[-1]:
+        y[..., d:] = combine(y[..., d:], y[..., :-d])
+        d *= 2
+    return xp.moveaxis(y, -1, axis)
+
+
+class LogCumSumExp(Function):
+    """y_k = log sum_{j<=k} exp(x_j);  gx_i = sum_{k>=i} gy_k exp(x_i - y_k)
+
+    The gradient is exp(x_i - y_i) r_i, with r_i = sum_{k>=i} gy_k exp(y_i - y_k). As y never
+    decreases, the factors a_i = exp(y_i - y_{i+1}) lie in (0, 1] and r_i = gy_i + a_i r_{i+1}
+    is a linear recurrence: scanned from the end with Tensor operations (the same doubling as
+    the forward), it overflows nowhere and stays differentiable for second derivatives."""
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        ctx.axis = axis
+        y = doubling_scan(backend.get_array_module(x).logaddexp, x, axis)
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, y = ctx.saved_tensors
+        axis, n = ctx.axis, x.shape[ctx.axis]
+
+        def part(t, start, stop):
+            return getitem(t, _along(axis, slice(start, stop)))
+
+        # a_i = exp(y_i - y_{i+1}) for i < n-1; the last a is never used (0)
+        a = cat([exp(part(y, 0, n - 1) - part(y, 1, n)), part(y, 0, 1) * 0.0], axis)
+        r, d = gy, 1
+        while d < n:  # combine (a_i, r_i) with (a_{i+d}, r_{i+d}): r_i += a_i r_{i+d}
+            r = cat([part(r, 0, n - d) + part(a, 0, n - d) * part(r, d, n),
+                     part(r, n - d, n)], axis)
+            a = cat([part(a, 0, n - d) * part(a, d, n), part(a, n - d, n)], axis)
+            d *= 2
+        return exp(x - y) * r, None
+
+
+def logcumsumexp(input: Tensor, dim: int) -> Tensor:
+    """log(cumsum(exp(x))) along ``dim``, computed without overflow or underflow."""
+    require_float("logcumsumexp", input)
+    axis = _scan_axis(input, dim, "logcumsumexp")
+    return input[...] if axis is None else LogCumSumExp.apply(input, axis)
