@@ -9,6 +9,7 @@ Read next: ``minidl/testing.py`` (how every backward rule is checked).
 """
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 import numpy as np
@@ -16,37 +17,112 @@ import numpy as np
 from minidl import backend
 from minidl.backend import Generator
 from minidl.dtypes import get_default_dtype
-from minidl.errors import DTypeError, ShapeError
+from minidl.errors import DTypeError, IntegerOverflowError, ShapeError
 from minidl.ops.shape import _shape_args
 from minidl.tensor import Tensor
+
+# What a tensor holds: bools, integers and floats (NumPy's kinds b, u, i, f). Complex numbers,
+# strings, bytes, dates and Python objects are refused: no op of minidl is defined on them.
+_KINDS = "buif"
+_SUPPORTED = "bool, uint8, int8, int16, int32, int64, float16, float32, float64"
+_KIND_NAMES = {"c": "complex numbers", "U": "strings", "S": "bytes", "O": "Python objects",
+               "M": "dates", "m": "time spans", "V": "raw records"}
+_INT64 = np.iinfo(np.int64)
 
 
 def _dtype(dtype) -> Optional[np.dtype]:
     if dtype is None:
         return None
     try:
-        return np.dtype(dtype)
+        dtype = np.dtype(dtype)
     except TypeError:
         raise DTypeError(f"unknown dtype {dtype!r}") from None
+    if dtype.kind not in _KINDS:
+        raise DTypeError(f"dtype {_name(dtype)} ({_KIND_NAMES[dtype.kind]}) is not supported; "
+                         f"tensors hold {_SUPPORTED}")
+    return dtype
 
 
-def _infer_dtype(data) -> Optional[np.dtype]:
-    """The dtype PyTorch would pick for ``data``: arrays keep theirs; Python floats -> float32."""
-    if isinstance(data, Tensor) or type(data) in backend._BY_ARRAY_TYPE:
+def _name(dtype: np.dtype) -> str:
+    return {"U": "str", "S": "bytes"}.get(dtype.kind, dtype.name)  # (not str672: its bits)
+
+
+def _check_kind(dtype: np.dtype, data, op: str) -> None:
+    """Refuse data of a dtype no tensor holds, naming it and what the first offending item
+    is (a string inside a list of numbers makes NumPy pick a string dtype for all)."""
+    if dtype.kind in _KINDS:
+        return
+    if isinstance(data, np.ndarray):  # (an array of objects: find one that is no number)
+        data = data.tolist() if dtype.kind == "O" else ()
+    item = _first_non_number(data)
+    found = "" if item is _NUMBERS_ONLY else f": found {item!r} ({type(item).__name__})"
+    raise DTypeError(f"{op}: cannot make a tensor of dtype {_name(dtype)} "
+                     f"({_KIND_NAMES[dtype.kind]}){found}; tensors hold {_SUPPORTED}")
+
+
+_NUMBERS_ONLY = object()
+
+
+def _first_non_number(data):
+    """The first item inside nested lists/tuples that is no bool, int or float (or
+    ``_NUMBERS_ONLY``)."""
+    if isinstance(data, (list, tuple)):
+        for item in data:
+            found = _first_non_number(item)
+            if found is not _NUMBERS_ONLY:
+                return found
+        return _NUMBERS_ONLY
+    if isinstance(data, (bool, int, float, np.bool_, np.integer, np.floating)):
+        return _NUMBERS_ONLY
+    if isinstance(data, np.ndarray) and data.dtype.kind in _KINDS:
+        return _NUMBERS_ONLY
+    return data
+
+
+def _check_int_range(data, op: str) -> None:
+    """A Python int beyond int64 (NumPy makes it uint64 or an object): PyTorch's overflow."""
+    if isinstance(data, (list, tuple)):
+        for item in data:
+            _check_int_range(item, op)
+    elif isinstance(data, int) and not _INT64.min <= data <= _INT64.max:
+        raise IntegerOverflowError(
+            f"{op}: the integer {data} is out of range for int64 (expected [-2**63, "
+            "2**63 - 1]); pass dtype=minidl.float64 for a floating-point tensor")
+
+
+def _infer_dtype(data, op: str = "tensor", int_range: bool = True) -> Optional[np.dtype]:
+    """The dtype PyTorch would pick for ``data``: arrays keep theirs; Python floats -> float32.
+    Data that no tensor can hold is refused here (see ``_KINDS``), and (if ``int_range``)
+    Python ints beyond int64."""
+    if isinstance(data, Tensor):
         return None
-    if isinstance(data, np.generic):
+    if type(data) in backend._BY_ARRAY_TYPE or isinstance(data, np.generic):
+        _check_kind(data.dtype, data, op)
         return None
     try:
         kind = np.asarray(data).dtype
     except ValueError as exc:  # ragged nested lists
-        raise ShapeError(f"tensor: cannot make a tensor from this data: {exc}") from None
-    if kind.kind == "O":
-        raise DTypeError(f"tensor: cannot make a tensor from {type(data).__name__} data")
+        raise ShapeError(f"{op}: cannot make a tensor from nested sequences of unequal "
+                         f"lengths ({_ragged(exc)})") from None
+    if int_range and kind.kind in "uO":  # (uint64 or objects from Python ints beyond int64)
+        _check_int_range(data, op)
+    if not (kind.kind == "O" and not int_range and _first_non_number(data) is _NUMBERS_ONLY):
+        _check_kind(kind, data, op)  # (big Python ints are objects: fine for a float dtype)
     if kind.kind != "f":
         return None
     # Python floats become float32; NumPy floats inside the data keep their own precision, so
     # [1.0, np.float64(2.0)] is float64, as in PyTorch.
     return np.result_type(get_default_dtype(), *_numpy_float_dtypes(data, []))
+
+
+def _ragged(exc: ValueError) -> str:
+    """NumPy's ragged-list message in minidl's words."""
+    match = re.search(r"inhomogeneous shape after (\d+) dimensions?\. The detected shape was "
+                      r"(\([\d, ]*\))", str(exc))
+    if match is None:
+        return str(exc)
+    return (f"the items at dim {match[1]} differ in length; the dims before have shape "
+            f"{match[2]}")
 
 
 def _numpy_float_dtypes(data, found: list) -> list:
@@ -76,11 +152,21 @@ def tensor(data, dtype=None, device: Optional[str] = None,
     device = _device_for(data, device)
     if isinstance(data, Tensor):
         data = data._array
-    dtype = _dtype(dtype) or _infer_dtype(data)
-    array = backend.asarray(data, dtype, device)
+    array = _convert(data, dtype, device, "tensor")
     if array is data:
         array = array.copy()
     return Tensor(array, requires_grad=requires_grad)
+
+
+def _convert(data, dtype, device: str, op: str):
+    """``data`` as an array of ``dtype`` (if given, else PyTorch's choice) on ``device``."""
+    asked = _dtype(dtype)
+    inferred = _infer_dtype(data, op, int_range=asked is None)
+    try:
+        return backend.asarray(data, asked or inferred, device)
+    except OverflowError as exc:  # tensor([300], dtype=uint8)
+        raise IntegerOverflowError(f"{op}: a value is out of range for dtype {asked}: "
+                                   f"{exc}") from None
 
 
 def as_tensor(data, dtype=None, device: Optional[str] = None) -> Tensor:
@@ -89,7 +175,7 @@ def as_tensor(data, dtype=None, device: Optional[str] = None) -> Tensor:
         return data
     device = _device_for(data, device)
     data = data._array if isinstance(data, Tensor) else data
-    return Tensor(backend.asarray(data, _dtype(dtype) or _infer_dtype(data), device))
+    return Tensor(_convert(data, dtype, device, "as_tensor"))
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
@@ -97,8 +183,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
     through either is seen by the other. Its dtype is the array's."""
     if type(array) is not np.ndarray:
         raise DTypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
-    if array.dtype.kind not in "biuf":
-        raise DTypeError(f"from_numpy: arrays of dtype {array.dtype} cannot be tensors")
+    _check_kind(array.dtype, array, "from_numpy")
     return Tensor(array)
 
 
@@ -125,7 +210,7 @@ def _float_dtype(dtype, op: str) -> np.dtype:
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
     shape = _size(size if isinstance(size, (tuple, list)) else (size,), "full")
-    dtype = _dtype(dtype) or (_infer_dtype(fill_value) or np.asarray(fill_value).dtype)
+    dtype = _dtype(dtype) or (_infer_dtype(fill_value, "full") or np.asarray(fill_value).dtype)
     array = _new(device, lambda xp: xp.full(shape, fill_value, dtype=dtype))
     return Tensor(array, requires_grad=requires_grad)
 
@@ -170,7 +255,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         start, end = 0, start
     if step == 0:
         raise ValueError("arange: step must be non-zero")
-    dtype = _dtype(dtype) or _infer_dtype([start, end, step]) or np.dtype(np.int64)
+    dtype = _dtype(dtype) or _infer_dtype([start, end, step], "arange") or np.dtype(np.int64)
     array = _new(device, lambda xp: xp.arange(start, end, step, dtype=dtype))
     return Tensor(array, requires_grad=requires_grad)
 

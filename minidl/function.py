@@ -22,7 +22,7 @@ import itertools
 import numpy as np
 
 from minidl import backend
-from minidl.errors import DTypeError, MinidlError, OutOfRangeError, ShapeError
+from minidl.errors import DTypeError, MinidlError, OutOfRangeError, ShapeError, numpy_message
 from minidl.grad_mode import _check_finite, _GradMode
 from minidl.node import Node
 from minidl.tensor import Tensor, _new_object
@@ -202,4 +202,4 @@ def _forward_error(cls, args, exc) -> MinidlError:
     shapes = ", ".join(f"{tuple(t.shape)} {t.dtype}" for t in args if isinstance(t, Tensor))
     kind = (OutOfRangeError if isinstance(exc, IndexError)
             else ShapeError if isinstance(exc, ValueError) else DTypeError)  # Type/Overflow
-    return kind(f"{cls.__name__}: {exc} (tensor inputs: {shapes})")
+    return kind(f"{cls.__name__}: {numpy_message(exc)} (tensor inputs: {shapes})")

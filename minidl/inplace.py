@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 # imported here: they import Tensor, which inherits the class below.
 import minidl
 from minidl import backend
-from minidl.errors import AutogradError, ShapeError
+from minidl.errors import AutogradError, DTypeError, OutOfRangeError, ShapeError, numpy_message
 from minidl.grad_mode import _GradMode
 
 if TYPE_CHECKING:  # for the annotations only: tensor.py imports this module
@@ -124,12 +124,24 @@ class InPlaceMethods:
         return self
 
     def __setitem__(self, key, value) -> None:
+        """``x[key] = value``; a key mixing ints and index arrays places its dims as in
+        ``x[key]`` (PyTorch's order, ``ops/indexing.py``): ints first, then the arrays."""
         self._begin_inplace("__setitem__")
         key = minidl.ops.index_arrays(key, self._array)
-        value = self._operand_array(value)
         try:
-            self._array[key] = value
-        except (IndexError, ValueError) as exc:
-            raise ShapeError(
-                f"__setitem__: cannot assign shape {tuple(value.shape)} at index {key!r} of a "
-                f"tensor of shape {tuple(self.shape)}: {exc}") from None
+            value = self._operand_array(value)
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise DTypeError(f"__setitem__: cannot assign {value!r} to a tensor of dtype "
+                             f"{self.dtype}: {exc}") from None
+        try:
+            steps = minidl.ops.indexing.split_int_indices(key)
+            if steps is None:
+                self._array[key] = value
+            else:  # x[ints] is a view (ints are basic keys): assign through it
+                self._array[steps[0]][steps[1]] = value
+        except IndexError as exc:
+            raise OutOfRangeError(f"__setitem__: {numpy_message(exc)} (tensor of shape "
+                                  f"{tuple(self.shape)}, index {key!r})") from None
+        except ValueError as exc:
+            raise ShapeError(f"__setitem__: {numpy_message(exc)} (tensor of shape "
+                             f"{tuple(self.shape)}, index {key!r})") from None

@@ -1,0 +1,158 @@
+"""Bad data, bad shapes and bad indices: each is a minidl error in minidl's words.
+
+Each row feeds one bad input (``lib`` is ``minidl``, or ``torch`` for the cross-check) and
+names the built-in exception PyTorch raises there and a word the message must contain (the op,
+or what is wrong). The message must not be NumPy's: NumPy speaks of axes and arrays, and its
+text leaked through before (issue 18, item 7). Where PyTorch accepts the input on purpose
+(complex numbers; minidl has no complex ops), ``torch_too`` is False.
+
+Read next: ``tests/test_empty_tensors.py``.
+"""
+from typing import Callable, NamedTuple
+
+import numpy as np
+import pytest
+
+import minidl
+from minidl.errors import DTypeError, IntegerOverflowError, MinidlError
+
+NUMPY_PHRASES = ["operands could not be broadcast", "out of bounds for axis",
+                 "boolean index did not match", "could not broadcast input array",
+                 "inhomogeneous", "for array", "numpy.newaxis", "value array of shape",
+                 "indexing arrays", "str672"]
+
+
+class Bad(NamedTuple):
+    name: str
+    call: Callable  # call(lib)
+    error: type  # the built-in exception PyTorch raises (minidl's error is one too)
+    words: tuple  # what the message must name
+    torch_too: bool = True  # PyTorch raises it too (else: minidl differs on purpose)
+
+
+def x34(lib):
+    return lib.zeros(3, 4)
+
+
+def assign(target, key, value):
+    target[key] = value
+
+
+def idx(lib, values):
+    return lib.tensor(values)
+
+
+BAD = [
+    # data that no tensor holds
+    Bad("object array", lambda lib: lib.tensor(np.array([1, "a"], dtype=object)), TypeError,
+        ("tensor", "object", "'a'", "float32")),
+    Bad("str in list", lambda lib: lib.tensor([1, "a"]), TypeError, ("tensor", "str", "'a'")),
+    # (PyTorch reads a list of str as one more dimension and raises a ValueError)
+    Bad("list of str", lambda lib: lib.tensor(["a", "b"]), TypeError, ("tensor", "str"),
+        torch_too=False),
+    Bad("str scalar", lambda lib: lib.tensor("a"), TypeError, ("tensor", "str")),
+    Bad("complex list", lambda lib: lib.tensor([1 + 2j]), TypeError, ("tensor", "complex128"),
+        torch_too=False),
+    Bad("complex array", lambda lib: lib.tensor(np.array([1 + 2j])), TypeError,
+        ("complex128",), torch_too=False),
+    Bad("str array", lambda lib: lib.tensor(np.array(["x"])), TypeError, ("tensor", "str")),
+    Bad("bytes array", lambda lib: lib.tensor(np.array([b"x"])), TypeError, ("bytes",)),
+    Bad("datetime array", lambda lib: lib.tensor(np.array(["2020-01-01"], "datetime64[D]")),
+        TypeError, ("datetime64",)),
+    Bad("from_numpy complex", lambda lib: lib.from_numpy(np.array([1j])), TypeError,
+        ("from_numpy", "complex128"), torch_too=False),
+    Bad("from_numpy object", lambda lib: lib.from_numpy(np.array([None])), TypeError,
+        ("from_numpy", "object")),
+    Bad("as_tensor str", lambda lib: lib.as_tensor(["a"]), TypeError, ("as_tensor", "str"),
+        torch_too=False),
+    Bad("as_tensor complex", lambda lib: lib.as_tensor(np.array([1j])), TypeError,
+        ("as_tensor", "complex"), torch_too=False),
+    Bad("complex dtype", lambda lib: lib.tensor([1.0], dtype=np.complex64), TypeError,
+        ("complex64", "float32"), torch_too=False),
+    Bad("2**70", lambda lib: lib.tensor(2**70), OverflowError, ("tensor", "int64"),
+        torch_too=False),  # (PyTorch: a ValueError, checked below)
+    Bad("300 as uint8", lambda lib: lib.tensor([300], dtype=lib.uint8), OverflowError,
+        ("uint8",), torch_too=False),  # (PyTorch: a RuntimeError)
+    Bad("ragged", lambda lib: lib.tensor([[1, 2], [3]]), ValueError, ("tensor", "dim 1")),
+    # shapes that do not broadcast
+    Bad("add", lambda lib: x34(lib) + lib.zeros(5), RuntimeError, ("Add", "(3, 4)", "(5,)")),
+    Bad("mul 3-d", lambda lib: x34(lib) * lib.zeros(2, 1, 5), RuntimeError,
+        ("Mul", "(2, 1, 5)")),
+    # indices out of range, masks of the wrong shape
+    Bad("x[5]", lambda lib: x34(lib)[5], IndexError, ("index 5", "dim 0", "size 3")),
+    Bad("x[-4]", lambda lib: x34(lib)[-4], IndexError, ("index -4", "dim 0", "size 3")),
+    Bad("x[:, 9]", lambda lib: x34(lib)[:, 9], IndexError, ("index 9", "dim 1", "size 4")),
+    Bad("x[[0, 7]]", lambda lib: x34(lib)[idx(lib, [0, 7])], IndexError, ("index 7", "dim 0")),
+    Bad("x[mask]", lambda lib: x34(lib)[idx(lib, [True, False])], IndexError,
+        ("mask", "size 2", "size 3")),
+    Bad("x[0, 0, 0]", lambda lib: x34(lib)[0, 0, 0], IndexError, ("too many indices",)),
+    Bad("index shapes", lambda lib: x34(lib)[idx(lib, [0, 1]), idx(lib, [0, 1, 2])],
+        IndexError, ("(2,)", "(3,)")),
+    Bad("float index", lambda lib: x34(lib)[idx(lib, [0.5])], IndexError, ("integer",)),
+    # x[key] = value
+    Bad("x[5] = 1", lambda lib: assign(x34(lib), 5, 1.0), IndexError,
+        ("__setitem__", "index 5", "dim 0", "size 3")),
+    Bad("x[[0, 7]] = 1", lambda lib: assign(x34(lib), idx(lib, [0, 7]), 1.0), IndexError,
+        ("__setitem__", "index 7")),
+    Bad("x[mask] = 1", lambda lib: assign(x34(lib), idx(lib, [True, False]), 1.0),
+        IndexError, ("__setitem__", "mask")),
+    Bad("x[0] = zeros(5)", lambda lib: assign(x34(lib), 0, lib.zeros(5)), RuntimeError,
+        ("__setitem__", "(5,)", "(4,)")),
+    Bad("x[1, :, idx] = v", lambda lib: assign(lib.zeros(2, 3, 4), (1, slice(None),
+                                                                    idx(lib, [0, 1])),
+                                               lib.zeros(2, 3)), RuntimeError,
+        ("__setitem__", "(2, 3)", "(3, 2)")),
+    Bad("x[0] = 'a'", lambda lib: assign(x34(lib), 0, "a"), TypeError, ("__setitem__", "'a'")),
+]
+
+
+@pytest.mark.parametrize("bad", BAD, ids=[b.name for b in BAD])
+def test_bad_input_is_a_minidl_error_in_minidl_words(bad):
+    with pytest.raises(MinidlError) as info:
+        bad.call(minidl)
+    assert isinstance(info.value, bad.error), type(info.value).__mro__
+    message = str(info.value)
+    for word in bad.words:
+        assert word in message, (word, message)
+    for phrase in NUMPY_PHRASES:
+        assert phrase not in message, (phrase, message)
+
+
+@pytest.mark.parametrize("bad", [b for b in BAD if b.torch_too], ids=lambda b: b.name)
+def test_pytorch_raises_the_same_builtin(bad):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(bad.error):
+        bad.call(torch)
+
+
+def test_the_refused_dtypes_are_named_with_the_supported_ones():
+    with pytest.raises(DTypeError, match="complex128.*tensors hold bool, uint8.*float64"):
+        minidl.tensor([1 + 2j])
+    with pytest.raises(DTypeError, match="string|str"):
+        minidl.tensor(["1"], dtype=minidl.float32)  # no silent parsing of text
+
+
+def test_integers_beyond_int64_are_refused_as_pytorch_refuses_them():
+    for data in (2**70, [2**63], [-2**63 - 1]):
+        with pytest.raises(IntegerOverflowError, match="out of range for int64"):
+            minidl.tensor(data)
+    assert minidl.tensor(-2**63).item() == -2**63
+    assert minidl.tensor(2**70, dtype=minidl.float64).item() == 2.0**70  # a float is fine
+    torch = pytest.importorskip("torch")
+    with pytest.raises(ValueError):
+        torch.tensor(2**70)
+    assert issubclass(IntegerOverflowError, ValueError)
+
+
+def test_setitem_places_dims_as_getitem_and_pytorch():
+    """``x[1, :, idx] = v``: the ints first, then the arrays (PyTorch's order), as ``x[key]``."""
+    x = minidl.zeros(2, 3, 4)
+    key = (1, slice(None), minidl.tensor([0, 2]))
+    assert x[key].shape == (3, 2)
+    x[key] = minidl.arange(6.0).reshape(3, 2)
+    assert np.array_equal(x[key].numpy(), np.arange(6.0).reshape(3, 2))
+    assert x.sum().item() == 15.0
+    torch = pytest.importorskip("torch")
+    t = torch.zeros(2, 3, 4)
+    t[1, :, torch.tensor([0, 2])] = torch.arange(6.0).reshape(3, 2)
+    assert np.array_equal(t.numpy(), x.numpy())
