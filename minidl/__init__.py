@@ -36,6 +36,12 @@ The primitives, forward and backward side by side
 23. minidl/ops/pool.py                 max and average pooling
 24. minidl/ops/convert.py              dtype and device changes
 25. minidl/ops/special.py              erf, softplus
+25. minidl/ops/rounding.py             floor, ceil, round, trunc, frac, fmod
+25. minidl/ops/trigonometric.py        tan, asin, ..., atan2, sinh, ..., atanh
+25. minidl/ops/exp_log.py              log2, log10, exp2, square, reciprocal
+25. minidl/ops/erf_family.py           erfc, erfinv
+25. minidl/ops/binary_math.py          lerp, logaddexp, copysign, hypot, isclose
+25. minidl/ops/bitcast.py              x.view(dtype): the same bytes as another dtype
 26. minidl/ops/cross_entropy.py        softmax cross-entropy, fused
 27. minidl/ops/batch_norm.py           batch normalization's training step, fused
 28. minidl/ops/masking.py              tril, triu, masked_fill
@@ -82,6 +88,8 @@ Neural networks
 65. minidl/nn/layers/pooling.py        MaxPool2d, AvgPool2d, AdaptiveAvgPool2d
 66. minidl/nn/layers/normalization.py  BatchNorm1d/2d, LayerNorm
 67. minidl/nn/normalization_functional.py F.batch_norm, F.layer_norm
+67. minidl/nn/sample_norm_functional.py F.group_norm, F.instance_norm, F.rms_norm, F.normalize
+67. minidl/nn/layers/sample_norm.py    GroupNorm, InstanceNorm1d/2d, RMSNorm
 68. minidl/nn/losses.py                CrossEntropyLoss, MSELoss, ...
 69. minidl/nn/loss_functional.py       F.cross_entropy, F.mse_loss, ...
 70. minidl/nn/likelihood_losses.py     F.binary_cross_entropy, F.kl_div, F.poisson_nll_loss, ...
@@ -98,6 +106,7 @@ Neural networks
 81. minidl/nn/attention_functional.py  F.scaled_dot_product_attention
 82. minidl/nn/layers/attention.py      MultiheadAttention
 83. minidl/nn/layers/transformer.py    TransformerEncoderLayer, ...
+84. minidl/threads.py                  set_num_threads: the BLAS threads, and why one
 84. minidl/allocator.py                keeping freed memory for reuse (glibc)
 Optimizers
 85. minidl/optim/optimizer.py          Optimizer: parameter groups, state, zero_grad
@@ -201,6 +210,7 @@ from minidl.errors import (
     DeviceError,
     DimError,
     DTypeError,
+    IntegerOverflowError,
     MinidlError,
     OutOfRangeError,
     ShapeError,

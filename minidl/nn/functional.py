@@ -13,7 +13,8 @@ This file holds ``linear``, ``dropout`` and ``one_hot`` and gathers the rest und
                cosine_embedding_loss, margin_ranking_loss, triplet_margin_loss
                (``distance_losses.py``);
 * convolution, pooling and normalization (``minidl/ops/conv.py``, ``minidl/ops/pool.py``,
-  ``normalization_functional.py``) and ``pad`` (``minidl/ops/shape.py``);
+  ``normalization_functional.py``; group_norm, instance_norm, rms_norm, normalize:
+  ``sample_norm_functional.py``) and ``pad`` (``minidl/ops/shape.py``);
 * sequences    embedding (``embedding_functional.py``), scaled_dot_product_attention
                (``attention_functional.py``).
 
@@ -81,6 +82,7 @@ from minidl.nn.loss_functional import (
     smooth_l1_loss,
 )
 from minidl.nn.normalization_functional import batch_norm, layer_norm
+from minidl.nn.sample_norm_functional import group_norm, instance_norm, normalize, rms_norm
 
 # re-export
 from minidl.ops import pad

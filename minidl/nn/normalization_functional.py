@@ -33,7 +33,7 @@ closed form
 takes three passes. Its composed twin is ``normalize``, which layer_norm uses as it is (fast
 enough there) and which the tests compare with the fused Function, values and gradients.
 
-Read next: ``minidl/nn/losses.py`` (the losses as Modules).
+Read next: ``minidl/nn/sample_norm_functional.py`` (the normalizations within a sample).
 """
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def batch_statistics(x, axes: Tuple[int, ...]):
     return mean, deviation.mean(axis=axes, keepdims=True)
 
 
-def _update_running(buffer: Tensor, batch_value, momentum: float) -> None:
+def update_running(buffer: Tensor, batch_value, momentum: float) -> None:
     """running = (1 - momentum) * running + momentum * batch_value, in place, outside the graph."""
     with no_grad():
         buffer.mul_(1 - momentum).add_(batch_value.reshape(buffer.shape), alpha=momentum)
@@ -126,9 +126,9 @@ def batch_norm_impl(op: str, x: Tensor, running_mean: Optional[Tensor],
                              f"got input of shape {tuple(x.shape)}")
         mean, var = batch_statistics(x._array, axes)
         if running_mean is not None:
-            _update_running(running_mean, mean, momentum)
+            update_running(running_mean, mean, momentum)
         if running_var is not None:
-            _update_running(running_var, var * (n / (n - 1)), momentum)
+            update_running(running_var, var * (n / (n - 1)), momentum)
         y = BatchNormalize.apply(x, axes, eps, mean, (var + eps) ** -0.5)
         y = y if weight is None else y * weight.reshape(per_channel)
         return y if bias is None else y + bias.reshape(per_channel)

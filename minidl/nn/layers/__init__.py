@@ -38,4 +38,5 @@ from minidl.nn.layers.linear import Flatten, Identity, Linear, Unflatten
 from minidl.nn.layers.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from minidl.nn.layers.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from minidl.nn.layers.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from minidl.nn.layers.sample_norm import GroupNorm, InstanceNorm1d, InstanceNorm2d, RMSNorm
 from minidl.nn.layers.transformer import TransformerEncoder, TransformerEncoderLayer
