@@ -34,6 +34,11 @@ The primitives, forward and backward side by side
 21. minidl/ops/linalg.py               matmul
 22. minidl/ops/conv.py                 conv2d as im2col and one matmul
 23. minidl/ops/pool.py                 max and average pooling
+23. minidl/ops/pool_indices.py         adaptive max pooling, max_unpool2d
+23. minidl/ops/pool1d.py               1-D pooling as 2-D over a unit height
+23. minidl/ops/conv_transpose.py       conv1d, conv_transpose1d/2d
+23. minidl/ops/resample.py             interpolate, pixel_shuffle
+23. minidl/ops/fold.py                 unfold, fold (im2col, col2im)
 24. minidl/ops/convert.py              dtype and device changes
 25. minidl/ops/special.py              erf, softplus
 25. minidl/ops/rounding.py             floor, ceil, round, trunc, frac, fmod
@@ -79,13 +84,15 @@ Neural networks
 56. minidl/nn/containers.py            Sequential, ModuleList, ModuleDict
 57. minidl/nn/init.py                  weight initialization
 58. minidl/nn/layers/linear.py         Linear, Flatten
-59. minidl/nn/functional.py            F.linear, F.dropout, ... (the layers' math)
+59. minidl/nn/functional.py            F.linear, F.one_hot, ... (the layers' math)
 60. minidl/nn/layers/activation.py     ReLU, Tanh, Softmax, ...
 61. minidl/nn/activation_functional.py F.relu, F.gelu, ...
 62. minidl/nn/layers/activation_more.py SiLU, ELU, Hardswish, PReLU, GLU, ...
-63. minidl/nn/layers/dropout.py        Dropout
-64. minidl/nn/layers/conv.py           Conv2d
-65. minidl/nn/layers/pooling.py        MaxPool2d, AvgPool2d, AdaptiveAvgPool2d
+63. minidl/nn/layers/dropout.py        Dropout, Dropout1d/2d, AlphaDropout
+63. minidl/nn/dropout_functional.py   F.dropout, F.dropout1d/2d, F.alpha_dropout
+64. minidl/nn/layers/conv.py           Conv1d/2d, ConvTranspose1d/2d
+65. minidl/nn/layers/pooling.py        MaxPool1d/2d, AvgPool1d/2d, adaptive pools, MaxUnpool2d
+65. minidl/nn/layers/resampling.py     Upsample, PixelShuffle, Fold, Unfold
 66. minidl/nn/layers/normalization.py  BatchNorm1d/2d, LayerNorm
 67. minidl/nn/normalization_functional.py F.batch_norm, F.layer_norm
 67. minidl/nn/sample_norm_functional.py F.group_norm, F.instance_norm, F.rms_norm, F.normalize
@@ -115,6 +122,12 @@ Optimizers
 88. minidl/optim/adagrad.py            Adagrad
 89. minidl/optim/rmsprop.py            RMSprop
 90. minidl/optim/adam.py               Adam, AdamW
+90. minidl/optim/adadelta.py           Adadelta
+90. minidl/optim/adamax.py             Adamax
+90. minidl/optim/nadam.py              NAdam (Nesterov momentum)
+90. minidl/optim/radam.py              RAdam (rectified Adam)
+90. minidl/optim/lbfgs.py              L-BFGS
+90. minidl/optim/line_search.py        the strong-Wolfe line search
 91. minidl/optim/lr_scheduler.py       learning-rate schedules
 92. minidl/optim/plateau.py            ReduceLROnPlateau
 Data
@@ -217,8 +230,11 @@ from minidl.errors import (
 )
 from minidl.ops import (
     abs,
+    acos,
+    acosh,
     add,
     all,
+    allclose,
     amax,
     amin,
     aminmax,
@@ -226,6 +242,11 @@ from minidl.ops import (
     argmax,
     argmin,
     argsort,
+    asin,
+    asinh,
+    atan,
+    atan2,
+    atanh,
     bitwise_and,
     bitwise_left_shift,
     bitwise_not,
@@ -234,10 +255,13 @@ from minidl.ops import (
     bitwise_xor,
     broadcast_to,
     cat,
+    ceil,
     chunk,
     clamp,
     clone,
+    copysign,
     cos,
+    cosh,
     cummax,
     cummin,
     cumprod,
@@ -245,18 +269,30 @@ from minidl.ops import (
     div,
     dot,
     erf,
+    erfc,
+    erfinv,
     exp,
+    exp2,
     expand,
     expm1,
     flatten,
+    floor,
     floor_divide,
+    fmod,
+    frac,
+    hypot,
+    isclose,
     isfinite,
     isinf,
     isnan,
     kthvalue,
+    lerp,
     log,
     log1p,
+    log2,
+    log10,
     log_softmax,
+    logaddexp,
     logcumsumexp,
     logsumexp,
     matmul,
@@ -275,17 +311,21 @@ from minidl.ops import (
     permute,
     pow,
     prod,
+    reciprocal,
     relu,
     remainder,
     reshape,
+    round,
     rsqrt,
     sigmoid,
     sign,
     sin,
+    sinh,
     softmax,
     sort,
     split,
     sqrt,
+    square,
     squeeze,
     stack,
     std,
@@ -294,8 +334,10 @@ from minidl.ops import (
     sum,
     sum_to,
     t,
+    tan,
     tanh,
     transpose,
+    trunc,
     unsqueeze,
     var,
     var_mean,
@@ -339,6 +381,9 @@ from minidl.tensor import Size, is_tensor
 from minidl.threads import get_num_threads, limit_threads, set_num_threads
 
 clip = clamp
+# PyTorch's other names (NumPy's) for the same functions
+arccos, arccosh, arcsin, arcsinh = acos, acosh, asin, asinh
+arctan, arctan2, arctanh, fix = atan, atan2, atanh, trunc
 __version__ = "0.1.0"
 threads.apply_default()  # one BLAS thread unless the environment says otherwise: threads.py
 

@@ -1,6 +1,7 @@
 """Adam and AdamW: momentum on the gradient, RMSprop-style scaling, and bias correction.
 
-Read next: ``lr_scheduler.py``, which changes ``lr`` over training.
+Read next: ``adadelta.py``, then the other adaptive methods; ``lr_scheduler.py`` changes ``lr``
+over training.
 """
 from __future__ import annotations
 
