@@ -87,6 +87,26 @@ def make_window(op: str, kernel_size, stride, padding, dilation) -> Window:
     return window
 
 
+def conv_window(op: str, kernel_size, stride, padding, dilation) -> Tuple[Window, Pair]:
+    """``make_window`` that also takes PyTorch's padding strings: "valid" is no padding; "same"
+    pads d*(k-1) in total per dimension so that the output keeps the input's size (stride 1
+    only), half on each side and, when that total is odd, the odd one at the bottom/right, as
+    PyTorch. Returns the (symmetric) Window and that extra (bottom, right) padding."""
+    if not isinstance(padding, str):
+        return make_window(op, kernel_size, stride, padding, dilation), (0, 0)
+    if padding not in ("same", "valid"):
+        raise ValueError(f"{op}: padding must be an int, a pair, 'same' or 'valid', got "
+                         f"{padding!r}")
+    window = make_window(op, kernel_size, stride, 0, dilation)
+    if padding == "valid":
+        return window, (0, 0)
+    if window.stride != (1, 1):
+        raise ValueError(f"{op}: padding='same' needs stride 1, got stride {window.stride}")
+    total = [d * (k - 1) for k, d in zip(window.kernel, window.dilation)]
+    window = window._replace(padding=tuple(t // 2 for t in total))
+    return window, tuple(t % 2 for t in total)
+
+
 def check_fits(op: str, x: Tensor, window: Window) -> None:
     """A ShapeError if the (dilated) window does not fit in the padded input even once."""
     if min(window.out_size(*x.shape[-2:])) < 1:
@@ -321,10 +341,13 @@ def check_conv_input(op: str, x: Tensor, weight: Tensor, bias, groups: int) -> N
 
 
 def conv2d_impl(op: str, x: Tensor, weight: Tensor, bias, window: Window,
-                groups: int) -> Tensor:
+                groups: int, extra: Pair = (0, 0)) -> Tensor:
     """``conv2d`` with a checked Window, shared by ``conv2d`` and the ``Conv2d`` layer; ``op``
-    names the caller in errors (``Conv2d(3, 8, ...)``)."""
+    names the caller in errors (``Conv2d(3, 8, ...)``); ``extra``: padding="same"'s odd
+    bottom/right row and column (see ``conv_window``)."""
     check_conv_input(op, x, weight, bias, groups)
+    if extra != (0, 0):
+        x = pad(x, (0, extra[1], 0, extra[0]))
     check_fits(op, x, window)
     if x.ndim == 3:  # unbatched (C, H, W), as PyTorch accepts
         return squeeze(Convolution.apply(unsqueeze(x, 0), weight, bias, window, groups), 0)
@@ -334,13 +357,14 @@ def conv2d_impl(op: str, x: Tensor, weight: Tensor, bias, window: Window,
 def conv2d(input: Tensor, weight: Tensor, bias=None, stride=1, padding=0, dilation=1,
            groups: int = 1) -> Tensor:
     """2-D convolution over (N, C, H, W) with weight (O, C/groups, kH, kW), PyTorch semantics
-    (cross-correlation: the kernel is not flipped). stride/padding/dilation: int or pair."""
+    (cross-correlation: the kernel is not flipped). stride/padding/dilation: int or pair;
+    padding may also be "valid" (none) or "same" (the output keeps the input's size)."""
     if isinstance(weight, Tensor) and weight.ndim == 4:
         kernel_size = weight.shape[2:]
     else:
         kernel_size = 1  # the weight's rank is reported by check_conv_input
-    window = make_window("conv2d", kernel_size, stride, padding, dilation)
-    return conv2d_impl("conv2d", input, weight, bias, window, groups)
+    window, extra = conv_window("conv2d", kernel_size, stride, padding, dilation)
+    return conv2d_impl("conv2d", input, weight, bias, window, groups, extra)
 
 
 def conv2d_composed(x: Tensor, weight: Tensor, bias=None, stride=1, padding=0, dilation=1,

@@ -11,9 +11,12 @@ the element at that offset of *every* window at once, as one strided slice of th
 * average: y = the mean of each window (zero padding counted, PyTorch's count_include_pad=True);
   its gradient spreads gy / (kh*kw) over each window (``AvgPoolSpread``), whose gradient is the
   average pool again.
+* options: ceil_mode pads the bottom/right so that the last, partial windows count;
+  count_include_pad=False and divisor_override rescale the average by a constant per output
+  position; return_indices turns each argmax into its flat position in the (H, W) plane.
 * adaptive average: composed from matmul with constant averaging matrices (any output size).
 
-Read next: ``convert.py`` (dtype and device changes).
+Read next: ``pool_indices.py`` (adaptive max pooling and max_unpool2d).
 """
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ from minidl.errors import ShapeError
 from minidl.function import Function
 from minidl.ops.conv import Window, check_fits, make_window, pad_window, pair
 from minidl.ops.dtype_checks import require_float
-from minidl.ops.shape import squeeze, unsqueeze
+from minidl.ops.shape import pad, squeeze, unsqueeze
 from minidl.tensor import Tensor
 
 
@@ -47,27 +50,36 @@ def _tiles_exactly(window: Window, in_size, out_size) -> bool:
             and all(o * k == n for o, k, n in zip(out_size, window.kernel, in_size)))
 
 
+def window_max(x, window: Window):
+    """The maximum of each window of the array x and, per window, the offset i*kw + j of its
+    first maximum (the argmax: the first one on ties, as PyTorch). Padding never wins: it is
+    -inf, or the smallest value of an integer dtype."""
+    xp = backend.get_array_module(x)
+    low = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+    padded = pad_window(x, window, value=low)
+    kh, kw = window.kernel
+    y, argmax = None, None
+    for offset, (_i, _j, (rows, columns)) in enumerate(
+            window.offsets(window.out_size(*x.shape[-2:]))):
+        candidate = padded[..., rows, columns]
+        if y is None:  # (copies keep x's memory order: conv2d's outputs are batch-last)
+            y = xp.copy(candidate)
+            argmax = xp.zeros_like(y, dtype=np.int8 if kh * kw <= 127 else np.int32)
+            continue
+        better = candidate > y  # strictly: the first maximum wins ties
+        xp.maximum(y, candidate, out=y)  # (a NaN propagates, as in PyTorch)
+        # argmax = where(better, offset, argmax), as arithmetic: NumPy's masked selects
+        # are slow on a data-dependent mask like this one.
+        argmax += better * (offset - argmax)
+    return y, argmax
+
+
 class MaxPool(Function):
     """y = max of each window;  gx = gy at each window's argmax (MaxPoolScatter)"""
 
     @staticmethod
     def forward(ctx, x, window):
-        xp = backend.get_array_module(x)
-        padded = pad_window(x, window, value=-np.inf)  # padding never wins the max
-        kh, kw = window.kernel
-        y, argmax = None, None
-        for offset, (_i, _j, (rows, columns)) in enumerate(
-                window.offsets(window.out_size(*x.shape[2:]))):
-            candidate = padded[..., rows, columns]
-            if y is None:  # (copies keep x's memory order: conv2d's outputs are batch-last)
-                y = xp.copy(candidate)
-                argmax = xp.zeros_like(y, dtype=np.int8 if kh * kw <= 127 else np.int32)
-                continue
-            better = candidate > y  # strictly: the first maximum wins ties
-            xp.maximum(y, candidate, out=y)  # (a NaN propagates, as in PyTorch)
-            # argmax = where(better, offset, argmax), as arithmetic: NumPy's masked selects
-            # are slow on a data-dependent mask like this one.
-            argmax += better * (offset - argmax)
+        y, argmax = window_max(x, window)
         ctx.window, ctx.in_shape = window, x.shape
         ctx.save_for_backward(argmax)
         return y
@@ -191,13 +203,15 @@ def pool_window(op: str, kernel_size, stride=None, padding=0, dilation=1) -> Win
     return window
 
 
-def check_pool_input(op: str, x: Tensor) -> None:
-    """A 4-D (N, C, H, W) or unbatched 3-D (C, H, W) floating-point Tensor, or an error."""
+def check_pool_input(op: str, x: Tensor, integers: bool = False) -> None:
+    """A 4-D (N, C, H, W) or unbatched 3-D (C, H, W) floating-point Tensor (or, where
+    ``integers``, an integer one), or an error."""
     if not isinstance(x, Tensor) or x.ndim not in (3, 4):
         shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
         raise ShapeError(f"{op}: expected a 4-D input (N, C, H, W) or a 3-D input (C, H, W), "
                          f"got {shape}")
-    require_float(op, x)
+    if not (integers and x.dtype.kind in "iu"):
+        require_float(op, x)
 
 
 def pool2d_impl(op: str, function, x: Tensor, window: Window) -> Tensor:
@@ -210,18 +224,111 @@ def pool2d_impl(op: str, function, x: Tensor, window: Window) -> Tensor:
     return function.apply(x, window)
 
 
-def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1) -> Tensor:
+# --------------------------------------------------------------- ceil_mode, divisors, indices
+def ceil_extra(window: Window, in_size) -> tuple:
+    """ceil_mode=True: the rows and columns to add at the bottom/right so that the windows
+    that round down drops are kept. PyTorch's output size is ceil((n + 2p - d(k-1) - 1)/s) + 1,
+    less one if the last window would start in the right padding."""
+    extra = []
+    for n, k, s, p, d in zip(in_size, window.kernel, window.stride, window.padding,
+                             window.dilation):
+        out = -(-(n + 2 * p - d * (k - 1) - 1) // s) + 1
+        if (out - 1) * s >= n + p:
+            out -= 1
+        extra.append(max(0, (out - 1) * s + d * (k - 1) + 1 - (n + 2 * p)))
+    return tuple(extra)
+
+
+def _pad_bottom_right(x: Tensor, extra, value) -> Tensor:
+    return x if extra == (0, 0) else pad(x, (0, extra[1], 0, extra[0]), value=value)
+
+
+def _divisors(window: Window, in_size, out_size, count_include_pad: bool):
+    """PyTorch's average-pool divisor per output position, a product of one count per
+    dimension: the window clipped to the padded input (count_include_pad) or to the input."""
+    counts = []
+    for n, o, k, s, p in zip(in_size, out_size, window.kernel, window.stride, window.padding):
+        start = np.arange(o) * s - p
+        end = np.minimum(start + k, n + p)
+        if not count_include_pad:
+            start, end = np.maximum(start, 0), np.minimum(end, n)
+        counts.append(end - start)
+    return np.outer(*counts)
+
+
+def argmax_indices(argmax, window: Window, width: int):
+    """Window offsets (i*kw + j) -> PyTorch's return_indices: the flat position row*W + col of
+    each maximum in its (H, W) input plane, as int64."""
+    xp = backend.get_array_module(argmax)
+    (_, kw), (sh, sw), (ph, pw), (dh, dw) = window
+    ho, wo = argmax.shape[-2:]
+    rows = xp.arange(ho).reshape(-1, 1) * sh - ph + dh * (argmax // kw)
+    columns = xp.arange(wo) * sw - pw + dw * (argmax % kw)
+    return (rows * width + columns).astype(np.int64)
+
+
+def max_pool2d_impl(op: str, x: Tensor, window: Window, ceil_mode: bool = False,
+                    return_indices: bool = False):
+    """``max_pool2d`` with a checked Window, shared with the pooling layers. Integer inputs
+    are pooled without a gradient (as PyTorch: integers have none)."""
+    check_pool_input(op, x, integers=True)
+    width = x.shape[-1]
+    floating = x.dtype.kind == "f"
+    if ceil_mode:
+        low = -np.inf if floating else np.iinfo(x.dtype).min
+        x = _pad_bottom_right(x, ceil_extra(window, x.shape[-2:]), low)
+    if floating:
+        y = pool2d_impl(op, MaxPool, x, window)
+    else:  # no gradient: no Function
+        check_fits(op, x, window)
+        y = Tensor._make(window_max(x._array, window)[0], False)
+    if not return_indices:
+        return y
+    argmax = window_max(x._array, window)[1]  # (a second pass: indices are seldom asked for)
+    return y, Tensor._make(argmax_indices(argmax, window, width), False)
+
+
+def avg_pool2d_impl(op: str, x: Tensor, window: Window, ceil_mode: bool = False,
+                    count_include_pad: bool = True, divisor_override=None) -> Tensor:
+    """``avg_pool2d`` with a checked Window, shared with the pooling layers. The default
+    options take AvgPool alone; the others rescale its output by kh*kw / divisor, a constant
+    per output position (composed: the gradient follows)."""
+    if divisor_override is not None and (not isinstance(divisor_override, int)
+                                         or divisor_override <= 0):
+        raise ValueError(f"{op}: divisor_override must be a positive int, got "
+                         f"{divisor_override!r}")
+    if not ceil_mode and count_include_pad and divisor_override is None:
+        return pool2d_impl(op, AvgPool, x, window)
+    check_pool_input(op, x)
+    in_size = x.shape[-2:]
+    y = pool2d_impl(op, AvgPool, _pad_bottom_right(
+        x, ceil_extra(window, in_size) if ceil_mode else (0, 0), 0.0), window)
+    if divisor_override is not None:
+        divisors = np.full(y.shape[-2:], divisor_override)
+    else:
+        divisors = _divisors(window, in_size, y.shape[-2:], count_include_pad)
+    scale = window.kernel[0] * window.kernel[1] / divisors
+    return y * Tensor._make(backend.asarray(scale, y.dtype, y.device), False)
+
+
+def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
+               ceil_mode: bool = False, return_indices: bool = False):
     """The maximum of each kernel_size window, moving by stride (default: kernel_size), over an
     input padded with -inf. The gradient goes to the first maximum of each window. A window
-    holding a NaN gives NaN, as in PyTorch (its gradient then goes to one of its elements)."""
+    holding a NaN gives NaN, as in PyTorch (its gradient then goes to one of its elements).
+    ceil_mode: keep the last, partial windows; return_indices: also each maximum's flat
+    position in its (H, W) plane (for ``max_unpool2d``)."""
     window = pool_window("max_pool2d", kernel_size, stride, padding, dilation)
-    return pool2d_impl("max_pool2d", MaxPool, input, window)
+    return max_pool2d_impl("max_pool2d", input, window, ceil_mode, return_indices)
 
 
-def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0) -> Tensor:
-    """The mean of each window; zero padding counts in the mean (count_include_pad=True)."""
+def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override=None) -> Tensor:
+    """The mean of each window. count_include_pad: the zero padding counts in the mean (else
+    only the input's elements); divisor_override: divide every sum by this instead."""
     window = pool_window("avg_pool2d", kernel_size, stride, padding)
-    return pool2d_impl("avg_pool2d", AvgPool, input, window)
+    return avg_pool2d_impl("avg_pool2d", input, window, ceil_mode, count_include_pad,
+                           divisor_override)
 
 
 def _averaging_matrix(n_in: int, n_out: int, like: Tensor) -> Tensor:
