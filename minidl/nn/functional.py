@@ -1,6 +1,6 @@
 """Stateless neural-network functions (``torch.nn.functional``): the layers' math without state.
 
-This file holds ``linear``, ``dropout`` and ``one_hot`` and gathers the rest under one name,
+This file holds ``linear`` and ``one_hot`` and gathers the rest under one name,
 ``import minidl.nn.functional as F``:
 
 * activations  relu, leaky_relu, gelu, sigmoid, tanh, softplus, softmax, log_softmax, erf,
@@ -12,9 +12,11 @@ This file holds ``linear``, ``dropout`` and ``one_hot`` and gathers the rest und
                (``likelihood_losses.py``); cosine_similarity, pairwise_distance,
                cosine_embedding_loss, margin_ranking_loss, triplet_margin_loss
                (``distance_losses.py``);
-* convolution, pooling and normalization (``minidl/ops/conv.py``, ``minidl/ops/pool.py``,
-  ``normalization_functional.py``; group_norm, instance_norm, rms_norm, normalize:
+* convolution, pooling, resampling and normalization (``minidl/ops/conv.py``,
+  ``conv_transpose.py``, ``pool.py``, ``pool1d.py``, ``pool_indices.py``, ``resample.py``,
+  ``fold.py``, ``normalization_functional.py``; group_norm, instance_norm, rms_norm, normalize:
   ``sample_norm_functional.py``) and ``pad`` (``minidl/ops/shape.py``);
+* dropout      dropout, dropout1d, dropout2d, alpha_dropout (``dropout_functional.py``);
 * sequences    embedding (``embedding_functional.py``), scaled_dot_product_attention
                (``attention_functional.py``).
 
@@ -22,13 +24,11 @@ Read next: ``minidl/nn/layers/activation.py`` (the activation layers).
 """
 from __future__ import annotations
 
-import numbers
 from typing import Optional
 
 import numpy as np
 
 from minidl import backend
-from minidl.creation import rand
 from minidl.errors import DTypeError, OutOfRangeError, ShapeError
 from minidl.nn.activation_functional import (
     celu,
@@ -64,6 +64,13 @@ from minidl.nn.distance_losses import (
     pairwise_distance,
     triplet_margin_loss,
 )
+from minidl.nn.dropout_functional import (
+    alpha_dropout,
+    check_dropout_p,
+    dropout,
+    dropout1d,
+    dropout2d,
+)
 from minidl.nn.embedding_functional import embedding
 from minidl.nn.likelihood_losses import (
     binary_cross_entropy,
@@ -87,9 +94,14 @@ from minidl.nn.sample_norm_functional import group_norm, instance_norm, normaliz
 # re-export
 from minidl.ops import pad
 from minidl.ops.conv import conv2d
+from minidl.ops.conv_transpose import conv1d, conv_transpose1d, conv_transpose2d
 from minidl.ops.dtype_checks import require_float
+from minidl.ops.fold import fold, unfold
 from minidl.ops.linalg import Linear
 from minidl.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from minidl.ops.pool1d import adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, max_pool1d
+from minidl.ops.pool_indices import adaptive_max_pool2d, max_unpool2d
+from minidl.ops.resample import interpolate, pixel_shuffle, pixel_unshuffle
 from minidl.tensor import Tensor
 
 
@@ -127,29 +139,6 @@ def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tens
     b (out_features,). Gradients: gx = gy W, gW = gy^T x, gb = sum of gy over the batch
     (one fused node: ``minidl/ops/linalg.py``, ``Linear``)."""
     return linear_impl(f"linear (weight shape {tuple(weight.shape)})", input, weight, bias)
-
-
-def check_dropout_p(p, name: str = "dropout") -> None:
-    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p < 1:
-        raise ValueError(f"{name}: probability p must be in [0, 1), got p={p!r} (minidl "
-                         "refuses p = 1, which would zero every input, unlike PyTorch)")
-
-
-def dropout(input: Tensor, p: float = 0.5, training: bool = True,
-            inplace: bool = False) -> Tensor:
-    """Inverted dropout: in training, y = x * m / (1 - p) with m_i ~ Bernoulli(1 - p), so that
-    E[y] = x; the identity when ``training`` is False or p = 0. The mask is a constant
-    (gx = gy * m / (1 - p)) drawn from minidl's generator for input's device, so runs repeat
-    after ``minidl.manual_seed``. ``inplace`` is accepted for PyTorch compatibility; the
-    result is always a new tensor."""
-    check_dropout_p(p)
-    require_float("dropout", input)
-    if not training or p == 0:
-        return input
-    # float32 draws for every dtype: the same seed gives the same mask in float32 and float64.
-    keep = rand(input.shape, dtype=np.float32, device=input.device)._array >= p
-    mask = keep.astype(input.dtype) / (1 - p)
-    return input * Tensor._make(mask, False)
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
