@@ -16,7 +16,7 @@ from minidl.nn.layers.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from minidl.nn.layers.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from minidl.nn.normalization_functional import batch_norm, layer_norm
 from minidl.ops.conv import conv2d
-from minidl.ops.pool import adaptive_avg_pool2d, max_pool2d
+from minidl.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 
 
 def x(*shape, dtype=minidl.float32):
@@ -69,8 +69,8 @@ CASES = [
      ValueError, ["AvgPool2d", "stride must be positive"]),
     ("pool rank", lambda: max_pool2d(x(4, 4), 2),
      ShapeError, ["max_pool2d", "4-D", "(4, 4)"]),
-    ("pool integer input", lambda: max_pool2d(x(1, 1, 4, 4, dtype=minidl.int64), 2),
-     DTypeError, ["max_pool2d", "floating-point", "int64"]),
+    ("pool integer input", lambda: avg_pool2d(x(1, 1, 4, 4, dtype=minidl.int64), 2),
+     DTypeError, ["avg_pool2d", "floating-point", "int64"]),
     ("conv2d integer input", lambda: conv2d(x(1, 1, 4, 4, dtype=minidl.int64), x(1, 1, 3, 3)),
      DTypeError, ["conv2d", "floating-point", "int64"]),
     ("adaptive output size", lambda: AdaptiveAvgPool2d((0, 2))(x(1, 1, 4, 4)),
