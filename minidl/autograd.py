@@ -151,7 +151,8 @@ def _run_node_hooks(node: Node, gy, capture):
     if node._hooks:
         for hook in list(node._hooks.values()):
             result = hook(gy)
-            gy = gy if result is None else result
+            if result is not None:
+                gy = _check_hook_result(hook, gy, result)
     if capture is not None and node in capture:
         capture[node] = gy
     if node._retained is not None and capture is None:
@@ -159,6 +160,23 @@ def _run_node_hooks(node: Node, gy, capture):
         if tensor is not None:
             tensor.grad = gy if tensor.grad is None else tensor.grad + gy
     return gy
+
+
+def _check_hook_result(hook, g: Tensor, result) -> Tensor:
+    """A tensor hook's replacement for gradient ``g``, if it could be ``g``: a Tensor of the
+    same shape, dtype and device (PyTorch checks the same). Else the hook is blamed, by name,
+    rather than the op that would later trip over the gradient."""
+    name = getattr(hook, "__qualname__", None) or repr(hook)
+    if not isinstance(result, Tensor):
+        raise AutogradError(f"hook {name!r} returned {type(result).__name__}; a tensor hook "
+                            "must return a Tensor (the new gradient) or None")
+    for what, got, expected in (("shape", tuple(result.shape), tuple(g.shape)),
+                                ("dtype", result.dtype, g.dtype),
+                                ("device", result.device, g.device)):
+        if got != expected:
+            raise AutogradError(f"hook {name!r} changed the gradient's {what}: it returned "
+                                f"{got} for a gradient of {what} {expected}")
+    return result
 
 
 def _deliver_to_leaf(leaf: Tensor, g, capture, create_graph: bool, shared: bool) -> None:
@@ -171,7 +189,8 @@ def _deliver_to_leaf(leaf: Tensor, g, capture, create_graph: bool, shared: bool)
     if leaf._hooks:
         for hook in list(leaf._hooks.values()):
             result = hook(g)
-            g = g if result is None else result
+            if result is not None:
+                g = _check_hook_result(hook, g, result)
     if capture is not None:
         if leaf in capture:
             capture[leaf] = g if capture[leaf] is None else capture[leaf] + g
@@ -211,9 +230,8 @@ def _grads_for(outputs, grad_outputs, op: str) -> List[Tensor]:
         if g.shape != out.shape:
             raise ShapeError(f"{op}: gradient has shape {tuple(g.shape)} but the output has "
                              f"shape {tuple(out.shape)}")
-        if g.dtype != out.dtype:
-            raise DTypeError(f"{op}: gradient has dtype {g.dtype} but the output has dtype "
-                             f"{out.dtype}")
+        if g.dtype != out.dtype:  # cast to the output's dtype, as PyTorch does: a float64
+            g = g.to(out.dtype)  # gradient must not make a float32 graph's gradients float64
         result.append(g)
     return result
 

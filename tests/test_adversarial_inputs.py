@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import minidl
-from minidl.errors import DTypeError, IntegerOverflowError, MinidlError
+from minidl.errors import AutogradError, DTypeError, IntegerOverflowError, MinidlError
 
 NUMPY_PHRASES = ["operands could not be broadcast", "out of bounds for axis",
                  "boolean index did not match", "could not broadcast input array",
@@ -156,3 +156,33 @@ def test_setitem_places_dims_as_getitem_and_pytorch():
     t = torch.zeros(2, 3, 4)
     t[1, :, torch.tensor([0, 2])] = torch.arange(6.0).reshape(3, 2)
     assert np.array_equal(t.numpy(), x.numpy())
+
+
+def test_a_hook_that_changes_the_gradient_is_blamed_by_name():
+    def widen(g):
+        return minidl.ones(4)
+
+    def to_double(g):
+        return g.double()
+
+    for hook, what in ((widen, "shape"), (to_double, "dtype"), (lambda g: 2.0, "float")):
+        x = minidl.ones(3, requires_grad=True)
+        y = x * 2
+        y.register_hook(hook)
+        with pytest.raises(AutogradError, match=f"hook '.*({hook.__name__}|lambda).*{what}"):
+            y.sum().backward()
+        leaf = minidl.ones(3, requires_grad=True)
+        leaf.register_hook(hook)
+        with pytest.raises(AutogradError, match=what):
+            (leaf * 2).sum().backward()
+        assert leaf.grad is None
+
+
+def test_a_float64_gradient_for_a_float32_output_is_cast_as_in_pytorch():
+    x = minidl.ones(3, requires_grad=True)
+    (x * 2).backward(minidl.tensor([1.0, 2.0, 3.0], dtype=minidl.float64))
+    assert x.grad.dtype == minidl.float32 and x.grad.tolist() == [2.0, 4.0, 6.0]
+    torch = pytest.importorskip("torch")
+    t = torch.ones(3, requires_grad=True)
+    (t * 2).backward(torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64))
+    assert t.grad.dtype == torch.float32

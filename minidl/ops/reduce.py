@@ -21,7 +21,7 @@ from collections import namedtuple
 import numpy as np
 
 from minidl import backend
-from minidl.errors import ShapeError
+from minidl.errors import DimError, ShapeError
 from minidl.function import Function
 from minidl.ops.arguments import dim_alias, keepdim_alias, write_out
 from minidl.ops.compare import maximum, minimum, where
@@ -146,6 +146,12 @@ def _count(x: Tensor, axes) -> int:
     return int(np.prod([x.shape[a] for a in axes]))
 
 
+def _per_count(total: Tensor, count: int) -> Tensor:
+    """total / count; NaN for a count of 0 (the mean of nothing, as in PyTorch), without
+    NumPy's 0 / 0 warning."""
+    return total / count if count else total * float("nan")
+
+
 def mean(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None, axis=None,
          keepdims=None) -> Tensor:
     """mean = sum / n."""
@@ -153,7 +159,7 @@ def mean(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None, ax
     x = x if dtype is None else x.to(dtype)
     require_float("mean", x)
     axes = normalize_dims(dim, x.ndim, "mean")
-    y = Sum.apply(x, axes, keepdim) / _count(x, axes)
+    y = _per_count(Sum.apply(x, axes, keepdim), _count(x, axes))
     return y if out is None else write_out("mean", y, out)
 
 
@@ -169,7 +175,7 @@ def var(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction
         raise ValueError("var: pass either unbiased or correction, not both")
     correction = (1 if unbiased is None or unbiased else 0) if correction is None else correction
     axes = normalize_dims(dim, x.ndim, "var")
-    deviation = x - Sum.apply(x, axes, True) / _count(x, axes)
+    deviation = x - _per_count(Sum.apply(x, axes, True), _count(x, axes))
     squares = Sum.apply(deviation * deviation, axes, keepdim)
     denominator = _count(x, axes) - correction
     if denominator > 0:
@@ -195,8 +201,11 @@ def std(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction
 def _extremum(op: str, x: Tensor, dim, keepdim: bool, largest: bool):
     if isinstance(dim, Tensor):  # x.max(other): the elementwise maximum, as in PyTorch
         return (maximum if largest else minimum)(x, dim)
-    if x._array.size == 0:
-        raise ShapeError(f"{op}: the tensor is empty (shape {tuple(x.shape)})")
+    if x._array.size == 0 and (dim is None or x.shape[normalize_dim(dim, x.ndim, op)] == 0):
+        # (PyTorch's classes: a RuntimeError without dim, an IndexError for an empty dim)
+        raise (ShapeError if dim is None else DimError)(
+            f"{op}: the tensor is empty (shape {tuple(x.shape)}, dim {dim}): there is no "
+            f"{'largest' if largest else 'smallest'} element")
     if dim is None:
         return Extremum.apply(x, None, False, largest)
     axis = normalize_dim(dim, x.ndim, op)
@@ -209,6 +218,9 @@ def _extremum(op: str, x: Tensor, dim, keepdim: bool, largest: bool):
 
 
 def _arg(x: Tensor, axis, keepdim: bool, largest: bool) -> Tensor:
+    if x._array.size == 0 and (axis is None or x.shape[axis] == 0):
+        raise DimError(f"{'argmax' if largest else 'argmin'}: nothing to pick from in an "
+                         f"empty tensor (shape {tuple(x.shape)}, dim {axis})")
     pick = x._array.argmax if largest else x._array.argmin
     index = pick(axis=axis, keepdims=keepdim) if axis is not None else pick()
     return Tensor._make(backend.get_array_module(x._array).asarray(index, dtype=np.int64), False)

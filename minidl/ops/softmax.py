@@ -29,6 +29,8 @@ def _shift(x, axes):
     """The per-slice maximum, with infinite maxima replaced by 0 (an all -inf row stays -inf
     instead of becoming NaN through inf - inf)."""
     xp = backend.get_array_module(x)
+    if x.size == 0:  # nothing to shift (and an empty max is an error): zeros of m's shape
+        return x.sum(axis=axes, keepdims=True)
     m = x.max(axis=axes, keepdims=True)
     return xp.where(xp.isfinite(m), m, 0).astype(x.dtype, copy=False)
 
@@ -37,6 +39,8 @@ def logsumexp(x: Tensor, dim, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))) over ``dim``, without overflow."""
     require_float("logsumexp", x)
     axes = normalize_dims(dim, x.ndim, "logsumexp")
+    if x._array.size == 0:  # log(0) = -inf for each empty sum, as in PyTorch (without log's
+        return Sum.apply(x, axes, keepdim) - float("inf")  # NumPy warning)
     m = Tensor._make(_shift(x._array, axes), False)
     out = log(Sum.apply(exp(x - m), axes, True)) + m
     return out if keepdim else squeeze(out, axes if axes else None)
@@ -92,4 +96,7 @@ def softmax(x: Tensor, dim: int) -> Tensor:
 
 def log_softmax(x: Tensor, dim: int) -> Tensor:
     require_float("log_softmax", x)
-    return LogSoftmax.apply(x, _softmax_axis(x, dim, "log_softmax"))
+    axis = _softmax_axis(x, dim, "log_softmax")
+    if x._array.size == 0:  # an empty result either way; LogSoftmax would warn at log(0)
+        return Softmax.apply(x, axis)
+    return LogSoftmax.apply(x, axis)
