@@ -11,7 +11,7 @@ the arrays, so when a slice separates them it moves the indexed dimensions to th
 ``zeros(2, 3, 4)[1, :, [0, 1]]`` has shape (3, 2) in PyTorch, (2, 3) in NumPy. ``getitem``
 therefore indexes in two steps there (``split_int_indices``).
 
-Read next: ``linalg.py`` (matmul).
+Read next: ``rearrange.py`` (repeat, flip, roll, unfold, ...).
 """
 from __future__ import annotations
 

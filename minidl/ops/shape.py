@@ -322,10 +322,12 @@ def clone(x: Tensor, *, memory_format=None) -> Tensor:
 
 def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
     """Pad with a constant, PyTorch's way: ``pad = (left, right)`` for the last dimension,
-    then ``(top, bottom)`` for the one before it, and so on."""
-    if mode != "constant":
-        raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}")
+    then ``(top, bottom)`` for the one before it, and so on. The modes 'reflect',
+    'replicate' and 'circular', and negative widths (cropping), are ``pad_modes.py``'s."""
     pad = tuple(pad)
+    if mode != "constant" or any(isinstance(p, int) and p < 0 for p in pad):
+        from minidl.ops.pad_modes import pad_with_mode  # (imported here: it imports Pad)
+        return pad_with_mode(x, pad, mode, value)
     if len(pad) % 2 or len(pad) // 2 > x.ndim or any(
             not isinstance(p, int) or p < 0 for p in pad):
         raise ShapeError(f"pad: expected an even number (at most {2 * x.ndim}) of non-negative "
