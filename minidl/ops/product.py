@@ -17,25 +17,17 @@ from __future__ import annotations
 
 from minidl.function import Function
 from minidl.ops.dims import normalize_dim
-from minidl.ops.indexing import getitem
 from minidl.ops.reduce import _kept_shape
-from minidl.ops.scan import Cumprod, _along, _integer_to_long, flip
-from minidl.ops.shape import pad, reshape
+from minidl.ops.scan import Cumprod, _integer_to_long, flip, shift_in_one
+from minidl.ops.shape import reshape
 from minidl.tensor import Tensor
-
-
-def _shift_in_one(x: Tensor, axis: int) -> Tensor:
-    """x moved one place along ``axis``: a 1 in front, the last element dropped."""
-    widths = (0, 0) * (x.ndim - 1 - axis) + (1, 0)
-    padded = pad(x, widths, value=1.0)
-    return getitem(padded, _along(axis, slice(0, x.shape[axis])))
 
 
 def product_of_others(x: Tensor, axis: int) -> Tensor:
     """prod_{j != i} x_j along ``axis``, for every i: (the product of those before i) *
     (the product of those after i)."""
-    before = Cumprod.apply(_shift_in_one(x, axis), axis)
-    after = flip(Cumprod.apply(_shift_in_one(flip(x, axis), axis), axis), axis)
+    before = Cumprod.apply(shift_in_one(x, axis), axis)
+    after = flip(Cumprod.apply(shift_in_one(flip(x, axis), axis), axis), axis)
     return before * after
 
 

@@ -9,10 +9,9 @@ reversed scan into a forward one:
     cumprod:       y_k = prod_{j<=k} x_j           gx_i = sum_{k>=i} gy_k y_k / x_i   (x_i != 0)
     logcumsumexp:  y_k = log sum_{j<=k} exp(x_j)   gx_i = sum_{k>=i} gy_k exp(x_i - y_k)
 
-cumprod's rule divides by x_i, so where x holds zeros it is patched: up to the first zero z the
-division is safe; at z itself the gradient is the same sum with x_z replaced by 1; after z
-every product holds x_z = 0 and the gradient is 0. cummax and cummin find the running arg-max on
-the arrays and read the values at those indices, as ``sort.py`` does.
+cumprod's rule is written without dividing by x_i (it would fail where x holds zeros), as a
+product of the elements before i times a recurrence run from the end. cummax and cummin find
+the running arg-max on the arrays and read the values at those indices, as ``sort.py`` does.
 
 Read next: ``product.py`` (prod, with a gradient exact at zeros).
 """
@@ -22,12 +21,11 @@ import numpy as np
 
 from minidl import backend
 from minidl.function import Function
-from minidl.ops.compare import where
 from minidl.ops.dims import normalize_dim
 from minidl.ops.dtype_checks import require_float
 from minidl.ops.indexing import getitem
 from minidl.ops.reduce import values_indices
-from minidl.ops.shape import cat
+from minidl.ops.shape import cat, pad
 from minidl.ops.sort import take_along
 from minidl.ops.unary import exp
 from minidl.tensor import Tensor
@@ -74,32 +72,51 @@ def _reversed_cumsum(x: Tensor, axis: int) -> Tensor:
     return flip(Cumsum.apply(flip(x, axis), axis), axis)
 
 
+def _part(x: Tensor, axis: int, start: int, stop: int) -> Tensor:
+    return getitem(x, _along(axis, slice(start, stop)))
+
+
+def shift_in_one(x: Tensor, axis: int) -> Tensor:
+    """x moved one place along ``axis``: a 1 in front, the last element dropped."""
+    widths = (0, 0) * (x.ndim - 1 - axis) + (1, 0)
+    return _part(pad(x, widths, value=1.0), axis, 0, x.shape[axis])
+
+
+def linear_scan_from_end(a: Tensor, b: Tensor, axis: int) -> Tensor:
+    """r with r_i = b_i + a_i r_{i+1} along ``axis`` (r_{n-1} = b_{n-1}; the last a is not
+    used), in Tensor operations, so it is differentiable: the doubling of ``doubling_scan``
+    with the pairs (a, b), where (a, b) followed by (a', b') is (a a', b + a b')."""
+    n, d = b.shape[axis], 1
+    while d < n:  # each r_i takes in the d terms after those it holds
+        head, tail = _part(a, axis, 0, n - d), _part(a, axis, d, n)
+        b = cat([_part(b, axis, 0, n - d) + head * _part(b, axis, d, n),
+                 _part(b, axis, n - d, n)], axis)
+        a = cat([head * tail, _part(a, axis, n - d, n)], axis)
+        d *= 2
+    return b
+
+
 class Cumprod(Function):
-    """y_k = prod_{j<=k} x_j;  gx_i = sum_{k>=i} gy_k prod_{j<=k, j!=i} x_j (see the module
-    docstring for how the zeros are handled)"""
+    """y_k = prod_{j<=k} x_j;  gx_i = sum_{k>=i} gy_k prod_{j<=k, j!=i} x_j
+                                    = (prod_{j<i} x_j) r_i,  r_i = gy_i + x_{i+1} r_{i+1}
+
+    No division by x_i (the shortcut sum_{k>=i} gy_k y_k / x_i fails at zeros): the product
+    of the elements before i is a cumprod shifted by one, and r is a linear recurrence run
+    from the end, both Tensor operations, exact at zeros for every derivative order."""
 
     @staticmethod
     def forward(ctx, x, axis):
         ctx.axis = axis
-        y = backend.get_array_module(x).cumprod(x, axis=axis)
-        ctx.save_for_backward(x, y)
-        return y
+        ctx.save_for_backward(x)
+        return backend.get_array_module(x).cumprod(x, axis=axis)
 
     @staticmethod
     def backward(ctx, gy):
-        x, y = ctx.saved_tensors
+        x, = ctx.saved_tensors
         axis = ctx.axis
-        xp = backend.get_array_module(x._array)
-        zeros_so_far = xp.cumsum(x._array == 0, axis=axis)
-        before = zeros_so_far == 0  # before the first zero: dividing by x is safe
-        gx = _reversed_cumsum(gy * y, axis) / where(_constant(before), x, 1.0)
-        if before.all():
-            return gx, None
-        first = (zeros_so_far == 1) & (x._array == 0)
-        # At the first zero: the products with that zero taken out (replaced by 1).
-        others = Cumprod.apply(where(_constant(first), 1.0, x), axis)
-        g_first = _reversed_cumsum(gy * others, axis)
-        return where(_constant(before), gx, where(_constant(first), g_first, 0.0)), None
+        before = Cumprod.apply(shift_in_one(x, axis), axis)
+        after = cat([_part(x, axis, 1, x.shape[axis]), _part(x, axis, 0, 1) * 0.0], axis)
+        return before * linear_scan_from_end(after, gy, axis), None
 
 
 def _scan_axis(input: Tensor, dim, op: str):
@@ -178,8 +195,8 @@ class LogCumSumExp(Function):
 
     The gradient is exp(x_i - y_i) r_i, with r_i = sum_{k>=i} gy_k exp(y_i - y_k). As y never
     decreases, the factors a_i = exp(y_i - y_{i+1}) lie in (0, 1] and r_i = gy_i + a_i r_{i+1}
-    is a linear recurrence: scanned from the end with Tensor operations (the same doubling as
-    the forward), it overflows nowhere and stays differentiable for second derivatives."""
+    is a linear recurrence (``linear_scan_from_end``): it overflows nowhere, and as Tensor
+    operations it stays differentiable for second derivatives."""
 
     @staticmethod
     def forward(ctx, x, axis):
@@ -192,18 +209,10 @@ class LogCumSumExp(Function):
     def backward(ctx, gy):
         x, y = ctx.saved_tensors
         axis, n = ctx.axis, x.shape[ctx.axis]
-
-        def part(t, start, stop):
-            return getitem(t, _along(axis, slice(start, stop)))
-
-        # a_i = exp(y_i - y_{i+1}) for i < n-1; the last a is never used (0)
-        a = cat([exp(part(y, 0, n - 1) - part(y, 1, n)), part(y, 0, 1) * 0.0], axis)
-        r, d = gy, 1
-        while d < n:  # combine (a_i, r_i) with (a_{i+d}, r_{i+d}): r_i += a_i r_{i+d}
-            r = cat([part(r, 0, n - d) + part(a, 0, n - d) * part(r, d, n),
-                     part(r, n - d, n)], axis)
-            a = cat([part(a, 0, n - d) * part(a, d, n), part(a, n - d, n)], axis)
-            d *= 2
+        # a_i = exp(y_i - y_{i+1}) for i < n-1 (the last a is not used: 0)
+        a = cat([exp(_part(y, axis, 0, n - 1) - _part(y, axis, 1, n)),
+                 _part(y, axis, 0, 1) * 0.0], axis)
+        r = linear_scan_from_end(a, gy, axis)
         return exp(x - y) * r, None
 
 
