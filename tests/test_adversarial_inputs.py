@@ -1,4 +1,5 @@
-"""Bad data, bad shapes and bad indices: each is a minidl error in minidl's words.
+"""Bad data, bad shapes, bad indices, bad hooks and bad settings: each is a minidl error in
+minidl's words.
 
 Each row feeds one bad input (``lib`` is ``minidl``, or ``torch`` for the cross-check) and
 names the built-in exception PyTorch raises there and a word the message must contain (the op,
@@ -14,7 +15,15 @@ import numpy as np
 import pytest
 
 import minidl
-from minidl.errors import AutogradError, DTypeError, IntegerOverflowError, MinidlError
+from minidl.config_checks import ConfigKeyError, ConfigTypeError
+from minidl.errors import (
+    AutogradError,
+    ConfigError,
+    DTypeError,
+    IntegerOverflowError,
+    MinidlError,
+    ShapeError,
+)
 
 NUMPY_PHRASES = ["operands could not be broadcast", "out of bounds for axis",
                  "boolean index did not match", "could not broadcast input array",
@@ -186,3 +195,38 @@ def test_a_float64_gradient_for_a_float32_output_is_cast_as_in_pytorch():
     t = torch.ones(3, requires_grad=True)
     (t * 2).backward(torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64))
     assert t.grad.dtype == torch.float32
+
+
+def _layer_stats(modules):
+    from minidl.nn.layer_stats import LayerStats
+    return LayerStats(minidl.nn.Sequential(minidl.nn.Linear(2, 2)), modules)
+
+
+CONFIG = [  # (name, call, minidl error, words the message names)
+    ("Dropout p > 1", lambda: minidl.nn.Dropout(1.5), ConfigError, ("Dropout", "1.5")),
+    ("Dropout p < 0", lambda: minidl.nn.Dropout(-0.1), ConfigError, ("Dropout", "-0.1")),
+    ("Dropout p str", lambda: minidl.nn.Dropout("0.5"), ConfigTypeError, ("Dropout", "'0.5'")),
+    ("Dropout p nan", lambda: minidl.nn.Dropout(float("nan")), ConfigError, ("Dropout", "nan")),
+    ("dropout p", lambda: minidl.nn.functional.dropout(minidl.ones(2), 2.0), ConfigError,
+     ("dropout", "2.0")),
+    ("batch_size 0", lambda: minidl.data.DataLoader([1, 2], batch_size=0), ConfigError,
+     ("DataLoader", "batch_size", "0")),
+    ("batch_size -1", lambda: minidl.data.DataLoader([1, 2], batch_size=-1), ConfigError,
+     ("DataLoader", "batch_size", "-1")),
+    ("batch_size 1.5", lambda: minidl.data.DataLoader([1, 2], batch_size=1.5), ConfigTypeError,
+     ("DataLoader", "batch_size", "1.5")),
+    ("LayerStats key", lambda: _layer_stats(["fc"]), ConfigKeyError, ("LayerStats", "'fc'",
+                                                                      "'0'")),
+    ("Conv2d window", lambda: minidl.nn.Conv2d(1, 1, 5)(minidl.zeros(1, 1, 3, 3)), ShapeError,
+     ("Conv2d", "5x5", "3x3")),
+    ("MaxPool2d window", lambda: minidl.nn.MaxPool2d(4)(minidl.zeros(1, 1, 3, 3)), ShapeError,
+     ("MaxPool2d", "4x4", "3x3")),
+]
+
+
+@pytest.mark.parametrize("name, call, error, words", CONFIG, ids=[row[0] for row in CONFIG])
+def test_bad_configuration_is_a_config_error(name, call, error, words):
+    with pytest.raises(error) as info:
+        call()
+    for word in words:
+        assert word in str(info.value), (word, str(info.value))

@@ -36,6 +36,7 @@ from minidl.backend import (
     same_device_or_raise,
     to_device,
 )
+from minidl.config_checks import check_positive_int
 from minidl.data.dataset import Dataset, Subset, TensorDataset, _is_int
 from minidl.errors import DeviceError, DTypeError, ShapeError
 
@@ -133,8 +134,7 @@ class DataLoader:
         device: Optional[str] = None,
         sampler: Optional[Iterable[int]] = None,
     ):
-        if not _is_int(batch_size) or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be an integer >= 1, got {batch_size!r}")
+        check_positive_int("DataLoader", "batch_size", batch_size)
         if generator is not None and generator.device != "cpu":
             raise DeviceError(
                 f"DataLoader: the shuffling generator must be on the CPU, got {generator.device}"

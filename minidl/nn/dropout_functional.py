@@ -24,21 +24,23 @@ Read next: ``minidl/nn/layers/conv.py`` (Conv2d).
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
+from minidl import backend
+from minidl.config_checks import check_number
 from minidl.creation import rand
-from minidl.errors import ShapeError
+from minidl.errors import ConfigError, ShapeError
 from minidl.nn.activation_functional import SELU_ALPHA, SELU_SCALE
 from minidl.ops.dtype_checks import require_float
 from minidl.tensor import Tensor
 
 
 def check_dropout_p(p, name: str = "dropout") -> None:
-    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p < 1:
-        raise ValueError(f"{name}: probability p must be in [0, 1), got p={p!r} (minidl "
-                         "refuses p = 1, which would zero every input, unlike PyTorch)")
+    check_number(name, "p", p)  # (a ConfigTypeError for a string or a bool; NaN refused)
+    if not 0 <= p < 1:
+        raise ConfigError(f"{name}: probability p must be in [0, 1), got p={p!r} (minidl "
+                          "refuses p = 1, which would zero every input, unlike PyTorch)")
 
 
 def _keep_mask(input: Tensor, shape: tuple, p: float):
@@ -46,10 +48,15 @@ def _keep_mask(input: Tensor, shape: tuple, p: float):
     return rand(shape, dtype=np.float32, device=input.device)._array >= p
 
 
+def _constant(array, like: Tensor) -> Tensor:
+    """An array as a constant Tensor of like's dtype and device (NumPy returns a 0-d array's
+    arithmetic as a scalar: this makes it an array again)."""
+    return Tensor._make(backend.asarray(array, like.dtype, like.device), False)
+
+
 def _scaled_mask(input: Tensor, p: float, shape: tuple) -> Tensor:
     """input * m / (1 - p), m drawn with ``shape`` (broadcast over input's shape)."""
-    mask = _keep_mask(input, shape, p).astype(input.dtype) / (1 - p)
-    return input * Tensor._make(mask, False)
+    return input * _constant(_keep_mask(input, shape, p) / (1 - p), input)
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True,
@@ -111,6 +118,5 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
         return input
     a = 1 / math.sqrt((1 - p) * (1 + p * ALPHA_PRIME ** 2))
     keep = _keep_mask(input, input.shape, p)
-    scale = (keep * a).astype(input.dtype)
-    shift = ((keep - 1.0) * (ALPHA_PRIME * a) + ALPHA_PRIME * a * p).astype(input.dtype)
-    return input * Tensor._make(scale, False) + Tensor._make(shift, False)
+    shift = (keep - 1.0) * (ALPHA_PRIME * a) + ALPHA_PRIME * a * p
+    return input * _constant(keep * a, input) + _constant(shift, input)

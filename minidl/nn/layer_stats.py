@@ -17,6 +17,7 @@ from typing import Any, Dict, Iterable, List, Optional
 
 from minidl import backend
 from minidl.backward_trace import norm
+from minidl.config_checks import ConfigKeyError
 from minidl.grad_mode import is_grad_enabled
 from minidl.handles import RemovableHandle
 from minidl.nn.layers.activation import ReLU
@@ -56,7 +57,9 @@ class LayerStats:
             self.rows[name] = {}
             self._handles.append(m.register_forward_hook(partial(self._forward, name)))
         if wanted is not None and wanted - set(self.modules):
-            raise KeyError(f"LayerStats: no submodule named {sorted(wanted - set(self.modules))}")
+            raise ConfigKeyError(f"LayerStats: no submodule named "
+                                 f"{sorted(wanted - set(self.modules))}; the model has "
+                                 f"{sorted(n for n, _ in model.named_modules() if n)}")
 
     def _forward(self, name: str, module: Any, args: tuple, output: Any) -> None:
         if not isinstance(output, Tensor) or output.dtype.kind != "f":
