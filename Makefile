@@ -40,10 +40,10 @@ test-explore: $(VENV)/.stamp-test
 
 # Train the example classifier (MNIST; e.g. make train ARGS="--dataset fashion-mnist --model mlp").
 # Outputs go to runs/<dataset>-<model>/; `make train ARGS="... --resume"` continues a run.
-# One BLAS thread unless you set OPENBLAS_NUM_THREADS: measured on a 2-core machine shared with
-# other jobs, a CNN step took 0.09 s with one thread and 0.9 s with two (README, "Training").
+# minidl uses one BLAS thread unless told otherwise (MINIDL_NUM_THREADS=2, or set_num_threads):
+# README, "Performance", on a busy machine.
 train: $(VENV)/.stamp-train
-	OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} $(PY) examples/train_mnist.py $(ARGS)
+	$(PY) examples/train_mnist.py $(ARGS)
 
 # Data-parallel training on NP processes, started by MPI (README, "Distributed training"):
 # make train-dist NP=2 ARGS="--epochs 3". One BLAS thread per rank; --oversubscribe lets NP
@@ -51,7 +51,7 @@ train: $(VENV)/.stamp-train
 NP ?= 2
 MPIEXEC_ARGS ?=
 train-dist: $(VENV)/.stamp-dist
-	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(VENV)/bin/mpiexec -n $(NP) --oversubscribe \
+	$(VENV)/bin/mpiexec -n $(NP) --oversubscribe \
 		$$([ "$$(id -u)" = 0 ] && echo --allow-run-as-root) $(MPIEXEC_ARGS) \
 		$(PY) examples/train_ddp.py $(ARGS)
 
@@ -59,7 +59,7 @@ train-dist: $(VENV)/.stamp-dist
 # wamerican); make train-lm ARGS="--model lstm" trains the LSTM, ARGS="--resume" continues a run.
 # Outputs go to runs/char-<model>/.
 train-lm: $(VENV)/.stamp-train
-	OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} $(PY) examples/char_gpt.py $(ARGS)
+	$(PY) examples/char_gpt.py $(ARGS)
 
 $(VENV)/.stamp-dist: setup.cfg pyproject.toml | $(PY)
 	$(PIP) install -q -e '.[train,distributed]'
@@ -84,7 +84,7 @@ explorer-screenshot: $(VENV)/.stamp-test
 
 # Benchmarks print medians of interleaved runs (and PyTorch's column when torch is installed:
 # pip install torch==2.13.0). All but memory.py take --json FILE to keep results.
-BENCHMARKS := overhead training_step conv_kernels memory gpu distributed char_lm
+BENCHMARKS := overhead training_step busy_machine conv_kernels memory gpu distributed char_lm
 bench: $(VENV)/.stamp-bench
 	@for b in $(BENCHMARKS); do echo "== benchmarks/$$b.py"; $(PY) benchmarks/$$b.py || exit 1; done
 

@@ -74,16 +74,14 @@ def parse_args(description: str, default_out: str = os.path.join("runs", "lesson
 
 
 def fix_blas_threads(threads: int) -> None:
-    """Limit the BLAS (and OpenMP) thread pools NumPy has loaded to ``threads``, for the rest of
-    the run, and record the pools in the results (without threadpoolctl, numbers may vary)."""
+    """Use ``threads`` BLAS threads for the rest of the run (``minidl.set_num_threads``) and
+    record the pools in the results (without threadpoolctl, numbers may vary)."""
     try:
-        from threadpoolctl import threadpool_info, threadpool_limits
+        from threadpoolctl import threadpool_info
     except ImportError:
         print("(threadpoolctl is not installed: BLAS threads not fixed, tables may vary)")
         return
-    # The returned object would restore the old limits if used as a context manager; kept
-    # unused, the limits hold until the process ends.
-    threadpool_limits(limits=threads)
+    minidl.set_num_threads(threads)
     _RESULTS["meta"]["threads"] = threads
     _RESULTS["meta"]["thread_pools"] = [
         {key: pool.get(key) for key in ("internal_api", "version", "num_threads")}

@@ -24,26 +24,22 @@ must be a directory they share.
 
 Read next: the README's "Distributed training" section (what is synchronized when, scaling).
 """
-import os
+import argparse
+import sys
+import time
+from pathlib import Path
 
-# One BLAS thread per rank, set before NumPy starts its thread pool: N ranks already keep N
-# cores busy, and extra threads would only compete for them.
-for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(name, "1")
+import minidl
+import minidl.distributed as dist
+import minidl.nn.functional as F
+from minidl import nn, optim
+from minidl.data import DataLoader, DistributedSampler, Subset
+from minidl.data.datasets import MNIST, FashionMNIST
+from minidl.nn.parallel import DistributedDataParallel
+from minidl.train import restore
 
-import argparse  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import minidl  # noqa: E402
-import minidl.distributed as dist  # noqa: E402
-import minidl.nn.functional as F  # noqa: E402
-from minidl import nn, optim  # noqa: E402
-from minidl.data import DataLoader, DistributedSampler, Subset  # noqa: E402
-from minidl.data.datasets import MNIST, FashionMNIST  # noqa: E402
-from minidl.nn.parallel import DistributedDataParallel  # noqa: E402
-from minidl.train import restore  # noqa: E402
+# Each rank keeps minidl's default of one BLAS thread (minidl/threads.py): N ranks already keep
+# N cores busy, and more threads per rank would only compete for them.
 
 # ----------------------------------------------------------------------------- settings
 parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])

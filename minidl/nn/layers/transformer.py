@@ -11,7 +11,7 @@ default) or before it (``norm_first=True``, pre-norm, as in GPT-2; it trains mor
 
 A GPT block is a pre-norm layer with a causal mask (``examples/char_gpt.py``).
 
-Read next: ``minidl/allocator.py`` (why training reuses freed memory: speed).
+Read next: ``minidl/threads.py`` (how many threads the matrix products use, and why).
 """
 from __future__ import annotations
 

@@ -1,0 +1,160 @@
+"""Training steps on a quiet and on a busy machine: minidl (its default of one BLAS thread, and
+with as many threads as cores) against PyTorch (its default threads).
+
+Busy means two CPU-bound processes that this script starts before the busy runs and stops
+after them (and on any exit), on the cores that everything else uses. Each measurement runs in
+a fresh process of its own, so no framework's idle threads run beside another's: a worker
+process warms up, times ``--steps`` steps and reports their median. Contenders take turns
+(A B C, A B C, ...) for ``--rounds`` rounds and the median over rounds is reported, with the
+ratio of minidl's default to PyTorch measured in the same run.
+
+Workloads (float32, batch 128; the models of benchmarks/training_step.py): the MLP training
+step, the CNN training step, and the per-op overhead of benchmarks/overhead.py (a chain of 400
+small ops, forward and backward, in microseconds per op).
+
+    python benchmarks/busy_machine.py [--rounds 3] [--steps 15] [--only mlp|cnn|ops]
+                                      [--json FILE]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+WORKLOADS = {"mlp": "ms per MLP step", "cnn": "ms per CNN step", "ops": "us per op"}
+HOG = "while True: pass"
+
+
+def contenders(cores: int) -> dict:
+    """name -> environment of the worker process."""
+    return {"minidl": {},  # the default, one BLAS thread
+            f"minidl, {cores} threads": {"MINIDL_NUM_THREADS": str(cores)},
+            "PyTorch": {"FRAMEWORK": "torch"}}
+
+
+# ------------------------------------------------------------------ the worker processes
+def worker(workload: str, steps: int) -> float:
+    """Runs in its own process: the median time of one step (ms), or of one op (us)."""
+    import numpy as np
+    sys.path.insert(0, HERE)
+    import training_step
+    use_torch = os.environ.get("FRAMEWORK") == "torch"
+    if workload == "ops":
+        import overhead
+        chain = overhead.torch_chain if use_torch else overhead.minidl_chain
+        x0, rounds = np.ones(4), 100  # 400 ops
+        times = []
+        for i in range(steps + 3):
+            start = time.perf_counter()
+            chain(x0, rounds)
+            if i >= 3:
+                times.append((time.perf_counter() - start) / (4 * rounds) * 1e6)
+        return statistics.median(times)
+    rng = np.random.default_rng(0)
+    shape = (128, 784) if workload == "mlp" else (128, 1, 28, 28)
+    x = rng.standard_normal(shape).astype(np.float32)
+    y = rng.integers(0, 10, 128)
+    if use_torch:
+        import torch
+        torch.manual_seed(0)
+        model = training_step.torch_models()[workload == "cnn"]
+        step = training_step.torch_trainer(model, x, y)
+    else:
+        model = training_step.minidl_mlp() if workload == "mlp" else training_step.minidl_cnn()
+        step = training_step.minidl_trainer(model, x, y)
+    times = []
+    for i in range(steps + 5):  # five warm-up steps: the first ones allocate
+        start = time.perf_counter()
+        step()
+        if i >= 5:
+            times.append((time.perf_counter() - start) * 1e3)
+    return statistics.median(times)
+
+
+def measure(workload: str, env: dict, steps: int) -> float:
+    out = subprocess.run([sys.executable, __file__, "--worker", workload, "--steps", str(steps)],
+                         env={**os.environ, **env}, capture_output=True, text=True, timeout=600)
+    if out.returncode != 0:
+        raise SystemExit(f"worker {workload} {env} failed:\n{out.stderr}")
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+# ------------------------------------------------------------------ the background load
+class BusyMachine:
+    """``with BusyMachine(2):`` two CPU-bound processes run for the block's duration."""
+
+    def __init__(self, processes: int):
+        self.processes, self.hogs = processes, []
+
+    def __enter__(self):
+        self.hogs = [subprocess.Popen([sys.executable, "-c", HOG]) for _ in range(self.processes)]
+        time.sleep(1.0)  # let the scheduler settle them on the cores
+        return self
+
+    def __exit__(self, *exc):
+        for hog in self.hogs:
+            hog.kill()
+            hog.wait()
+
+
+def run(workloads, rounds: int, steps: int, busy_processes: int) -> dict:
+    cores = len(os.sched_getaffinity(0))
+    results = {}
+    for condition in ("quiet", "busy"):
+        background = BusyMachine(busy_processes if condition == "busy" else 0)
+        with background:
+            for workload in workloads:
+                times = {name: [] for name in contenders(cores)}
+                for _ in range(rounds):
+                    for name, env in contenders(cores).items():
+                        times[name].append(measure(workload, env, steps))
+                results[(workload, condition)] = {n: statistics.median(t)
+                                                  for n, t in times.items()}
+    return results
+
+
+def report(results: dict) -> None:
+    names = list(next(iter(results.values())))
+    print(f"{'workload':<18}{'machine':<8}" + "".join(f"{n:>20}" for n in names)
+          + f"{'minidl / PyTorch':>18}")
+    for (workload, condition), row in results.items():
+        ratio = row["minidl"] / row["PyTorch"]
+        print(f"{WORKLOADS[workload]:<18}{condition:<8}"
+              + "".join(f"{row[n]:>20.2f}" for n in names) + f"{ratio:>17.2f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=15)
+    parser.add_argument("--only", choices=list(WORKLOADS))
+    parser.add_argument("--busy-processes", type=int, default=2)
+    parser.add_argument("--json", help="also write the results to this JSON file")
+    parser.add_argument("--worker", choices=list(WORKLOADS), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(worker(args.worker, args.steps))
+        return
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise SystemExit("busy_machine.py compares with PyTorch: pip install torch==2.13.0") \
+            from None
+    workloads = [args.only] if args.only else list(WORKLOADS)
+    print(f"{len(os.sched_getaffinity(0))} cores; busy = {args.busy_processes} CPU-bound "
+          f"processes; medians of {args.rounds} rounds of {args.steps} steps, each in a fresh "
+          "process")
+    results = run(workloads, args.rounds, args.steps, args.busy_processes)
+    report(results)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({f"{w} {c}": row for (w, c), row in results.items()}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
