@@ -83,9 +83,11 @@ def gelu_composed(input: Tensor, approximate: str = "none") -> Tensor:
     return input * 0.5 * (1 + tanh(inner))
 
 
-def _constant(array) -> Tensor:
-    """An array as a Tensor outside the graph: a mask or a fill that no gradient flows into."""
-    return Tensor._make(array, False)
+def _constant(array, like: Tensor) -> Tensor:
+    """An array as a Tensor of like's dtype and device outside the graph: a mask or a fill that
+    no gradient flows into. (NumPy returns a 0-d array's comparisons as scalars: this makes
+    them arrays again.)"""
+    return Tensor._make(backend.asarray(array, like.dtype, like.device), False)
 
 
 # --------------------------------------------------------------------- exponential family
@@ -146,8 +148,8 @@ def _clip(input: Tensor, low: float, high: float) -> Tensor:
     xp = backend.get_array_module(input._array)
     x = input._array
     inside = (x > low) & (x < high)
-    outside = xp.where(x <= low, low, xp.where(x >= high, high, 0)).astype(x.dtype, copy=False)
-    return input * _constant(inside.astype(x.dtype)) + _constant(outside)
+    outside = xp.where(x <= low, low, xp.where(x >= high, high, 0))
+    return input * _constant(inside, input) + _constant(outside, input)
 
 
 def check_hardtanh_bounds(op: str, min_val: float, max_val: float) -> None:
@@ -190,10 +192,9 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
     require_float("threshold", input)
     check_finite("threshold", "threshold", threshold)
     check_finite("threshold", "value", value)
-    x = input._array
-    above = x > threshold
-    fill = (~above * value).astype(x.dtype, copy=False)
-    return input * _constant(above.astype(x.dtype)) + _constant(fill)
+    xp = backend.get_array_module(input._array)
+    above = input._array > threshold
+    return input * _constant(above, input) + _constant(xp.where(above, 0, value), input)
 
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
@@ -213,8 +214,8 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
         slope = weight.reshape((-1,) + (1,) * (input.ndim - 2))
     else:
         slope = weight.reshape(())
-    positive = (input._array > 0).astype(input.dtype)
-    return input * _constant(positive) + input * _constant(1 - positive) * slope
+    positive = input._array > 0
+    return input * _constant(positive, input) + input * _constant(~positive, input) * slope
 
 
 # --------------------------------------------------------------------- smooth, gated
