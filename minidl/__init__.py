@@ -130,6 +130,8 @@ Optimizers
 90. minidl/optim/line_search.py        the strong-Wolfe line search
 91. minidl/optim/lr_scheduler.py       learning-rate schedules
 92. minidl/optim/plateau.py            ReduceLROnPlateau
+92. minidl/optim/chained.py            ConstantLR, PolynomialLR, ChainedScheduler
+92. minidl/optim/cyclic_schedulers.py  CyclicLR, OneCycleLR, CosineAnnealingWarmRestarts
 Data
 93. minidl/data/dataset.py             Dataset, TensorDataset, random_split, KFold
 94. minidl/data/dataloader.py          DataLoader: batches

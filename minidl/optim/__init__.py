@@ -3,8 +3,9 @@
 Reading order: ``optimizer.py`` (the base class: parameter groups, state, checkpoints), then one
 update rule per file: ``sgd.py``, ``ewa_momentum.py`` (momentum as the course notes write it),
 ``adagrad.py``, ``rmsprop.py``, ``adam.py`` (Adam and AdamW), ``adadelta.py``, ``adamax.py``,
-``nadam.py``, ``radam.py``, ``lbfgs.py`` (with ``line_search.py``); then ``lr_scheduler.py`` and
-``plateau.py``. Gradient clipping is in ``minidl/nn/clip.py``.
+``nadam.py``, ``radam.py``, ``lbfgs.py`` (with ``line_search.py``); then ``lr_scheduler.py``,
+``plateau.py``, ``chained.py`` and ``cyclic_schedulers.py``. Gradient clipping is in
+``minidl/nn/clip.py``.
 """
 from minidl.optim import lr_scheduler
 from minidl.optim.adadelta import Adadelta

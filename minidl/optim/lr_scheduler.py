@@ -9,6 +9,9 @@ one you can read off the formula. Consequence: an ``lr`` set by hand is overwrit
 ``step()``. To combine schedules in time (warm-up, then decay) use ``SequentialLR``.
 
 ``ReduceLROnPlateau`` is different: it watches a metric, so it lives in ``plateau.py`` (read next).
+``ConstantLR``, ``PolynomialLR`` and ``ChainedScheduler`` are in ``chained.py``; ``CyclicLR``,
+``OneCycleLR`` and ``CosineAnnealingWarmRestarts`` in ``cyclic_schedulers.py``; all are importable
+from here, as in PyTorch.
 
 Read next: ``plateau.py`` (``ReduceLROnPlateau``, which watches a metric).
 """
@@ -295,3 +298,13 @@ class SequentialLR(LRScheduler):
         for scheduler, state in zip(self._schedulers, saved):
             scheduler.load_state_dict(state)
         self.__dict__.update({k: v for k, v in state_dict.items() if k != "_schedulers"})
+
+
+# Schedules kept in their own files (they subclass LRScheduler, so they are imported last), and
+# importable from here as in PyTorch: ``lr_scheduler.OneCycleLR``.
+from minidl.optim.chained import ChainedScheduler, ConstantLR, PolynomialLR  # noqa: E402, F401
+from minidl.optim.cyclic_schedulers import (  # noqa: E402, F401
+    CosineAnnealingWarmRestarts,  # noqa: E402, F401
+    CyclicLR,
+    OneCycleLR,
+)

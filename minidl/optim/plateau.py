@@ -8,7 +8,8 @@ Two checks every scheduler shares live here too, since ``lr_scheduler.py`` impor
 ``check_optimizer`` (a scheduler needs an Optimizer) and ``load_attributes`` (a snapshot given
 to ``load_state_dict`` must hold this scheduler's attributes, checked before any is set).
 
-Read next: ``minidl/data/dataset.py``, where the data pipeline begins.
+Read next: ``chained.py`` (ConstantLR, PolynomialLR, ChainedScheduler), then
+``cyclic_schedulers.py``.
 """
 from __future__ import annotations
 
