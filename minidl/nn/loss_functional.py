@@ -235,11 +235,11 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Optional[Tensor] = None
     PyTorch's). One fused Function, ``CrossEntropy``; ``weight`` gets no gradient.
 
     A floating-point ``target`` of the input's shape holds class probabilities instead
-    (``cross_entropy_soft``)."""
+    (``cross_entropy_soft``); a float target of any other shape is refused as class indices."""
     check_reduction("cross_entropy", reduction)
     check_label_smoothing("cross_entropy", label_smoothing)
     _check_ignore_index("cross_entropy", ignore_index)
-    if isinstance(target, Tensor) and target.dtype.kind == "f":
+    if isinstance(target, Tensor) and target.dtype.kind == "f" and target.shape == input.shape:
         return cross_entropy_soft(input, target, weight, ignore_index=ignore_index,
                                   reduction=reduction, label_smoothing=label_smoothing)
     targets = _ClassTargets("cross_entropy", input, target, weight, ignore_index)

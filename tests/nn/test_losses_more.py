@@ -17,6 +17,7 @@ import minidl.nn as nn
 import minidl.nn.functional as F
 from minidl.config_checks import ConfigTypeError
 from minidl.errors import ConfigError, DTypeError, MinidlError, ShapeError
+from minidl.nn.loss_functional import cross_entropy_soft
 
 REDUCTIONS = ["mean", "sum", "none"]
 RNG = np.random.default_rng(17)
@@ -255,8 +256,10 @@ ERRORS = [
     ("kl_div", ConfigError, "reduction", lambda: F.kl_div(*_pair(), reduction="batch")),
     ("KLDivLoss", ConfigError, "reduction", lambda: nn.KLDivLoss("batch")),
     ("kl_div", ConfigTypeError, "log_target", lambda: F.kl_div(*_pair(), log_target="no")),
-    ("cross_entropy", ShapeError, "class-probability",
+    ("cross_entropy", DTypeError, "integer class indices",  # nor probabilities: no shape fit
      lambda: F.cross_entropy(t64(np.zeros((2, 3))), t64(np.zeros((2, 4))))),
+    ("cross_entropy", ShapeError, "class-probability",
+     lambda: cross_entropy_soft(t64(np.zeros((2, 3))), t64(np.zeros((2, 4))))),
     ("cross_entropy", ConfigError, "ignore_index",
      lambda: F.cross_entropy(t64(np.zeros((2, 3))), t64(np.zeros((2, 3))), ignore_index=0)),
     ("cross_entropy", ShapeError, "weight",
