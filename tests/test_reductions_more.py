@@ -94,6 +94,16 @@ def test_logcumsumexp_is_stable_over_any_range_in_float64_and_float32():
         np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-5, atol=1e-6)
 
 
+def test_logcumsumexp_gives_minus_inf_a_zero_gradient():
+    """exp(-inf) = 0 takes no part in any sum: its gradient is 0, even in a leading run of
+    -inf (where PyTorch's formula gives NaN from -inf + inf)."""
+    inf = math.inf
+    g = _grad(lambda x: x.logcumsumexp(0) * minidl.tensor([1.0, 2.0, 3.0, 4.0, 5.0]),
+              [-inf, -inf, 0.0, -inf, 1.0])
+    expected_2 = 3 + 4 + 5 / (1 + math.e)  # x_2 = 0: its softmax weight in each later sum
+    np.testing.assert_allclose(g, [0, 0, expected_2, 0, 5 * math.e / (1 + math.e)])
+
+
 def test_logcumsumexp_refuses_integers():
     with pytest.raises(minidl.DTypeError, match="logcumsumexp"):
         minidl.tensor([1, 2]).logcumsumexp(0)

@@ -21,6 +21,7 @@ import numpy as np
 
 from minidl import backend
 from minidl.function import Function
+from minidl.ops.compare import where
 from minidl.ops.dims import normalize_dim
 from minidl.ops.dtype_checks import require_float
 from minidl.ops.indexing import getitem
@@ -53,6 +54,21 @@ def flip(x: Tensor, axis: int) -> Tensor:
 
 def _constant(array) -> Tensor:
     return Tensor._make(array, False)
+
+
+def doubling_scan(combine, a, axis: int):
+    """The running ``combine`` (an associative elementwise function: logaddexp, maximum) of
+    the array ``a`` along ``axis``: after the step with offset d (1, 2, 4, ...) each y_k
+    combines a_{k-2d+1}..a_k (Hillis and Steele's scan, log2(n) elementwise steps; CuPy has
+    no ``ufunc.accumulate`` for these). With logaddexp no exp ever overflows or underflows,
+    whatever the range of the values."""
+    xp = backend.get_array_module(a)
+    y = xp.moveaxis(a, axis, -1).copy()
+    d = 1
+    while d < y.shape[-1]:
+        y[..., d:] = combine(y[..., d:], y[..., :-d])
+        d *= 2
+    return xp.moveaxis(y, -1, axis)
 
 
 class Cumsum(Function):
@@ -175,21 +191,6 @@ def cummin(input: Tensor, dim: int) -> _CumminResult:
     return _running_extremum("cummin", input, dim, False, _CumminResult)
 
 
-def doubling_scan(combine, a, axis: int):
-    """The running ``combine`` (an associative elementwise function: logaddexp, maximum) of
-    the array ``a`` along ``axis``: after the step with offset d (1, 2, 4, ...) each y_k
-    combines a_{k-2d+1}..a_k (Hillis and Steele's scan, log2(n) elementwise steps; CuPy has
-    no ``ufunc.accumulate`` for these). With logaddexp no exp ever overflows or underflows,
-    whatever the range of the values."""
-    xp = backend.get_array_module(a)
-    y = xp.moveaxis(a, axis, -1).copy()
-    d = 1
-    while d < y.shape[-1]:
-        y[..., d:] = combine(y[..., d:], y[..., :-d])
-        d *= 2
-    return xp.moveaxis(y, -1, axis)
-
-
 class LogCumSumExp(Function):
     """y_k = log sum_{j<=k} exp(x_j);  gx_i = sum_{k>=i} gy_k exp(x_i - y_k)
 
@@ -209,11 +210,19 @@ class LogCumSumExp(Function):
     def backward(ctx, gy):
         x, y = ctx.saved_tensors
         axis, n = ctx.axis, x.shape[ctx.axis]
+        xp = backend.get_array_module(x._array)
+        x_minus_inf = xp.isneginf(x._array)
+        if x_minus_inf.any():  # exp(-inf) takes no part: its gradient is 0 (not -inf + inf)
+            y_minus_inf = _constant(xp.isneginf(y._array))  # (a leading run of -inf)
+            y = where(y_minus_inf, 0.0, y)
+            x = where(_constant(x_minus_inf), y, x)
         # a_i = exp(y_i - y_{i+1}) for i < n-1 (the last a is not used: 0)
         a = cat([exp(_part(y, axis, 0, n - 1) - _part(y, axis, 1, n)),
                  _part(y, axis, 0, 1) * 0.0], axis)
-        r = linear_scan_from_end(a, gy, axis)
-        return exp(x - y) * r, None
+        if x_minus_inf.any():
+            a = where(y_minus_inf, 0.0, a)
+        gx = exp(x - y) * linear_scan_from_end(a, gy, axis)
+        return (where(_constant(x_minus_inf), 0.0, gx) if x_minus_inf.any() else gx), None
 
 
 def logcumsumexp(input: Tensor, dim: int) -> Tensor:
