@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+from fake_device import FakeArray, fake  # noqa: F401 (a fixture)
 
 import minidl
 from minidl import backend
@@ -153,6 +154,30 @@ def test_new_inits_keep_dtype_run_under_no_grad_and_bump_nothing_else():
                  init.eye_, lambda t: init.sparse_(t, 0.5)):
         assert fill(w) is w
         assert w.dtype == minidl.float64 and w.grad_fn is None and w.requires_grad
+
+
+FILLS = {  # name: (fill, shape)
+    "trunc_normal_": (lambda t: init.trunc_normal_(t, 0.2, 1.0, -0.5, 1.0), (5, 3)),
+    "orthogonal_": (init.orthogonal_, (5, 3)),
+    "eye_": (init.eye_, (5, 3)),
+    "sparse_": (lambda t: init.sparse_(t, 0.5), (5, 3)),
+    "dirac_": (lambda t: init.dirac_(t, 2), (4, 3, 3)),
+}
+
+
+@pytest.mark.parametrize("fill, shape", FILLS.values(), ids=FILLS.keys())
+def test_every_new_init_stays_on_the_device_and_matches_the_cpu(fill, shape, fake):
+    """On the stand-in device (NumPy arrays minidl must treat as another device's) each init
+    keeps the tensor's array on that device and, from the same seed, gives the CPU's numbers:
+    no array was made with NumPy instead of the device's module."""
+    results = []
+    for device in ("cpu", fake):
+        minidl.manual_seed(0)
+        w = minidl.full(shape, 7.0, device=device)
+        fill(w)
+        assert type(w._array) is (FakeArray if device == fake else np.ndarray)
+        results.append(host(w))
+    np.testing.assert_array_equal(results[0], results[1])
 
 
 ERRORS = [
