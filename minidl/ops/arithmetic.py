@@ -20,6 +20,7 @@ import numpy as np
 from minidl.dtypes import get_default_dtype, int64
 from minidl.errors import DTypeError
 from minidl.function import Function
+from minidl.ops.arguments import write_out
 from minidl.ops.compare import where
 from minidl.ops.dims import check_broadcast
 from minidl.ops.operands import arithmetic_operands, binary_operands
@@ -152,24 +153,29 @@ def _reject_bool(op: str, *operands) -> None:
                              ".float() first")
 
 
-def add(a, b) -> Tensor:
-    a, b = arithmetic_operands(a, b)
-    return Add.apply(a, b)
+# ``out=`` (PyTorch's: the result is copied into ``out``, which is returned) is handled by
+# ``write_out`` in ``arguments.py``; ``alpha`` scales the second operand, as in PyTorch.
+def add(a, b, *, alpha=1, out=None) -> Tensor:
+    a, b = arithmetic_operands(a, b if alpha == 1 else b * alpha)
+    y = Add.apply(a, b)
+    return y if out is None else write_out("add", y, out)
 
 
-def sub(a, b) -> Tensor:
-    a, b = arithmetic_operands(a, b)
+def sub(a, b, *, alpha=1, out=None) -> Tensor:
+    a, b = arithmetic_operands(a, b if alpha == 1 else b * alpha)
     if (a if isinstance(a, Tensor) else b)._array.dtype.kind == "b":  # one dtype for both now
         _reject_bool("sub", a, b)
-    return Sub.apply(a, b)
+    y = Sub.apply(a, b)
+    return y if out is None else write_out("sub", y, out)
 
 
-def mul(a, b) -> Tensor:
+def mul(a, b, *, out=None) -> Tensor:
     a, b = arithmetic_operands(a, b)
-    return Mul.apply(a, b)
+    y = Mul.apply(a, b)
+    return y if out is None else write_out("mul", y, out)
 
 
-def div(a, b) -> Tensor:
+def div(a, b, *, out=None) -> Tensor:
     """True division; integer tensors divide into the default dtype (float32 unless
     ``set_default_dtype`` changed it), as in PyTorch."""
     a, b = arithmetic_operands(a, b)
@@ -177,17 +183,19 @@ def div(a, b) -> Tensor:
     if tensor.dtype.kind != "f":
         dtype = get_default_dtype()
         return div(a.to(dtype) if isinstance(a, Tensor) else float(a),
-                   b.to(dtype) if isinstance(b, Tensor) else float(b))
-    return Div.apply(a, b)
+                   b.to(dtype) if isinstance(b, Tensor) else float(b), out=out)
+    y = Div.apply(a, b)
+    return y if out is None else write_out("div", y, out)
 
 
-def neg(x: Tensor) -> Tensor:
+def neg(x: Tensor, *, out=None) -> Tensor:
     if not isinstance(x, Tensor) or x._array.dtype.kind == "b":
         _reject_bool("neg", x)
-    return Neg.apply(x)
+    y = Neg.apply(x)
+    return y if out is None else write_out("neg", y, out)
 
 
-def pow(base, exponent) -> Tensor:
+def pow(base, exponent, *, out=None) -> Tensor:
     """``base ** exponent`` with PyTorch's dtypes: a constant exponent uses ``Pow``, a Tensor
     exponent ``PowTensor``. Integers stay integers and exact (``11 ** 7 == 19487171``); an
     integer raised to a negative integer power is refused, as in PyTorch, rather than
@@ -202,15 +210,16 @@ def pow(base, exponent) -> Tensor:
                 _reject_negative_power(base, exponent)
             elif base.dtype.kind == "b":
                 base = base.to(int64)  # bool ** 2 is int64, as in PyTorch
-        return Pow.apply(base, exponent.item() if isinstance(exponent, np.generic)
-                         else exponent)
+        y = Pow.apply(base, exponent.item() if isinstance(exponent, np.generic) else exponent)
+        return y if out is None else write_out("pow", y, out)
     base, exponent = binary_operands(base, exponent)
     check_broadcast("pow", base.shape, exponent.shape)  # (else PowTensor would be named)
     if base.dtype.kind == "b":  # both are bool now
         _reject_bool("pow", base)
     if exponent.dtype.kind in "iu" and bool((exponent._array < 0).any()):
         _reject_negative_power(base, exponent)
-    return PowTensor.apply(base, exponent)
+    y = PowTensor.apply(base, exponent)
+    return y if out is None else write_out("pow", y, out)
 
 
 def _reject_negative_power(base: Tensor, exponent) -> None:

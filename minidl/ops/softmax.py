@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from minidl import backend
 from minidl.function import Function
+from minidl.ops.arguments import write_out
 from minidl.ops.dims import normalize_dim, normalize_dims
 from minidl.ops.dtype_checks import require_float
 from minidl.ops.reduce import Sum
@@ -89,14 +90,17 @@ def _softmax_axis(x: Tensor, dim: int, op: str):
     return axis if x.ndim else None
 
 
-def softmax(x: Tensor, dim: int) -> Tensor:
+def softmax(x: Tensor, dim: int, *, out=None) -> Tensor:
+    """``out=``: as ``torch.softmax`` (``arguments.py``)."""
     require_float("softmax", x)
-    return Softmax.apply(x, _softmax_axis(x, dim, "softmax"))
+    y = Softmax.apply(x, _softmax_axis(x, dim, "softmax"))
+    return y if out is None else write_out("softmax", y, out)
 
 
-def log_softmax(x: Tensor, dim: int) -> Tensor:
+def log_softmax(x: Tensor, dim: int, *, out=None) -> Tensor:
+    """``out=``: as ``torch.log_softmax`` (``arguments.py``)."""
     require_float("log_softmax", x)
     axis = _softmax_axis(x, dim, "log_softmax")
-    if x._array.size == 0:  # an empty result either way; LogSoftmax would warn at log(0)
-        return Softmax.apply(x, axis)
-    return LogSoftmax.apply(x, axis)
+    # (an empty result either way; LogSoftmax would warn at log(0))
+    y = Softmax.apply(x, axis) if x._array.size == 0 else LogSoftmax.apply(x, axis)
+    return y if out is None else write_out("log_softmax", y, out)
