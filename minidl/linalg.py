@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 
-from minidl.errors import ConfigError, ShapeError
+from minidl.errors import ConfigError, DTypeError, ShapeError
 from minidl.ops.dims import normalize_dim, normalize_dims
 from minidl.ops.dtype_checks import require_float
 from minidl.ops.extrema import amax, amin
@@ -35,7 +35,7 @@ def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None
     """The ``ord``-norm of x over ``dim`` (an int, a tuple, or None: all elements), as a
     vector's (``torch.linalg.vector_norm``)."""
     if isinstance(ord, str) or isinstance(ord, bool) or not isinstance(ord, (int, float)):
-        raise ConfigError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
+        raise DTypeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
     x = x if dtype is None else x.to(dtype)
     require_float("linalg.vector_norm", x)
     normalize_dims(dim, x.ndim, "linalg.vector_norm")  # (names this op if dim is wrong)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import namedtuple
 
 from minidl import backend
-from minidl.errors import ShapeError
+from minidl.errors import DimError
 from minidl.function import Function
 from minidl.ops.dims import normalize_dim, normalize_dims
 from minidl.ops.reduce import _kept_shape
@@ -56,9 +56,9 @@ def _amax(op: str, input: Tensor, dim, keepdim: bool, largest: bool) -> Tensor:
     if axes == ():  # (a 0-d tensor)
         axes = None
     reduced = input.shape if axes is None else [input.shape[a] for a in axes]
-    if 0 in tuple(reduced):
-        raise ShapeError(f"{op}: cannot reduce an empty dimension (shape "
-                         f"{tuple(input.shape)}, dim {dim!r})")
+    if 0 in tuple(reduced):  # (an IndexError, as in PyTorch)
+        raise DimError(f"{op}: cannot reduce an empty dimension (shape "
+                       f"{tuple(input.shape)}, dim {dim!r})")
     return AMax.apply(input, axes, keepdim, largest)
 
 

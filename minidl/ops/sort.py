@@ -21,7 +21,7 @@ import numbers
 import numpy as np
 
 from minidl import backend
-from minidl.errors import OutOfRangeError, ShapeError
+from minidl.errors import DimError, DTypeError, OutOfRangeError
 from minidl.function import Function
 from minidl.ops.dims import normalize_dim
 from minidl.ops.indexing import getitem
@@ -77,7 +77,7 @@ def stable_order(a, axis: int, descending: bool):
 
 def _axis(input: Tensor, dim, op: str) -> int:
     if not isinstance(input, Tensor):
-        raise ShapeError(f"{op}: expected a Tensor, got {type(input).__name__}")
+        raise DTypeError(f"{op}: expected a Tensor, got {type(input).__name__}")
     return normalize_dim(dim, input.ndim, op)
 
 
@@ -123,7 +123,9 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> _Kt
     """(values, indices) of the k-th smallest element (k = 1 is the smallest) along ``dim``."""
     axis = _axis(input, -1 if dim is None else dim, "kthvalue")
     n = input.shape[axis] if input.ndim else 1
-    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 1 <= k <= n:
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
+        raise DTypeError(f"kthvalue: k must be an integer, got {k!r}")
+    if not 1 <= k <= n:
         raise OutOfRangeError(f"kthvalue: k={k!r} is out of range for dimension {dim} of size "
                               f"{n} (expected 1 <= k <= {n})")
     return _pick(input, axis, int(k) - 1, keepdim, _KthvalueResult)
@@ -151,14 +153,16 @@ def _median(op: str, input: Tensor, dim, keepdim: bool, skip_nan: bool):
     """The lower median: the element at sorted position (m - 1) // 2 of the m values counted
     (the non-NaN ones for nanmedian). ``median`` gives NaN, the first one, where there is one."""
     if not isinstance(input, Tensor):
-        raise ShapeError(f"{op}: expected a Tensor, got {type(input).__name__}")
+        raise DTypeError(f"{op}: expected a Tensor, got {type(input).__name__}")
     whole = dim is None
     x = reshape(input, -1) if whole else input
     axis = normalize_dim(0 if whole else dim, x.ndim, op)
-    if x._array.size == 0 or (x.ndim and x.shape[axis] == 0):
-        raise ShapeError(f"{op}: cannot take the median of an empty slice (shape "
-                         f"{tuple(input.shape)}, dim {dim})")
     xp = backend.get_array_module(x._array)
+    if whole and x._array.size == 0 and x.dtype.kind == "f":  # NaN, as in PyTorch
+        return Tensor._make(xp.asarray(xp.nan, dtype=x.dtype), False)
+    if x._array.size == 0 or (x.ndim and x.shape[axis] == 0):  # (IndexError, as in PyTorch)
+        raise DimError(f"{op}: cannot take the median of an empty slice (shape "
+                       f"{tuple(input.shape)}, dim {dim})")
     n = x.shape[axis] if x.ndim else 1
     counted = (~xp.isnan(x._array)).sum(axis=axis) if x.dtype.kind == "f" else xp.full(
         x._array.shape[:axis] + x._array.shape[axis + 1:], n)
