@@ -1,19 +1,22 @@
-"""Training steps on a quiet and on a busy machine: minidl (its default of one BLAS thread, and
-with as many threads as cores) against PyTorch (its default threads).
+"""Training steps on a quiet and on a busy machine: minidl (its default of one BLAS thread) against
+PyTorch (its default threads).
 
-Busy means two CPU-bound processes that this script starts before the busy runs and stops
-after them (and on any exit), on the cores that everything else uses. Each measurement runs in
-a fresh process of its own, so no framework's idle threads run beside another's: a worker
-process warms up, times ``--steps`` steps and reports their median. Contenders take turns
-(A B C, A B C, ...) for ``--rounds`` rounds and the median over rounds is reported, with the
-ratio of minidl's default to PyTorch measured in the same run.
+Besides the default, minidl runs with as many BLAS threads as cores, and so again with
+OpenBLAS's idle threads sleeping at once instead of spinning (``OPENBLAS_THREAD_TIMEOUT=4``):
+the three columns separate the two causes of the slowdown. Busy means two CPU-bound processes
+that this script starts before the busy runs and stops after them (and on any exit), on the
+cores that everything else uses. Each measurement runs in a fresh process of its own, so no
+framework's idle threads run beside another's: a worker process warms up, times ``--steps``
+steps and reports their median. Contenders take turns (A B C D, A B C D, ...) for ``--rounds``
+rounds and the median over rounds is reported, with the ratio of minidl's default to PyTorch
+measured in the same run.
 
 Workloads (float32, batch 128; the models of benchmarks/training_step.py): the MLP training
 step, the CNN training step, and the per-op overhead of benchmarks/overhead.py (a chain of 400
 small ops, forward and backward, in microseconds per op).
 
     python benchmarks/busy_machine.py [--rounds 3] [--steps 15] [--only mlp|cnn|ops]
-                                      [--json FILE]
+                                      [--machine quiet|busy] [--json FILE]
 """
 from __future__ import annotations
 
@@ -34,6 +37,10 @@ def contenders(cores: int) -> dict:
     """name -> environment of the worker process."""
     return {"minidl": {},  # the default, one BLAS thread
             f"minidl, {cores} threads": {"MINIDL_NUM_THREADS": str(cores)},
+            # OpenBLAS's idle threads spin for 2^28 cycles before sleeping; 2^4 is its least
+            # (read when NumPy loads, so only an environment variable can set it)
+            f"{cores} threads, no spin": {"MINIDL_NUM_THREADS": str(cores),
+                                          "OPENBLAS_THREAD_TIMEOUT": "4"},
             "PyTorch": {"FRAMEWORK": "torch"}}
 
 
@@ -102,10 +109,10 @@ class BusyMachine:
             hog.wait()
 
 
-def run(workloads, rounds: int, steps: int, busy_processes: int) -> dict:
+def run(workloads, conditions, rounds: int, steps: int, busy_processes: int) -> dict:
     cores = len(os.sched_getaffinity(0))
     results = {}
-    for condition in ("quiet", "busy"):
+    for condition in conditions:
         background = BusyMachine(busy_processes if condition == "busy" else 0)
         with background:
             for workload in workloads:
@@ -133,6 +140,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=15)
     parser.add_argument("--only", choices=list(WORKLOADS))
+    parser.add_argument("--machine", choices=["quiet", "busy"], help="only this condition")
     parser.add_argument("--busy-processes", type=int, default=2)
     parser.add_argument("--json", help="also write the results to this JSON file")
     parser.add_argument("--worker", choices=list(WORKLOADS), help=argparse.SUPPRESS)
@@ -149,7 +157,8 @@ def main() -> None:
     print(f"{len(os.sched_getaffinity(0))} cores; busy = {args.busy_processes} CPU-bound "
           f"processes; medians of {args.rounds} rounds of {args.steps} steps, each in a fresh "
           "process")
-    results = run(workloads, args.rounds, args.steps, args.busy_processes)
+    conditions = [args.machine] if args.machine else ["quiet", "busy"]
+    results = run(workloads, conditions, args.rounds, args.steps, args.busy_processes)
     report(results)
     if args.json:
         with open(args.json, "w") as f:
