@@ -9,6 +9,7 @@ Read next: ``minidl/testing.py`` (how every backward rule is checked).
 """
 from __future__ import annotations
 
+import math
 import re
 from typing import Optional
 
@@ -256,13 +257,35 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if step == 0:
         raise ValueError("arange: step must be non-zero")
     dtype = _dtype(dtype) or _infer_dtype([start, end, step], "arange") or np.dtype(np.int64)
+    if dtype.kind in "iu":
+        start, end, step = _integer_range(start, end, step, dtype)
     array = _new(device, lambda xp: xp.arange(start, end, step, dtype=dtype))
     return Tensor(array, requires_grad=requires_grad)
 
 
+def _integer_range(start, end, step, dtype: np.dtype):
+    """arange's bounds for an integer dtype, as PyTorch takes them: start and step truncated
+    toward 0 (a step truncated to 0 is refused); as many values as the truncated bounds give
+    for int64, as the bounds given give for the narrower dtypes (PyTorch's own difference)."""
+    count = max(math.ceil((end - start) / step), 0)
+    whole_start, whole_step = int(start), int(step)
+    if whole_step == 0:
+        raise ValueError(f"arange: step must be non-zero, and the step {step!r} is 0 once "
+                         f"truncated to the integer dtype {dtype}")
+    whole_end = int(end) if dtype == np.int64 else whole_start + count * whole_step
+    return whole_start, whole_end, whole_step
+
+
 def linspace(start, end, steps: int, dtype=None, device=None, requires_grad=False) -> Tensor:
-    dtype = _float_dtype(dtype, "linspace")
-    array = _new(device, lambda xp: xp.linspace(start, end, steps, dtype=dtype))
+    """``steps`` values evenly from ``start`` to ``end``; with an integer dtype, computed in
+    float64 and truncated toward 0, as in PyTorch."""
+    dtype = _dtype(dtype) or get_default_dtype()
+    if dtype.kind not in "fiu":
+        raise DTypeError(f"linspace: expected a floating-point or integer dtype, got {dtype}")
+    if dtype.kind == "f":
+        array = _new(device, lambda xp: xp.linspace(start, end, steps, dtype=dtype))
+    else:
+        array = _new(device, lambda xp: xp.trunc(xp.linspace(start, end, steps)).astype(dtype))
     return Tensor(array, requires_grad=requires_grad)
 
 

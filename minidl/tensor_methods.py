@@ -65,7 +65,7 @@ class TensorMethods:
     def matmul(self, other) -> Tensor: return minidl.ops.matmul(self, other)
     def mm(self, other) -> Tensor: return minidl.ops.mm(self, other)
     def dot(self, other) -> Tensor: return minidl.ops.dot(self, other)
-    def square(self) -> Tensor: return minidl.ops.mul(self, self)
+    def square(self) -> Tensor: return minidl.ops.square(self)
 
     # -- comparisons (bool results, no gradient) ---------------------------------------------
     def eq(self, other) -> Tensor: return minidl.ops.compare("eq", self, other)
@@ -159,7 +159,13 @@ class TensorMethods:
 
     # -- shape -------------------------------------------------------------------------------
     def reshape(self, *shape) -> Tensor: return minidl.ops.reshape(self, *shape)
-    def view(self, *shape) -> Tensor: return minidl.ops.reshape(self, *shape)
+    def view(self, *shape) -> Tensor:
+        """A view of another shape, or, given a dtype, the same bytes read as that dtype
+        (``minidl/ops/bitcast.py``)."""
+        if len(shape) == 1 and isinstance(shape[0], (np.dtype, type)):
+            return minidl.ops.view_dtype(self, shape[0])
+        return minidl.ops.reshape(self, *shape)
+
     def reshape_as(self, other) -> Tensor: return minidl.ops.reshape(self, other.shape)
     def view_as(self, other) -> Tensor: return minidl.ops.reshape(self, other.shape)
     def expand(self, *sizes) -> Tensor: return minidl.ops.expand(self, *sizes)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from minidl import backend
+from minidl.dtypes import get_default_dtype
 from minidl.errors import DTypeError, ShapeError
 from minidl.function import Function
 from minidl.ops.arguments import write_out
@@ -107,19 +108,26 @@ def minimum(a, b, *, out=None) -> Tensor:
 
 
 def clamp(x: Tensor, min=None, max=None, *, out=None) -> Tensor:
-    """Limit ``x`` to [min, max]; either bound may be None (or a Tensor, then composed)."""
+    """Limit ``x`` to [min, max]; either bound may be None, a number or a Tensor.
+
+    Tensor bounds broadcast with ``x`` and get gradients, composed of two selections as
+    PyTorch's: x's where min <= x <= max (bounds included), min's where x < min, max's where
+    the result is max (also everywhere when min > max: the result is then max)."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        y = x if min is None else maximum(x, min)
-        y = y if max is None else minimum(y, max)
+        y = x if min is None else where(compare("lt", x, min), min, x)
+        y = y if max is None else where(compare("gt", y, max), max, y)
     else:
         y = Clamp.apply(x, min, max)
     return y if out is None else write_out("clamp", y, out)
 
 
 def where(condition, x, y, *, out=None) -> Tensor:
-    """Elementwise ``x if condition else y`` (all three broadcast together)."""
+    """Elementwise ``x if condition else y`` (all three broadcast together); ``x`` and ``y``
+    may both be numbers (``where(mask, 1.0, 0.0)``: bool, int64 or the default float dtype)."""
+    if not isinstance(x, Tensor) and not isinstance(y, Tensor):
+        x = _number_tensor(x, condition)
     x, y = binary_operands(x, y)
     cond = condition._array if isinstance(condition, Tensor) else backend.asarray(
         condition, None, x.device)
@@ -128,6 +136,17 @@ def where(condition, x, y, *, out=None) -> Tensor:
     backend.same_device_or_raise("where", [cond, x._array, y._array])
     result = Where.apply(cond, x, y)
     return result if out is None else write_out("where", result, out)
+
+
+def _number_tensor(value, like) -> Tensor:
+    """A Python number as a 0-d tensor on ``like``'s device, typed as PyTorch types it."""
+    if not isinstance(value, (bool, int, float, np.generic)):
+        raise DTypeError(f"where: x and y must be Tensors or numbers, got "
+                         f"{type(value).__name__}")
+    dtype = (np.dtype(np.bool_) if isinstance(value, (bool, np.bool_)) else
+             np.dtype(np.int64) if isinstance(value, (int, np.integer)) else get_default_dtype())
+    device = like.device if isinstance(like, Tensor) else backend.get_default_device()
+    return Tensor._make(backend.asarray(value, dtype, device), False)
 
 
 _COMPARISONS = {"eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal",

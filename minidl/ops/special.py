@@ -8,7 +8,7 @@ all (NumPy has no erf). Both backward rules are Tensor expressions, so ``gelu`` 
 (and the BCE loss built on softplus, ``minidl/nn/loss_functional.py``) can be differentiated
 twice.
 
-Read next: ``cross_entropy.py`` (softmax and the negative log-likelihood, fused).
+Read next: ``rounding.py`` (floor, ceil, round, trunc, frac, fmod).
 """
 from __future__ import annotations
 
