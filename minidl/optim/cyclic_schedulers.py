@@ -29,9 +29,10 @@ from minidl.optim.plateau import check_optimizer
 FloatOrList = Union[float, Sequence[float]]
 
 
-def per_group(owner: str, name: str, value: Any, optimizer: Optimizer, high: float = math.inf
-              ) -> List[float]:
-    """One number per parameter group: ``value`` repeated, or a list of one per group."""
+def per_group(owner: str, name: str, value: Any, optimizer: Optimizer,
+              high: Optional[float] = None) -> List[float]:
+    """One number >= 0 (and <= ``high``) per parameter group: ``value`` repeated, or a list of
+    one per group."""
     n_groups = len(optimizer.param_groups)
     values = list(value) if isinstance(value, (list, tuple)) else [value] * n_groups
     if len(values) != n_groups:
@@ -253,14 +254,20 @@ class OneCycleLR(_CyclesMomentum):
             raise ConfigError(f"OneCycleLR: tried to step {step} times; the specified number "
                               f"of total steps is {self.total_steps}")
         start_step = 0.0
-        for i, (end_step, start, end, start_m, end_m) in enumerate(self._schedule_phases):
-            if step <= end_step or i == len(self._schedule_phases) - 1:
-                fraction = (step - start_step) / (end_step - start_step)
-                if momentum:
-                    return self._anneal(group[start_m], group[end_m], fraction)
-                return self._anneal(group[start], group[end], fraction)
-            start_step = end_step
-        raise AssertionError("unreachable: the last phase always matches")
+        phase = self._schedule_phases[-1]  # the last phase also takes the step past the end
+        for candidate in self._schedule_phases[:-1]:
+            if step <= candidate[0]:
+                phase = candidate
+                break
+            start_step = candidate[0]
+        end_step, start, end, start_momentum, end_momentum = phase
+        if end_step == start_step:  # a phase of zero length (tiny total_steps) is already over
+            fraction = 1.0  # (PyTorch divides by zero here)
+        else:
+            fraction = (step - start_step) / (end_step - start_step)
+        if momentum:
+            return self._anneal(group[start_momentum], group[end_momentum], fraction)
+        return self._anneal(group[start], group[end], fraction)
 
     def get_lr(self) -> List[float]:
         return [self._phase_value(group, False) for group in self.optimizer.param_groups]

@@ -98,7 +98,8 @@ class LBFGS(Optimizer):
                     grad.dtype != p._array.dtype:
                 self._refuse_grad(p, 0, i)
             pieces.append(grad.ravel())
-        return xp.concatenate(pieces)
+        # On the parameters' device: concatenate can drop an array subclass (a stand-in device).
+        return backend.to_device(xp.concatenate(pieces), backend.device_of(self._params[0]._array))
 
     def _add_step(self, t: float, direction: Any) -> None:
         """x ← x + t · direction, piece by piece."""

@@ -8,6 +8,8 @@ from minidl.config_checks import ConfigTypeError
 from minidl.errors import ConfigError, ShapeError
 from minidl.optim import LBFGS
 
+from .test_optimizer_api import stand_in_device  # noqa: F401
+
 _RNG = np.random.default_rng(0)
 X, Y = _RNG.standard_normal((8, 4)), _RNG.standard_normal((8, 3))
 
@@ -140,6 +142,42 @@ def test_float32_parameters_stay_float32():
         opt.step(closure)
     assert p._array.dtype == np.float32
     assert opt.state[p]["d"].dtype == np.float32
+
+
+def _least_squares_steps(device, steps=3):
+    """L-BFGS on the linear problem with the parameters on ``device``; the closure computes the
+    gradients in NumPy and sends them there (this checks the optimizer, not autograd)."""
+    w, b = (minidl.tensor(a, device=device, requires_grad=True)
+            for a in PROBLEMS["linear"][1]())
+    opt = LBFGS([w, b], line_search_fn="strong_wolfe", history_size=3)
+
+    def closure():
+        w_, b_ = (minidl.backend.to_host(p._array) for p in (w, b))
+        residual = X @ w_.T + b_ - Y
+        scaled = 2 * residual / Y.size
+        w.grad = minidl.tensor(scaled.T @ X, device=device)
+        b.grad = minidl.tensor(scaled.sum(axis=0), device=device)
+        return float((residual ** 2).mean())
+
+    for _ in range(steps):
+        opt.step(closure)
+    return w, opt
+
+
+def test_state_lives_on_the_parameters_device(stand_in_device):  # noqa: F811
+    p, opt = _least_squares_steps(stand_in_device)
+    cpu_p, cpu_opt = _least_squares_steps("cpu")
+    np.testing.assert_allclose(minidl.backend.to_host(p._array), cpu_p._array, rtol=1e-12)
+    state = opt.state[p]
+    for value in [state["d"], state["prev_flat_grad"], *state["old_dirs"], *state["old_stps"]]:
+        assert minidl.backend.device_of(value) == p.device
+    # A checkpoint from the device loads onto CPU parameters, and the two then go on alike.
+    fresh_p = minidl.tensor(cpu_p._array.copy(), requires_grad=True)
+    fresh = LBFGS([fresh_p, minidl.tensor(np.zeros(3), requires_grad=True)],
+                  line_search_fn="strong_wolfe", history_size=3)
+    fresh.load_state_dict(opt.state_dict())
+    assert type(fresh.state[fresh_p]["d"]) is np.ndarray
+    np.testing.assert_allclose(fresh.state[fresh_p]["d"], cpu_opt.state[cpu_p]["d"], rtol=1e-12)
 
 
 # -------------------------------------------------------------------------------- refusals
