@@ -330,3 +330,14 @@ def test_errors_are_the_builtin_exceptions_pytorch_raises(call, builtin):
     torch = pytest.importorskip("torch")
     with pytest.raises(builtin):
         call(torch)
+
+
+def test_out_writes_the_result_as_pytorch_does():
+    x = minidl.tensor([[3.0, 1.0, 2.0], [0.5, 4.0, 4.0]])
+    out = minidl.empty(2, 3)
+    assert minidl.cumsum(x, 1, out=out) is out and out.tolist() == [[3, 4, 6], [0.5, 4.5, 8.5]]
+    values, indices = minidl.empty(2, 3), minidl.zeros(2, 3, dtype=minidl.int64)
+    r = minidl.sort(x, out=(values, indices))
+    assert r.values is values and indices.tolist() == [[1, 2, 0], [0, 1, 2]]
+    total = minidl.empty(())
+    assert minidl.prod(x, out=total) is total and total.item() == 48.0

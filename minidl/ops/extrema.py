@@ -18,6 +18,7 @@ from collections import namedtuple
 from minidl import backend
 from minidl.errors import DimError
 from minidl.function import Function
+from minidl.ops.arguments import write_out
 from minidl.ops.dims import normalize_dim, normalize_dims
 from minidl.ops.reduce import _kept_shape
 from minidl.ops.shape import reshape
@@ -62,14 +63,16 @@ def _amax(op: str, input: Tensor, dim, keepdim: bool, largest: bool) -> Tensor:
     return AMax.apply(input, axes, keepdim, largest)
 
 
-def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+def amax(input: Tensor, dim=(), keepdim: bool = False, *, out=None) -> Tensor:
     """The largest value over ``dim`` (an int or a tuple; () or None: every dim)."""
-    return _amax("amax", input, dim, keepdim, True)
+    y = _amax("amax", input, dim, keepdim, True)
+    return y if out is None else write_out("amax", y, out)
 
 
-def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+def amin(input: Tensor, dim=(), keepdim: bool = False, *, out=None) -> Tensor:
     """The smallest value over ``dim`` (an int or a tuple; () or None: every dim)."""
-    return _amax("amin", input, dim, keepdim, False)
+    y = _amax("amin", input, dim, keepdim, False)
+    return y if out is None else write_out("amin", y, out)
 
 
 def aminmax(input: Tensor, *, dim=None, keepdim: bool = False) -> aminmax_result:

@@ -16,9 +16,10 @@ Read next: ``extrema.py`` (amax, amin, aminmax).
 from __future__ import annotations
 
 from minidl.function import Function
+from minidl.ops.arguments import write_out
 from minidl.ops.dims import normalize_dim
 from minidl.ops.reduce import _kept_shape
-from minidl.ops.scan import Cumprod, _integer_to_long, flip, shift_in_one
+from minidl.ops.scan import Cumprod, flip, integers_to_long, shift_in_one
 from minidl.ops.shape import reshape
 from minidl.tensor import Tensor
 
@@ -47,13 +48,13 @@ class Prod(Function):
         return gy * product_of_others(x, ctx.axis), None, None
 
 
-def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
     """The product of all elements (``dim=None``: a 0-d tensor) or along ``dim`` (an int, as
     in PyTorch). Bool and integer tensors multiply in int64; ``dtype`` converts first."""
-    x = _integer_to_long(input, dtype)
+    x = integers_to_long(input, dtype)
     if dim is None:
-        return Prod.apply(reshape(x, -1), 0, False)
-    axis = normalize_dim(dim, x.ndim, "prod")
-    if x.ndim == 0:
-        return x[...]
-    return Prod.apply(x, axis, keepdim)
+        y = Prod.apply(reshape(x, -1), 0, False)
+    else:
+        axis = normalize_dim(dim, x.ndim, "prod")
+        y = x[...] if x.ndim == 0 else Prod.apply(x, axis, keepdim)
+    return y if out is None else write_out("prod", y, out)

@@ -21,6 +21,7 @@ import numpy as np
 
 from minidl import backend
 from minidl.function import Function
+from minidl.ops.arguments import write_out
 from minidl.ops.compare import where
 from minidl.ops.dims import normalize_dim
 from minidl.ops.dtype_checks import require_float
@@ -140,7 +141,7 @@ def _scan_axis(input: Tensor, dim, op: str):
     return axis if input.ndim else None
 
 
-def _integer_to_long(input: Tensor, dtype) -> Tensor:
+def integers_to_long(input: Tensor, dtype) -> Tensor:
     """``dtype`` converts first; bool and integer inputs accumulate in int64, as in PyTorch."""
     if dtype is not None:
         return input.to(dtype)
@@ -149,19 +150,21 @@ def _integer_to_long(input: Tensor, dtype) -> Tensor:
     return input
 
 
-def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+def cumsum(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
     """Running sums along ``dim``: y_k = x_0 + ... + x_k."""
-    x = _integer_to_long(input, dtype)
+    x = integers_to_long(input, dtype)
     axis = _scan_axis(x, dim, "cumsum")
-    return x[...] if axis is None else Cumsum.apply(x, axis)
+    y = x[...] if axis is None else Cumsum.apply(x, axis)
+    return y if out is None else write_out("cumsum", y, out)
 
 
-def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+def cumprod(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
     """Running products along ``dim``: y_k = x_0 * ... * x_k; its gradient is exact also
     where x holds zeros."""
-    x = _integer_to_long(input, dtype)
+    x = integers_to_long(input, dtype)
     axis = _scan_axis(x, dim, "cumprod")
-    return x[...] if axis is None else Cumprod.apply(x, axis)
+    y = x[...] if axis is None else Cumprod.apply(x, axis)
+    return y if out is None else write_out("cumprod", y, out)
 
 
 def _running_extremum(op: str, input: Tensor, dim: int, largest: bool, result):
@@ -181,14 +184,16 @@ def _running_extremum(op: str, input: Tensor, dim: int, largest: bool, result):
     return result(take_along(input, index, axis), _constant(index.astype(np.int64)))
 
 
-def cummax(input: Tensor, dim: int) -> _CummaxResult:
+def cummax(input: Tensor, dim: int, *, out=None) -> _CummaxResult:
     """(values, indices) of the running maximum along ``dim``."""
-    return _running_extremum("cummax", input, dim, True, _CummaxResult)
+    y = _running_extremum("cummax", input, dim, True, _CummaxResult)
+    return y if out is None else write_out("cummax", y, out)
 
 
-def cummin(input: Tensor, dim: int) -> _CumminResult:
+def cummin(input: Tensor, dim: int, *, out=None) -> _CumminResult:
     """(values, indices) of the running minimum along ``dim``."""
-    return _running_extremum("cummin", input, dim, False, _CumminResult)
+    y = _running_extremum("cummin", input, dim, False, _CumminResult)
+    return y if out is None else write_out("cummin", y, out)
 
 
 class LogCumSumExp(Function):
@@ -225,8 +230,9 @@ class LogCumSumExp(Function):
         return (where(_constant(x_minus_inf), 0.0, gx) if x_minus_inf.any() else gx), None
 
 
-def logcumsumexp(input: Tensor, dim: int) -> Tensor:
+def logcumsumexp(input: Tensor, dim: int, *, out=None) -> Tensor:
     """log(cumsum(exp(x))) along ``dim``, computed without overflow or underflow."""
     require_float("logcumsumexp", input)
     axis = _scan_axis(input, dim, "logcumsumexp")
-    return input[...] if axis is None else LogCumSumExp.apply(input, axis)
+    y = input[...] if axis is None else LogCumSumExp.apply(input, axis)
+    return y if out is None else write_out("logcumsumexp", y, out)

@@ -23,10 +23,11 @@ import numpy as np
 from minidl import backend
 from minidl.errors import DimError, DTypeError, OutOfRangeError
 from minidl.function import Function
+from minidl.ops.arguments import write_out
 from minidl.ops.dims import normalize_dim
 from minidl.ops.indexing import getitem
 from minidl.ops.reduce import values_indices
-from minidl.ops.shape import reshape
+from minidl.ops.shape import reshape, squeeze
 from minidl.tensor import Tensor
 
 
@@ -81,15 +82,17 @@ def _axis(input: Tensor, dim, op: str) -> int:
     return normalize_dim(dim, input.ndim, op)
 
 
-def sort(input: Tensor, dim: int = -1, descending: bool = False, *,
-         stable: bool = False) -> _SortResult:
+def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False,
+         out=None) -> _SortResult:
     """(values, indices) of ``input`` sorted along ``dim`` (``torch.sort``). The sort is
     always stable (equal values keep their order), which ``stable=False`` allows."""
     axis = _axis(input, dim, "sort")
     if input.ndim == 0:
-        return _SortResult(input[...], _long(backend.get_array_module(input._array).zeros(())))
-    order = stable_order(input._array, axis, descending)
-    return _SortResult(take_along(input, order, axis), _long(order))
+        y = _SortResult(input[...], _long(backend.get_array_module(input._array).zeros(())))
+    else:
+        order = stable_order(input._array, axis, descending)
+        y = _SortResult(take_along(input, order, axis), _long(order))
+    return y if out is None else write_out("sort", y, out)
 
 
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, *,
@@ -114,12 +117,12 @@ def _pick(input: Tensor, axis: int, position, keepdim: bool, result):
         index = xp.take_along_axis(order, xp.expand_dims(position, axis), axis)
     values = take_along(input, index, axis)
     if not keepdim:
-        values, index = reshape(values, tuple(values.shape[:axis] + values.shape[axis + 1:])), \
-            xp.squeeze(index, axis)
+        values, index = squeeze(values, axis), xp.squeeze(index, axis)
     return result(values, _long(index))
 
 
-def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> _KthvalueResult:
+def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, *,
+             out=None) -> _KthvalueResult:
     """(values, indices) of the k-th smallest element (k = 1 is the smallest) along ``dim``."""
     axis = _axis(input, -1 if dim is None else dim, "kthvalue")
     n = input.shape[axis] if input.ndim else 1
@@ -128,7 +131,8 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> _Kt
     if not 1 <= k <= n:
         raise OutOfRangeError(f"kthvalue: k={k!r} is out of range for dimension {dim} of size "
                               f"{n} (expected 1 <= k <= {n})")
-    return _pick(input, axis, int(k) - 1, keepdim, _KthvalueResult)
+    y = _pick(input, axis, int(k) - 1, keepdim, _KthvalueResult)
+    return y if out is None else write_out("kthvalue", y, out)
 
 
 class TiedPick(Function):
@@ -177,13 +181,15 @@ def _median(op: str, input: Tensor, dim, keepdim: bool, skip_nan: bool):
     return _pick(x, axis, position, keepdim, result)
 
 
-def median(input: Tensor, dim=None, keepdim: bool = False):
+def median(input: Tensor, dim=None, keepdim: bool = False, *, out=None):
     """Without ``dim``: the lower median of all elements (a 0-d tensor). With ``dim``:
     (values, indices) along it. Of an even count, the lower of the two middle values, as in
     PyTorch (not their average, as NumPy's median)."""
-    return _median("median", input, dim, keepdim, False)
+    y = _median("median", input, dim, keepdim, False)
+    return y if out is None else write_out("median", y, out)
 
 
-def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
+def nanmedian(input: Tensor, dim=None, keepdim: bool = False, *, out=None):
     """``median`` of the values that are not NaN (NaN where a slice holds nothing else)."""
-    return _median("nanmedian", input, dim, keepdim, True)
+    y = _median("nanmedian", input, dim, keepdim, True)
+    return y if out is None else write_out("nanmedian", y, out)
