@@ -59,24 +59,24 @@ def _prepare(op: str, input: Tensor, dim: int, index, src=None):
     """(axis, key, src cut to the index's shape) after PyTorch's checks: index has input's
     number of dimensions, and is no larger than src anywhere and than input outside dim."""
     axis = normalize_dim(dim, input.ndim, op)
-    if not isinstance(index, Tensor) or index.ndim != max(input.ndim, 1):
+    if not isinstance(index, Tensor) or max(index.ndim, 1) != max(input.ndim, 1):
         raise ShapeError(f"{op}: index must have as many dimensions as the input "
                          f"{tuple(input.shape)}, got {getattr(index, 'shape', index)!r}")
-    shape = tuple(input.shape) or (1,)
-    array = check_index(op, index, shape[axis], dim)
-    too_big = any(m > n for d, (m, n) in enumerate(zip(index.shape, shape)) if d != axis)
+    shape, index_shape = tuple(input.shape) or (1,), tuple(index.shape) or (1,)
+    array = check_index(op, index, shape[axis], dim).reshape(index_shape)  # 0-d as 1-d
+    too_big = any(m > n for d, (m, n) in enumerate(zip(index_shape, shape)) if d != axis)
     if isinstance(src, Tensor):
-        too_big = too_big or index.ndim != max(src.ndim, 1) or any(
-            m > n for m, n in zip(index.shape, tuple(src.shape) or (1,)))
+        too_big = too_big or len(index_shape) != max(src.ndim, 1) or any(
+            m > n for m, n in zip(index_shape, tuple(src.shape) or (1,)))
     if too_big:
         raise ShapeError(f"{op}: index of shape {tuple(index.shape)} is larger than the input "
                          f"{tuple(input.shape)} outside dim {dim}, or than src "
                          f"{tuple(getattr(src, 'shape', ()))}")
     key = _key(backend.to_device(array, input.device), axis)
     if isinstance(src, Tensor):
-        src = reshape(src, (1,)) if src.ndim == 0 else src
-        if tuple(src.shape) != tuple(index.shape):
-            src = getitem(src, tuple(slice(0, m) for m in index.shape))
+        src = _flat(src)
+        if tuple(src.shape) != index_shape:
+            src = getitem(src, tuple(slice(0, m) for m in index_shape))
     return key, src
 
 

@@ -79,13 +79,14 @@ def repeat_interleave(input: Tensor, repeats=None, dim=None, *, output_size=None
         if repeats.dtype.kind not in "iu":
             raise DTypeError(f"repeat_interleave: repeats must be an integer tensor, got "
                              f"{repeats.dtype}")
-        counts = backend.to_device(repeats._array, input.device).reshape(-1)
+        # (a list: CuPy's repeat takes the counts as an int or a list, not an array)
+        counts = backend.to_host(repeats._array).reshape(-1).tolist()
     else:
-        counts = _int(repeats, "repeat_interleave", "repeats")
-    if (getattr(counts, "size", 1) not in (1, n)) or bool((xp.asarray(counts) < 0).any()):
+        counts = [_int(repeats, "repeat_interleave", "repeats")]
+    if len(counts) not in (1, n) or min(counts, default=0) < 0:
         raise ShapeError(f"repeat_interleave: repeats must be non-negative and hold one count "
                          f"or {n} (the size of dim {dim}), got {repeats!r}")
-    index = xp.repeat(xp.arange(n), counts)
+    index = xp.repeat(xp.arange(n), counts if len(counts) == n else counts[0])
     if output_size is not None and output_size != index.size:
         raise ShapeError(f"repeat_interleave: output_size {output_size} is not the "
                          f"{index.size} elements the repeats give")
