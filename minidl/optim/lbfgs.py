@@ -61,10 +61,7 @@ class LBFGS(Optimizer):
         defaults = dict(lr=lr, max_iter=max_iter, max_eval=max_eval,
                         tolerance_grad=tolerance_grad, tolerance_change=tolerance_change,
                         history_size=history_size, line_search_fn=line_search_fn)
-        super().__init__(params, defaults)
-        if len(self.param_groups) != 1:
-            raise ConfigError(f"LBFGS doesn't support per-parameter options (parameter groups): "
-                              f"got {len(self.param_groups)} groups, expected 1")
+        super().__init__(params, defaults)  # add_param_group refuses a second group
 
     def _check_hyperparameters(self, group: Dict[str, Any], owner: str) -> None:
         check_number(owner, "lr", group["lr"], 0)
@@ -76,8 +73,9 @@ class LBFGS(Optimizer):
             check_choice(owner, "line_search_fn", group["line_search_fn"], ("strong_wolfe",))
 
     def add_param_group(self, param_group: Dict[str, Any]) -> None:
-        if self.param_groups:
-            raise ConfigError("LBFGS doesn't support per-parameter options (parameter groups)")
+        if self.param_groups:  # the flat vectors and the history span all parameters at once
+            raise ConfigError("LBFGS doesn't support per-parameter options (parameter groups): "
+                              "it takes one group of parameters")
         super().add_param_group(param_group)
 
     # --------------------------------------------------------------- the flat-vector view
