@@ -47,14 +47,16 @@ from minidl.ops.layer_norm import layer_norm as fused_layer_norm
 from minidl.tensor import Tensor
 
 
-def _check_tensor_or_none(op: str, name: str, t: Optional[Tensor], shape: tuple) -> None:
+def _check_tensor_or_none(op: str, name: str, t: Optional[Tensor], shape: tuple,
+                          what: str = "") -> None:
+    """t is None or a Tensor of ``shape`` (``what``: where that shape comes from)."""
     if t is None:
         return
     if not isinstance(t, Tensor):
         raise DTypeError(f"{op}: {name} must be a minidl Tensor or None, got "
                          f"{type(t).__name__}")
     if tuple(t.shape) != shape:
-        raise ShapeError(f"{op}: {name} has shape {tuple(t.shape)}, expected {shape}")
+        raise ShapeError(f"{op}: {name} has shape {tuple(t.shape)}, expected {shape}{what}")
 
 
 def _check_channels_input(op: str, x: Tensor, min_ndim: int, shapes: str) -> None:
@@ -82,8 +84,9 @@ def group_norm_impl(op: str, input: Tensor, num_groups: int, weight: Optional[Te
     if c % num_groups:
         raise ShapeError(f"{op}: the input's {c} channels (shape {tuple(input.shape)}) do not "
                          f"split into {num_groups} groups")
-    _check_tensor_or_none(op, "weight", weight, (c,))
-    _check_tensor_or_none(op, "bias", bias, (c,))
+    for name, t in (("weight", weight), ("bias", bias)):
+        _check_tensor_or_none(op, name, t, (c,), f" (the input of shape "
+                              f"{tuple(input.shape)} has {c} channels)")
     # (N, G, C/G * positions): each group's elements in the trailing dim
     grouped = input.reshape(n, num_groups, -1)
     y = fused_layer_norm(grouped, None, None, (2,), eps).reshape(input.shape)
@@ -108,7 +111,8 @@ def instance_norm_impl(op: str, input: Tensor, running_mean: Optional[Tensor],
     c = input.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
-        _check_tensor_or_none(op, name, t, (c,))
+        _check_tensor_or_none(op, name, t, (c,), f" (the input of shape "
+                              f"{tuple(input.shape)} has {c} channels)")
     axes = tuple(range(2, input.ndim))
     if use_input_stats:
         count = math.prod(input.shape[2:])
