@@ -207,3 +207,13 @@ def test_index_add_nonzero_take_along_dim_match_pytorch():
                      lambda x: torch.take_along_dim(x, torch.tensor(idx), 1), a)
     x = (a > 0).astype(np.float64)
     assert minidl.tensor(x).nonzero().tolist() == torch.tensor(x).nonzero().tolist()
+
+
+def test_integer_scatter_mean_rounds_down_as_pytorch():
+    for include_self in (True, False):
+        y = t([[-7, 5, 3]]).scatter_reduce(1, ix([[0, 0, 1]]), t([[-2, 4, 0]]), "mean",
+                                           include_self=include_self)
+        e = torch.tensor([[-7, 5, 3]]).scatter_reduce(
+            1, torch.tensor([[0, 0, 1]]), torch.tensor([[-2, 4, 0]]), "mean",
+            include_self=include_self)
+        assert y.tolist() == e.tolist()

@@ -56,8 +56,8 @@ def _key(index, axis: int) -> tuple:
 
 
 def _prepare(op: str, input: Tensor, dim: int, index, src=None):
-    """(axis, key, src cut to the index's shape) after PyTorch's checks: index has input's
-    number of dimensions, and is no larger than src anywhere and than input outside dim."""
+    """(key, src cut to the index's shape) after PyTorch's checks: index has input's number
+    of dimensions, and is no larger than src anywhere and than input outside dim."""
     axis = normalize_dim(dim, input.ndim, op)
     if not isinstance(index, Tensor) or max(index.ndim, 1) != max(input.ndim, 1):
         raise ShapeError(f"{op}: index must have as many dimensions as the input "
@@ -85,7 +85,8 @@ def _flat(input: Tensor) -> Tensor:
 
 
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
-    """y[p] = input[p with p[dim] replaced by index[p]] (``torch.gather``)."""
+    """y[p] = input[p with p[dim] replaced by index[p]] (``torch.gather``). ``sparse_grad``
+    is accepted for PyTorch's sake: minidl's gradients are dense."""
     key, _ = _prepare("gather", input, dim, index)
     return reshape(getitem(_flat(input), key), tuple(index.shape))
 
@@ -109,8 +110,8 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None,
             reduce=None) -> Tensor:
     """input with src[p] (or ``value``) written at (p with p[dim] replaced by index[p])
     (``torch.scatter``). Where index repeats a position, PyTorch leaves unspecified which
-    write wins, and so does minidl. ``reduce='add'``/``'multiply'`` are PyTorch's older
-    spelling of ``scatter_reduce``'s 'sum'/'prod'."""
+    write wins, and so does minidl; the one kept gets the gradient. ``reduce='add'`` and
+    ``'multiply'`` are PyTorch's older spelling of ``scatter_reduce``'s 'sum' and 'prod'."""
     if reduce is not None:
         if reduce not in ("add", "multiply") or not isinstance(src, Tensor):
             raise ValueError(f"scatter: reduce must be 'add' or 'multiply' with a src tensor, "
@@ -254,7 +255,9 @@ def take_along_dim(input: Tensor, indices: Tensor, dim=None) -> Tensor:
     if outside is None:
         raise ShapeError(f"take_along_dim: input {tuple(input.shape)} and indices "
                          f"{tuple(indices.shape)} do not broadcast outside dim {dim}")
-    with_size = lambda n: outside[:axis] + (n,) + outside[axis + 1:]  # noqa: E731
+    def with_size(n: int) -> tuple:  # the broadcast shape, with n along dim
+        return outside[:axis] + (n,) + outside[axis + 1:]
+
     input = broadcast_to(input, with_size(input.shape[axis]))
     index = backend.get_array_module(indices._array).broadcast_to(
         indices._array, with_size(indices.shape[axis]))
