@@ -42,7 +42,7 @@ _CF_TERMS = 80
 def _erfc_array(x):
     """erfc of an array (see the module docstring); float64 inside."""
     xp = backend.get_array_module(x)
-    x64 = x.astype(np.float64)
+    x64 = x.astype(np.float64).reshape(-1)  # (1-d: NumPy makes 0-d results scalars)
     a = xp.clip(xp.abs(x64), _CF_FROM, 28.0)  # erfc(28) = 0 in float64; NaN: put back below
     t = xp.zeros_like(a)
     for k in range(_CF_TERMS, 0, -1):
@@ -53,7 +53,7 @@ def _erfc_array(x):
     tail = xp.exp(-h * h) * xp.exp(-(a - h) * (a + h)) / (math.sqrt(math.pi) * (a + t))
     tail = xp.where(x64 < 0, 2 - tail, tail)
     y = xp.where(xp.abs(x64) < _CF_FROM, 1 - _erf_array(x64), tail)
-    return xp.where(xp.isnan(x64), x64, y).astype(x.dtype, copy=False)
+    return xp.where(xp.isnan(x64), x64, y).astype(x.dtype, copy=False).reshape(x.shape)
 
 
 class Erfc(Function):
@@ -73,7 +73,7 @@ class Erfc(Function):
 def _erfinv_array(y):
     """erfinv of an array (see the module docstring); float64 inside."""
     xp = backend.get_array_module(y)
-    y64 = y.astype(np.float64)
+    y64 = y.astype(np.float64).reshape(-1)  # (1-d: NumPy makes 0-d results scalars)
     abs_y = xp.abs(y64)
     inside = abs_y < 1
     a = xp.where(inside, abs_y, 0.5)  # any value in (0, 1): the outside is filled in below
@@ -89,7 +89,7 @@ def _erfinv_array(y):
         s = residual / (2 / math.sqrt(math.pi) * xp.exp(-x * x))
         x = x - s / (1 + x * s)
     x = xp.where(inside, x, xp.where(abs_y == 1, xp.inf, xp.nan))
-    return xp.copysign(x, y64).astype(y.dtype, copy=False)  # (NaN keeps y's NaN sign: fine)
+    return xp.copysign(x, y64).astype(y.dtype, copy=False).reshape(y.shape)
 
 
 class Erfinv(Function):
