@@ -51,15 +51,17 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Optional[Tensor]
     """l = -w [y max(log p, -100) + (1 - y) max(log(1 - p), -100)] for probabilities p in [0, 1]
     (e.g. the output of a sigmoid) and targets y in [0, 1]. The clamp at -100 (PyTorch's)
     keeps p = 0 or 1 finite; ``binary_cross_entropy_with_logits`` on the logits is more
-    accurate, since 1 - sigmoid(x) rounds to 0 already for x > 37 in float64. Where a log is
-    clamped its gradient is 0 (PyTorch's hand-written rule gives (p - y) / 1e-12 at p = 0 or
-    1 instead). ``weight`` broadcasts against the input and gets no gradient, as in PyTorch."""
+    accurate, since 1 - sigmoid(x) rounds to 0 already for x > 37 in float64. The gradient is
+    the formula's, (p - y) / (p (1 - p)), and 0 where a log is clamped; PyTorch's hand-written
+    rule divides by max(p (1 - p), 1e-12) instead, which differs only within 1e-12 of 0 and 1.
+    ``weight`` broadcasts against the input and gets no gradient, as in PyTorch."""
     name = "binary_cross_entropy"
     check_pair(name, input, target, reduction)
     xp = backend.get_array_module(input._array)
     p = input._array
-    if p.size and bool(((p < 0) | (p > 1) | xp.isnan(p)).any()):
-        bad = float(p[(p < 0) | (p > 1) | xp.isnan(p)][0])
+    outside = (p < 0) | (p > 1) | xp.isnan(p)
+    if bool(outside.any()):
+        bad = float(p[outside][0])
         raise ConfigError(f"{name}: every input must be a probability in [0, 1], got {bad} "
                           "(apply sigmoid first, or use binary_cross_entropy_with_logits)")
     # log 0 = -inf is clamped to -100 without being computed (NumPy would warn)

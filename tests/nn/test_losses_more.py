@@ -61,6 +61,16 @@ def test_bce_and_bceloss_match_pytorch_with_weights_and_saturated_inputs(torch, 
     assert math.isfinite(F.binary_cross_entropy(t64([0.0]), t64([1.0])).item())
 
 
+def test_bce_with_logits_pos_weight_matches_pytorch(torch):
+    x = RNG.standard_normal((4, 3)) * 3
+    y = RNG.random((4, 3))
+    w, pw = RNG.random(3) + 0.5, RNG.random(3) * 3
+    (mx, my, mw, mpw), (tx, ty, tw, tpw) = both(torch, x, y, w, pw)
+    for reduction in REDUCTIONS:
+        close(nn.BCEWithLogitsLoss(mw, reduction, pos_weight=mpw)(mx, my),
+              torch.nn.BCEWithLogitsLoss(tw, reduction=reduction, pos_weight=tpw)(tx, ty))
+
+
 def test_bce_gradient_is_finite_where_the_log_is_clamped():
     p = t64([0.0, 0.5, 1.0], grad=True)
     F.binary_cross_entropy(p, t64([0.0, 1.0, 1.0]), reduction="sum").backward()
