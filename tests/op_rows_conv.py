@@ -223,7 +223,9 @@ def pool_cases(draw, dims: int, kind: str):
     kernel = tuple(draw(st.integers(1, 3)) for _ in range(dims))
     stride = tuple(draw(st.integers(1, 2)) for _ in range(dims))
     padding = tuple(draw(st.integers(0, k // 2)) for k in kernel)
-    dilation = tuple(draw(st.integers(1, 2)) for _ in range(dims)) if kind == "max" else None
+    # dilation only without padding: a dilated window could then hold padding alone
+    dilation = tuple(draw(st.integers(1, 2 if p == 0 else 1)) for p in padding) \
+        if kind == "max" else None
     spans = [(d or 1) * (k - 1) + 1 for k, d in zip(kernel, dilation or (1,) * dims)]
     sizes = [draw(st.integers(max(1, span - 2 * p), max(1, span - 2 * p) + 2))
              for span, p in zip(spans, padding)]

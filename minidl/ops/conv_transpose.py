@@ -49,6 +49,9 @@ def conv1d_impl(op: str, x: Tensor, weight: Tensor, bias, window, groups: int,
                 extra=(0, 0)) -> Tensor:
     """``conv1d`` with a checked 1 x k Window, shared with the ``Conv1d`` layer."""
     _check_ndim(op, x, weight, 1)
+    if isinstance(groups, int) and groups > 0 and x.shape[-2] != weight.shape[1] * groups:
+        raise ShapeError(f"{op}: expected input with {weight.shape[1] * groups} channels, got "
+                         f"shape {tuple(x.shape)}")
     y = conv2d_impl(op, unsqueeze(x, -2), unsqueeze(weight, 2), bias, window, groups, extra)
     return squeeze(y, -2)
 
@@ -62,13 +65,14 @@ def conv1d(input: Tensor, weight: Tensor, bias=None, stride=1, padding=0, dilati
     return conv1d_impl("conv1d", input, weight, bias, window, groups, extra)
 
 
-def check_transpose_input(op: str, x: Tensor, weight: Tensor, bias, groups: int) -> None:
-    """Errors naming ``op`` for an input, weight (C_in, C_out/g, kH, kW) and bias that do not
-    fit together."""
+def check_transpose_input(op: str, x: Tensor, weight: Tensor, bias, groups: int,
+                          ndim: int = 2) -> None:
+    """Errors naming ``op`` for an input, weight (C_in, C_out/g, *kernel) and bias of a
+    ``ndim``-D transposed convolution that do not fit together."""
     if not isinstance(groups, int) or groups <= 0 or weight.shape[0] % groups:
         raise ValueError(f"{op}: groups must be a positive divisor of in_channels "
                          f"{weight.shape[0]}, got {groups!r}")
-    if x.shape[-3] != weight.shape[0]:
+    if x.shape[-ndim - 1] != weight.shape[0]:
         raise ShapeError(f"{op}: expected input with {weight.shape[0]} channels (the weight's "
                          f"first dimension), got shape {tuple(x.shape)}")
     out_channels = weight.shape[1] * groups
@@ -137,6 +141,7 @@ def conv_transpose1d_impl(op: str, x: Tensor, weight: Tensor, bias, window, outp
                           groups: int) -> Tensor:
     """``conv_transpose1d`` with a checked 1 x k Window, shared with the layer."""
     _check_ndim(op, x, weight, 1)
+    check_transpose_input(op, x, weight, bias, groups, ndim=1)
     y = conv_transpose2d_impl(op, unsqueeze(x, -2), unsqueeze(weight, 2), bias, window,
                               output_padding, groups)
     return squeeze(y, -2)

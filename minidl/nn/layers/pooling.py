@@ -90,7 +90,16 @@ class _AvgPool(Module):
 
 
 class AvgPool1d(_AvgPool):
-    """The mean of each window along L (see AvgPool2d)."""
+    """The mean of each window along L (see AvgPool2d). Its sizes are kept as 1-tuples, as
+    PyTorch's (they show in the repr)."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+                 count_include_pad: bool = True):
+        def single(value):
+            return None if value is None else tuple(value) if isinstance(
+                value, (tuple, list)) else (value,)
+        super().__init__(single(kernel_size), single(stride), single(padding), ceil_mode,
+                         count_include_pad)
 
     def _window(self, label: str):
         return window_1d(label, self.kernel_size, self.stride, self.padding)
