@@ -36,6 +36,11 @@ def _int(value, op: str, name: str) -> int:
     return int(value)
 
 
+def _as_tuple(value) -> tuple:
+    """One int, or a sequence of them, as a tuple (PyTorch takes ``dims=1`` and ``(1,)``)."""
+    return (value,) if isinstance(value, numbers.Integral) else tuple(value)
+
+
 def _along(dim: int, part) -> tuple:
     """The key that applies ``part`` to dimension ``dim`` and takes the others whole."""
     return (slice(None),) * dim + (part,)
@@ -95,7 +100,7 @@ def repeat_interleave(input: Tensor, repeats=None, dim=None, *, output_size=None
 
 def flip(input: Tensor, dims) -> Tensor:
     """The order of the elements reversed along each of ``dims`` (``torch.flip``)."""
-    dims = (dims,) if isinstance(dims, numbers.Integral) else tuple(dims)
+    dims = _as_tuple(dims)
     axes = {normalize_dim(d, input.ndim, "flip") for d in dims}
     if len(axes) != len(dims):
         raise ShapeError(f"flip: dims {dims} name a dimension twice")
@@ -107,13 +112,12 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
     """Elements shifted ``shifts`` places along ``dims``, the last ones wrapping round to the
     front: y[i] = x[(i - shift) mod n] (``torch.roll``). Without dims the flattened tensor
     is rolled and the shape kept."""
+    shifts = _as_tuple(shifts)
     if dims is None:
-        shifts = shifts if isinstance(shifts, numbers.Integral) else tuple(shifts)
-        if not isinstance(shifts, numbers.Integral) and len(shifts) != 1:
+        if len(shifts) != 1:
             raise ShapeError(f"roll: without dims, shifts must be one integer, got {shifts}")
         return reshape(roll(reshape(input, -1), shifts, 0), tuple(input.shape))
-    shifts = (shifts,) if isinstance(shifts, numbers.Integral) else tuple(shifts)
-    dims = (dims,) if isinstance(dims, numbers.Integral) else tuple(dims)
+    dims = _as_tuple(dims)
     if len(shifts) != len(dims):
         raise ShapeError(f"roll: shifts {shifts} and dims {dims} differ in length")
     xp = backend.get_array_module(input._array)
@@ -129,9 +133,7 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
 def movedim(input: Tensor, source, destination) -> Tensor:
     """Dimensions ``source`` moved to positions ``destination``, the others keeping their
     order (``torch.movedim``; ``moveaxis`` is the same)."""
-    source = (source,) if isinstance(source, numbers.Integral) else tuple(source)
-    destination = (destination,) if isinstance(destination, numbers.Integral) \
-        else tuple(destination)
+    source, destination = _as_tuple(source), _as_tuple(destination)
     if len(source) != len(destination):
         raise ShapeError(f"movedim: source {source} and destination {destination} differ in "
                          f"length")
