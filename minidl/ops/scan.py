@@ -216,9 +216,9 @@ class LogCumSumExp(Function):
         x, y = ctx.saved_tensors
         axis, n = ctx.axis, x.shape[ctx.axis]
         xp = backend.get_array_module(x._array)
-        x_minus_inf = xp.isneginf(x._array)
+        x_minus_inf = x._array == -xp.inf
         if x_minus_inf.any():  # exp(-inf) takes no part: its gradient is 0 (not -inf + inf)
-            y_minus_inf = _constant(xp.isneginf(y._array))  # (a leading run of -inf)
+            y_minus_inf = _constant(y._array == -xp.inf)  # (a leading run of -inf)
             y = where(y_minus_inf, 0.0, y)
             x = where(_constant(x_minus_inf), y, x)
         # a_i = exp(y_i - y_{i+1}) for i < n-1 (the last a is not used: 0)
