@@ -88,15 +88,15 @@ Neural networks
 60. minidl/nn/layers/activation.py     ReLU, Tanh, Softmax, ...
 61. minidl/nn/activation_functional.py F.relu, F.gelu, ...
 62. minidl/nn/layers/activation_more.py SiLU, ELU, Hardswish, PReLU, GLU, ...
-63. minidl/nn/layers/dropout.py        Dropout, Dropout1d/2d, AlphaDropout
-63. minidl/nn/dropout_functional.py   F.dropout, F.dropout1d/2d, F.alpha_dropout
+63. minidl/nn/layers/dropout.py        Dropout, Dropout1d/2d/3d, AlphaDropout
+63. minidl/nn/dropout_functional.py   F.dropout, F.dropout1d/2d/3d, F.alpha_dropout
 64. minidl/nn/layers/conv.py           Conv1d/2d, ConvTranspose1d/2d
 65. minidl/nn/layers/pooling.py        MaxPool1d/2d, AvgPool1d/2d, adaptive pools, MaxUnpool2d
 65. minidl/nn/layers/resampling.py     Upsample, PixelShuffle, Fold, Unfold
 66. minidl/nn/layers/normalization.py  BatchNorm1d/2d, LayerNorm
 67. minidl/nn/normalization_functional.py F.batch_norm, F.layer_norm
 67. minidl/nn/sample_norm_functional.py F.group_norm, F.instance_norm, F.rms_norm, F.normalize
-67. minidl/nn/layers/sample_norm.py    GroupNorm, InstanceNorm1d/2d, RMSNorm
+67. minidl/nn/layers/sample_norm.py    GroupNorm, InstanceNorm1d/2d/3d, RMSNorm
 68. minidl/nn/losses.py                CrossEntropyLoss, MSELoss, ...
 69. minidl/nn/loss_functional.py       F.cross_entropy, F.mse_loss, ...
 70. minidl/nn/likelihood_losses.py     F.binary_cross_entropy, F.kl_div, F.poisson_nll_loss, ...
@@ -134,6 +134,10 @@ Optimizers
 92. minidl/optim/cyclic_schedulers.py  CyclicLR, OneCycleLR, CosineAnnealingWarmRestarts
 Data
 93. minidl/data/dataset.py             Dataset, TensorDataset, random_split, KFold
+93. minidl/data/dataset_combinators.py IterableDataset, ConcatDataset, ChainDataset
+93. minidl/data/samplers.py            Sampler, RandomSampler, BatchSampler, ...
+93. minidl/data/collate.py             default_collate: samples into a batch
+93. minidl/data/workers.py             worker processes, get_worker_info
 94. minidl/data/dataloader.py          DataLoader: batches
 95. minidl/data/datasets/idx.py        the IDX file format
 96. minidl/data/datasets/download.py   downloading and verifying files

@@ -7,7 +7,7 @@
 * ``random_split(dataset, lengths)``: disjoint random subsets, by counts or by fractions.
 * ``KFold(n_splits)``: train/validation index pairs for k-fold cross-validation.
 
-Read next: ``dataloader.py`` (batches), then ``datasets/`` (MNIST and Fashion-MNIST).
+Read next: ``dataset_combinators.py`` (streams, and datasets made of datasets).
 """
 from __future__ import annotations
 
@@ -32,6 +32,12 @@ class Dataset:
 
     def __len__(self) -> int:
         raise NotImplementedError(f"{type(self).__name__} must implement __len__")
+
+    def __add__(self, other: Dataset) -> Dataset:
+        """``a + b``: a ``ConcatDataset`` of both, as in PyTorch."""
+        # Imported here: dataset_combinators builds on this module.
+        from minidl.data.dataset_combinators import ConcatDataset
+        return ConcatDataset([self, other])
 
 
 # dataloader.py imports the integer check under this name.
