@@ -1,11 +1,11 @@
-"""Dropout as functions: ``dropout`` (each element), ``dropout1d``/``dropout2d`` (whole
+"""Dropout as functions: ``dropout`` (each element), ``dropout1d``/``2d``/``3d`` (whole
 channels) and ``alpha_dropout`` (for SELU networks). ``minidl.nn.functional`` re-exports them.
 
 In training each draws a keep-mask m ~ Bernoulli(1 - p) from minidl's generator for the
 input's device (so ``minidl.manual_seed`` repeats it; float32 draws for every dtype, so a seed
 gives the same mask in float32 and float64), then
 
-* dropout, dropout1d, dropout2d   y = x * m / (1 - p)     ("inverted": E[y] = x, so eval is
+* dropout, dropout1d/2d/3d        y = x * m / (1 - p)     ("inverted": E[y] = x, so eval is
                                   the identity). The channel versions draw one m per
                                   (sample, channel) and broadcast it over the positions:
                                   neighbouring pixels are correlated, so dropping single
@@ -28,7 +28,7 @@ import math
 import numpy as np
 
 from minidl import backend
-from minidl.config_checks import check_number
+from minidl.config_checks import ConfigTypeError, is_real
 from minidl.creation import rand
 from minidl.errors import ConfigError, ShapeError
 from minidl.nn.activation_functional import SELU_ALPHA, SELU_SCALE
@@ -37,8 +37,10 @@ from minidl.tensor import Tensor
 
 
 def check_dropout_p(p, name: str = "dropout") -> None:
-    check_number(name, "p", p)  # (a ConfigTypeError for a string or a bool; NaN refused)
-    if not 0 <= p < 1:
+    if not is_real(p):  # (a string or a bool)
+        raise ConfigTypeError(f"{name}: probability p must be a real number in [0, 1), got "
+                              f"p={p!r} ({type(p).__name__})")
+    if not 0 <= p < 1:  # (NaN fails it too)
         raise ConfigError(f"{name}: probability p must be in [0, 1), got p={p!r} (minidl "
                           "refuses p = 1, which would zero every input, unlike PyTorch)")
 
@@ -102,6 +104,14 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
     rule), with that warning. Other ranks, which PyTorch deprecates, are refused."""
     return _channel_dropout("dropout2d", input, p, training, (4, 3),
                             "(N, C, H, W) or (C, H, W)")
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, D, H, W) (or one (C, D, H, W)) with probability p, scale
+    the rest by 1 / (1 - p)."""
+    return _channel_dropout("dropout3d", input, p, training, (5, 4),
+                            "(N, C, D, H, W) or (C, D, H, W)")
 
 
 # SELU's negative saturation, -alpha': where alpha dropout sends the dropped units

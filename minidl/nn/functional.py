@@ -16,7 +16,7 @@ This file holds ``linear`` and ``one_hot`` and gathers the rest under one name,
   ``conv_transpose.py``, ``pool.py``, ``pool1d.py``, ``pool_indices.py``, ``resample.py``,
   ``fold.py``, ``normalization_functional.py``; group_norm, instance_norm, rms_norm, normalize:
   ``sample_norm_functional.py``) and ``pad`` (``minidl/ops/shape.py``);
-* dropout      dropout, dropout1d, dropout2d, alpha_dropout (``dropout_functional.py``);
+* dropout      dropout, dropout1d, dropout2d, dropout3d, alpha_dropout (``dropout_functional.py``);
 * sequences    embedding (``embedding_functional.py``), scaled_dot_product_attention
                (``attention_functional.py``).
 
@@ -70,6 +70,7 @@ from minidl.nn.dropout_functional import (
     dropout,
     dropout1d,
     dropout2d,
+    dropout3d,
 )
 from minidl.nn.embedding_functional import embedding
 from minidl.nn.likelihood_losses import (

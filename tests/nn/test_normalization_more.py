@@ -1,4 +1,4 @@
-"""GroupNorm, InstanceNorm1d/2d, RMSNorm (``minidl/nn/layers/sample_norm.py``) against PyTorch's
+"""GroupNorm, InstanceNorm1d/2d/3d, RMSNorm (``minidl/nn/layers/sample_norm.py``) against PyTorch's
 layers given the same weights: outputs, gradients, running statistics, reprs and state_dicts;
 and the channel dropouts and alpha dropout (``minidl/nn/dropout_functional.py``): their masks
 (whole channels), scaling (PyTorch's), statistics under a seed, and eval mode. The functions'
@@ -51,6 +51,8 @@ NORMS = [
     ("nn.InstanceNorm1d(3, affine=True)", (3, 5)),
     ("nn.InstanceNorm2d(4, affine=True)", (2, 4, 3, 3)),
     ("nn.InstanceNorm2d(2, eps=1e-3)", (2, 3, 3)),
+    ("nn.InstanceNorm3d(2, affine=True)", (2, 2, 2, 3, 2)),
+    ("nn.InstanceNorm3d(2)", (2, 3, 2, 2)),
     ("nn.RMSNorm(5)", (2, 3, 5)),
     ("nn.RMSNorm([3, 5], eps=1e-4)", (2, 3, 5)),
     ("nn.RMSNorm(4, elementwise_affine=False)", (4,)),
@@ -142,6 +144,8 @@ def test_bad_settings_and_inputs_are_named(call, error, words):
     (F.dropout1d, (2000, 6), (2000, 1)),
     (F.dropout2d, (40, 50, 2, 3), (40, 50, 1, 1)),
     (F.dropout2d, (2000, 2, 3), (2000, 1, 1)),
+    (F.dropout3d, (40, 50, 2, 1, 2), (40, 50, 1, 1, 1)),
+    (F.dropout3d, (2000, 2, 1, 2), (2000, 1, 1, 1)),
 ])
 def test_channel_dropout_drops_whole_channels_and_scales_by_one_over_keep(fn, shape, kept_block):
     p = 0.3
@@ -193,7 +197,8 @@ def test_dropout_layers_repr_and_modes_as_pytorch():
     torch = pytest.importorskip("torch")
     for spelling, shape in (("nn.Dropout1d()", (4, 3, 2)), ("nn.Dropout2d(0.3)", (4, 3, 2, 2)),
                             ("nn.AlphaDropout(p=0.2)", (5,)),
-                            ("nn.Dropout2d(0.1, inplace=True)", (3, 2, 2))):
+                            ("nn.Dropout2d(0.1, inplace=True)", (3, 2, 2)),
+                            ("nn.Dropout3d(0.4)", (2, 3, 2, 2, 2))):
         layer = eval(spelling, {"nn": nn})
         assert repr(layer) == repr(eval(spelling, {"nn": torch.nn}))
         x = minidl.ones(shape)
@@ -204,6 +209,7 @@ def test_dropout_layers_repr_and_modes_as_pytorch():
 @pytest.mark.parametrize("call, error, words", [
     (lambda: F.dropout1d(minidl.zeros(2, 3, 4, 5)), ShapeError, ["dropout1d", "(N, C, L)"]),
     (lambda: F.dropout2d(minidl.zeros(2, 3)), ShapeError, ["dropout2d", "(N, C, H, W)"]),
+    (lambda: F.dropout3d(minidl.zeros(2, 3, 4)), ShapeError, ["dropout3d", "(C, D, H, W)"]),
     (lambda: nn.Dropout2d(1.0), ValueError, ["Dropout2d", "p"]),
     (lambda: nn.AlphaDropout(-0.1), ValueError, ["AlphaDropout", "p"]),
     (lambda: F.alpha_dropout(minidl.zeros(3, dtype=minidl.int64), training=True),

@@ -32,7 +32,7 @@ from minidl.nn.layers.activation_more import (
 )
 from minidl.nn.layers.attention import MultiheadAttention
 from minidl.nn.layers.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
-from minidl.nn.layers.dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d
+from minidl.nn.layers.dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d
 from minidl.nn.layers.embedding import Embedding
 from minidl.nn.layers.linear import Flatten, Identity, Linear, Unflatten
 from minidl.nn.layers.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
@@ -48,5 +48,11 @@ from minidl.nn.layers.pooling import (
 )
 from minidl.nn.layers.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from minidl.nn.layers.resampling import Fold, PixelShuffle, PixelUnshuffle, Unfold, Upsample
-from minidl.nn.layers.sample_norm import GroupNorm, InstanceNorm1d, InstanceNorm2d, RMSNorm
+from minidl.nn.layers.sample_norm import (
+    GroupNorm,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    InstanceNorm3d,
+    RMSNorm,
+)
 from minidl.nn.layers.transformer import TransformerEncoder, TransformerEncoderLayer

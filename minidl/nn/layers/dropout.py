@@ -1,5 +1,5 @@
 """Dropout layers: randomly zero activations in training, as a regularizer; the identity in
-eval. Dropout (each element), Dropout1d and Dropout2d (whole channels), AlphaDropout (for
+eval. Dropout (each element), Dropout1d, Dropout2d and Dropout3d (whole channels), AlphaDropout (for
 SELU networks). The math is in ``minidl/nn/dropout_functional.py``.
 
 Read next: ``minidl/nn/dropout_functional.py`` (the masks and their scaling).
@@ -44,6 +44,12 @@ class Dropout2d(Dropout):
     ``dropout2d`` for the 3-D input."""
 
     function = staticmethod(F.dropout2d)
+
+
+class Dropout3d(Dropout):
+    """Dropout of whole channels (volumes) of (N, C, D, H, W) (or one (C, D, H, W))."""
+
+    function = staticmethod(F.dropout3d)
 
 
 class AlphaDropout(Dropout):

@@ -1,4 +1,4 @@
-"""Normalization layers that work within each sample: GroupNorm, InstanceNorm1d/2d, RMSNorm.
+"""Normalization layers that work within each sample: GroupNorm, InstanceNorm1d/2d/3d, RMSNorm.
 
 Their math is in ``minidl/nn/sample_norm_functional.py``. They own the learned per-channel (or
 per-element) weight and bias; InstanceNorm can also keep running statistics, as BatchNorm
@@ -108,6 +108,13 @@ class InstanceNorm2d(_InstanceNorm):
 
     ranks = (4, 3)
     shapes = "(N, C, H, W) or (C, H, W)"
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalization of (N, C, D, H, W) volumes, or one (C, D, H, W)."""
+
+    ranks = (5, 4)
+    shapes = "(N, C, D, H, W) or (C, D, H, W)"
 
 
 class RMSNorm(Module):
