@@ -1,7 +1,8 @@
 """The primitive operations, grouped by kind, forward and backward side by side.
 
 Reading order (the one in ``minidl/__init__.py``): arithmetic -> unary -> compare -> bitwise ->
-division -> reduce -> softmax -> shape -> indexing -> rearrange -> gather_scatter ->
+division -> reduce -> softmax -> sort -> scan -> product -> extrema -> moments ->
+(minidl/linalg.py) -> shape -> indexing -> rearrange -> gather_scatter ->
 scatter_extremes -> diagonals -> einstein -> pad_modes -> linalg -> conv -> pool -> convert ->
 special -> rounding -> trigonometric -> exp_log -> erf_family -> binary_math -> bitcast ->
 cross_entropy -> batch_norm (the last two fused); then what they stand on: arguments
