@@ -83,7 +83,7 @@ def gelu_composed(input: Tensor, approximate: str = "none") -> Tensor:
     return input * 0.5 * (1 + tanh(inner))
 
 
-def _constant(array, like: Tensor) -> Tensor:
+def constant_like(array, like: Tensor) -> Tensor:
     """An array as a Tensor of like's dtype and device outside the graph: a mask or a fill that
     no gradient flows into. (NumPy returns a 0-d array's comparisons as scalars: this makes
     them arrays again.)"""
@@ -149,7 +149,7 @@ def _clip(input: Tensor, low: float, high: float) -> Tensor:
     x = input._array
     inside = (x > low) & (x < high)
     outside = xp.where(x <= low, low, xp.where(x >= high, high, 0))
-    return input * _constant(inside, input) + _constant(outside, input)
+    return input * constant_like(inside, input) + constant_like(outside, input)
 
 
 def check_hardtanh_bounds(op: str, min_val: float, max_val: float) -> None:
@@ -194,7 +194,7 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
     check_finite("threshold", "value", value)
     xp = backend.get_array_module(input._array)
     above = input._array > threshold
-    return input * _constant(above, input) + _constant(xp.where(above, 0, value), input)
+    return input * constant_like(above, input) + constant_like(xp.where(above, 0, value), input)
 
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
@@ -215,7 +215,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     else:
         slope = weight.reshape(())
     positive = input._array > 0
-    return input * _constant(positive, input) + input * _constant(~positive, input) * slope
+    return input * constant_like(positive, input) + input * constant_like(~positive, input) * slope
 
 
 # --------------------------------------------------------------------- smooth, gated

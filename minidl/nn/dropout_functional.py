@@ -27,11 +27,10 @@ import math
 
 import numpy as np
 
-from minidl import backend
 from minidl.config_checks import ConfigTypeError, is_real
 from minidl.creation import rand
 from minidl.errors import ConfigError, ShapeError
-from minidl.nn.activation_functional import SELU_ALPHA, SELU_SCALE
+from minidl.nn.activation_functional import SELU_ALPHA, SELU_SCALE, constant_like
 from minidl.ops.dtype_checks import require_float
 from minidl.tensor import Tensor
 
@@ -50,15 +49,9 @@ def _keep_mask(input: Tensor, shape: tuple, p: float):
     return rand(shape, dtype=np.float32, device=input.device)._array >= p
 
 
-def _constant(array, like: Tensor) -> Tensor:
-    """An array as a constant Tensor of like's dtype and device (NumPy returns a 0-d array's
-    arithmetic as a scalar: this makes it an array again)."""
-    return Tensor._make(backend.asarray(array, like.dtype, like.device), False)
-
-
 def _scaled_mask(input: Tensor, p: float, shape: tuple) -> Tensor:
     """input * m / (1 - p), m drawn with ``shape`` (broadcast over input's shape)."""
-    return input * _constant(_keep_mask(input, shape, p) / (1 - p), input)
+    return input * constant_like(_keep_mask(input, shape, p) / (1 - p), input)
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True,
@@ -129,4 +122,4 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
     a = 1 / math.sqrt((1 - p) * (1 + p * ALPHA_PRIME ** 2))
     keep = _keep_mask(input, input.shape, p)
     shift = (keep - 1.0) * (ALPHA_PRIME * a) + ALPHA_PRIME * a * p
-    return input * _constant(keep * a, input) + _constant(shift, input)
+    return input * constant_like(keep * a, input) + constant_like(shift, input)
