@@ -155,8 +155,8 @@ def rms_norm_impl(op: str, input: Tensor, normalized_shape: Union[int, Sequence[
                   weight: Optional[Tensor], eps: Optional[float]) -> Tensor:
     """``rms_norm``, shared with ``RMSNorm``."""
     shape = check_normalized_shape(op, normalized_shape)
-    if not isinstance(input, Tensor) or tuple(input.shape[input.ndim - len(shape):]) != shape \
-            or input.ndim < len(shape):
+    if not isinstance(input, Tensor) or input.ndim < len(shape) \
+            or tuple(input.shape[input.ndim - len(shape):]) != shape:
         got = tuple(input.shape) if isinstance(input, Tensor) else type(input).__name__
         raise ShapeError(f"{op}: expected an input whose trailing dimensions are {shape}, got "
                          f"shape {got}")

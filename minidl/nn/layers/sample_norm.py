@@ -72,7 +72,8 @@ class _InstanceNorm(_BatchNorm):
     variance) and eval normalises with them; without, both modes use the input's statistics.
     ``momentum=None`` means no update at all, as in PyTorch (no cumulative average here:
     ``num_batches_tracked`` is kept for PyTorch's state_dict but never counts).
-    An unbatched input (C, *) is normalised as a batch of one."""
+    An unbatched input (C, *) is normalised as a batch of one. An input whose channel count is
+    not ``num_features`` is an error (PyTorch only warns when there is no weight or buffer)."""
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: Optional[float] = 0.1,
                  affine: bool = False, track_running_stats: bool = False, device: Any = None,
