@@ -184,8 +184,9 @@ class GLU(Module):
 class PReLU(Module):
     """y = x if x > 0 else a x, with the slope a learned: one shared by every channel
     (``num_parameters=1``) or one per channel (dimension 1 of the input). The slopes start at
-    ``init`` (0.25, as in PyTorch) and take no weight decay in PyTorch's recipes, which is the
-    user's choice here too (they are ordinary parameters)."""
+    ``init`` (0.25, as in PyTorch). PyTorch's documentation advises no weight decay on them
+    (decay pulls the slopes to 0, a ReLU); they are ordinary parameters, so leaving them out is
+    a parameter group of the optimizer's."""
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, device: Any = None,
                  dtype: Any = None):
