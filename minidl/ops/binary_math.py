@@ -22,16 +22,14 @@ import numpy as np
 
 from minidl import backend
 from minidl.dtypes import get_default_dtype
-from minidl.errors import ConfigError, DTypeError, ShapeError
+from minidl.errors import ConfigError, DTypeError
 from minidl.function import Function
 from minidl.ops.arguments import write_out
+from minidl.ops.dims import check_broadcast
+from minidl.ops.division import _zeros_like
 from minidl.ops.operands import binary_operands
 from minidl.ops.unary import sigmoid
 from minidl.tensor import Tensor
-
-
-def _zeros_like(gy: Tensor) -> Tensor:
-    return Tensor._make(backend.get_array_module(gy._array).zeros_like(gy._array), False)
 
 
 def _float_operands(op: str, a, b, integers: bool = True):
@@ -44,14 +42,6 @@ def _float_operands(op: str, a, b, integers: bool = True):
                              "refuses integer tensors too)")
         a, b = a.to(get_default_dtype()), b.to(get_default_dtype())
     return a, b
-
-
-def _check_broadcast(op: str, *shapes) -> None:
-    try:
-        np.broadcast_shapes(*shapes)
-    except ValueError:
-        raise ShapeError(f"{op}: shapes {', '.join(str(tuple(s)) for s in shapes)} do not "
-                         "broadcast together") from None
 
 
 # ------------------------------------------------------------------------------ lerp
@@ -68,9 +58,9 @@ def lerp(input: Tensor, end: Tensor, weight, *, out=None) -> Tensor:
         if weight.dtype.kind != "f" or (weight.ndim and weight.dtype != input.dtype):
             raise DTypeError(f"lerp: weight must have input's dtype {input.dtype}, got "
                              f"{weight.dtype}")
-        _check_broadcast("lerp", input.shape, end.shape, weight.shape)
+        check_broadcast("lerp", check_broadcast("lerp", input.shape, end.shape), weight.shape)
     elif isinstance(weight, numbers.Real) and not isinstance(weight, bool):
-        _check_broadcast("lerp", input.shape, end.shape)
+        check_broadcast("lerp", input.shape, end.shape)
     else:
         raise DTypeError(f"lerp: weight must be a number or a Tensor, got {weight!r}")
     y = input + weight * (end - input)
@@ -163,7 +153,7 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
     for name, tol in (("rtol", rtol), ("atol", atol)):
         if not isinstance(tol, numbers.Real) or not tol >= 0:
             raise ConfigError(f"isclose: {name} must be a number >= 0, got {tol!r}")
-    _check_broadcast("isclose", input.shape, other.shape)
+    check_broadcast("isclose", input.shape, other.shape)
     backend.same_device_or_raise("isclose", [input._array, other._array])
     xp = backend.get_array_module(input._array)
     a, b = input._array, other._array

@@ -24,14 +24,9 @@ from minidl import backend
 from minidl.errors import DTypeError
 from minidl.function import Function
 from minidl.ops.arguments import write_out
-from minidl.ops.division import trunc_divide
+from minidl.ops.division import _zeros_like, trunc_divide
 from minidl.ops.operands import binary_operands
 from minidl.tensor import Tensor
-
-
-def _zeros_like(gy: Tensor) -> Tensor:
-    # zeros, not gy * 0: a NaN or inf in gy must not leak through a zero derivative
-    return Tensor._make(backend.get_array_module(gy._array).zeros_like(gy._array), False)
 
 
 class Rounded(Function):
@@ -50,7 +45,7 @@ class Rounded(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        return _zeros_like(gy), None, None
+        return _zeros_like(gy), None, None  # (zeros, not gy * 0: a NaN in gy must not leak)
 
 
 def _rounded(op: str, x: Tensor, how: str, decimals: int = 0) -> Tensor:
