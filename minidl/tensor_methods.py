@@ -19,7 +19,7 @@ import numpy as np
 # imported here: they import Tensor, which inherits the class below (as in inplace.py).
 import minidl
 from minidl import backend
-from minidl.errors import DTypeError
+from minidl.errors import DTypeError, ShapeError
 
 if TYPE_CHECKING:  # for the annotations only: tensor.py imports this module
     from minidl.tensor import Tensor
@@ -164,10 +164,21 @@ class TensorMethods:
         (``minidl/ops/bitcast.py``)."""
         if len(shape) == 1 and isinstance(shape[0], (np.dtype, type)):
             return minidl.ops.view_dtype(self, shape[0])
-        return minidl.ops.reshape(self, *shape)
+        y = minidl.ops.reshape(self, *shape)
+        x = self._array
+        # A view shares memory; where the strides allow none (after a transpose, say), reshape
+        # copied, and PyTorch's view refuses: so does minidl (contiguous memory always views).
+        if not x.flags.c_contiguous and x.size and not backend.get_array_module(
+                x).may_share_memory(x, y._array):
+            raise ShapeError(
+                f"view: the shape {tuple(y.shape)} is not compatible with the tensor's shape "
+                f"{tuple(self.shape)} and strides {tuple(s // x.itemsize for s in x.strides)} "
+                "(it is not contiguous, e.g. after a transpose): no view can show it; use "
+                ".reshape(...), which copies when it must, or .contiguous().view(...)")
+        return y
 
     def reshape_as(self, other) -> Tensor: return minidl.ops.reshape(self, other.shape)
-    def view_as(self, other) -> Tensor: return minidl.ops.reshape(self, other.shape)
+    def view_as(self, other) -> Tensor: return self.view(other.shape)
     def expand(self, *sizes) -> Tensor: return minidl.ops.expand(self, *sizes)
     def expand_as(self, other) -> Tensor: return minidl.ops.broadcast_to(self, other.shape)
     def broadcast_to(self, shape) -> Tensor: return minidl.ops.broadcast_to(self, shape)

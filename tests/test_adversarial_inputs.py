@@ -230,3 +230,43 @@ def test_bad_configuration_is_a_config_error(name, call, error, words):
         call()
     for word in words:
         assert word in str(info.value), (word, str(info.value))
+
+
+def test_matmul_does_not_promote_as_in_pytorch():
+    """Elementwise ops promote float32 with float64; matmul refuses, as in PyTorch."""
+    a, b = minidl.ones(2, 2), minidl.ones(2, 2, dtype=minidl.float64)
+    assert (a + b).dtype == minidl.float64
+    for call in (lambda: a @ b, lambda: minidl.mm(a, b), lambda: minidl.ones(2) @ b[0],
+                 lambda: a @ minidl.ones(2, 2, dtype=minidl.int64)):
+        with pytest.raises(DTypeError, match="matmul: .*different dtypes.*float32"):
+            call()
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError):
+        torch.ones(2, 2) @ torch.ones(2, 2, dtype=torch.float64)
+
+
+def test_view_of_memory_no_view_can_show_is_refused_as_in_pytorch():
+    x = minidl.arange(6.0).reshape(2, 3)
+    for call in (lambda: x.t().view(6), lambda: x.t().view(-1),
+                 lambda: x.t().view_as(minidl.zeros(2, 3)), lambda: x[:, ::2].view(4)):
+        with pytest.raises(ShapeError, match=r"view: .*not contiguous.*\.reshape"):
+            call()
+    assert x.t().view(3, 2).shape == (3, 2)  # (the same shape: a view)
+    assert x[:, :2].view(2, 2).tolist() == [[0.0, 1.0], [3.0, 4.0]]  # strides allow it
+    assert x.t().contiguous().view(6).tolist() == [0.0, 3.0, 1.0, 4.0, 2.0, 5.0]
+    y = x.view(3, 2)
+    y[0, 0] = 7.0
+    assert x[0, 0].item() == 7.0  # a view shares memory
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError, match="view size is not compatible"):
+        torch.arange(6.0).reshape(2, 3).t().view(6)
+
+
+def test_std_of_constant_values_has_a_zero_gradient_as_in_pytorch():
+    x = minidl.tensor([[1.0, 2.0, 4.0], [3.0, 3.0, 3.0]], requires_grad=True)
+    x.std(1).sum().backward()
+    assert x.grad[1].tolist() == [0.0, 0.0, 0.0]
+    torch = pytest.importorskip("torch")
+    t = torch.tensor([[1.0, 2.0, 4.0], [3.0, 3.0, 3.0]], requires_grad=True)
+    t.std(1).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-6)

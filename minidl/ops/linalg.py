@@ -62,7 +62,13 @@ def _check(a: Tensor, b: Tensor) -> None:
 
 
 def matmul(a, b, *, out=None) -> Tensor:
-    """``a @ b`` with ``torch.matmul``'s semantics (1-D, 2-D and batched operands)."""
+    """``a @ b`` with ``torch.matmul``'s semantics (1-D, 2-D and batched operands). Unlike the
+    elementwise ops, it does not promote: both operands must have one dtype, as in PyTorch
+    (a float64 weight meeting float32 data is a mistake worth hearing about)."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.dtype != b.dtype:
+        raise DTypeError(f"matmul: the operands have different dtypes, {a.dtype} (shape "
+                         f"{tuple(a.shape)}) and {b.dtype} (shape {tuple(b.shape)}); convert "
+                         f"one, e.g. b.to(a.dtype)")
     a, b = binary_operands(a, b)
     _check(a, b)
     if a.ndim >= 2 and b.ndim >= 2:

@@ -191,10 +191,13 @@ def var(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction
 
 def std(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None,
         out=None, axis=None, keepdims=None):
-    """std = sqrt(var), with var's arguments."""
+    """std = sqrt(var), with var's arguments. Where std is 0 (constant values) its gradient is
+    0, as in PyTorch: sqrt's slope is infinite at 0, and inf * 0 would give NaN."""
     dim, keepdim = dim_alias("std", dim, axis), keepdim_alias(keepdim, keepdims)
+    v = var(x, dim, unbiased, keepdim, correction=correction)
+    nonzero = v != 0
     with np.errstate(invalid="ignore"):  # (the sqrt of a NaN variance is NaN: no news)
-        y = sqrt(var(x, dim, unbiased, keepdim, correction=correction))
+        y = where(nonzero, sqrt(where(nonzero, v, 1.0)), 0.0)
     return y if out is None else write_out("std", y, out)
 
 
