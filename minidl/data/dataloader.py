@@ -239,7 +239,7 @@ class DataLoader:
             self._iterable, self.batch_size, self.drop_last)
         if self.persistent_workers:
             self._pool = pool
-        keep = self.persistent_workers
+        keep, force = self.persistent_workers, False
         tasks = None if batches is None else batches[first_batch:]
         prefetch = self.prefetch_factor * self.num_workers
         try:
@@ -251,11 +251,11 @@ class DataLoader:
         except GeneratorExit:  # the iterator was dropped: persistent workers stay
             raise
         except BaseException:  # an error: no worker survives it
-            keep = False
+            keep, force = False, True
             raise
         finally:
             if not keep:
-                pool.shutdown()
+                pool.shutdown(force)
                 if self._pool is pool:
                     self._pool = None
 

@@ -87,7 +87,7 @@ def _one_blas_thread() -> None:
 
 def _worker_loop(worker_id: int, num_workers: int, dataset: Any, collate_fn: Callable,
                  seed: int, worker_init_fn: Optional[Callable], iterable: bool,
-                 batch_size: int, drop_last: bool, tasks: Any, results: Any,
+                 batch_size: int, drop_last: bool, tasks: Any, results: Any, stop: Any,
                  parent: int) -> None:
     """The body of one worker process: take a task, send back ``(epoch, task, kind, data)``.
 
@@ -118,7 +118,7 @@ def _worker_loop(worker_id: int, num_workers: int, dataset: Any, collate_fn: Cal
             if os.getppid() != parent:  # the main process is gone: nobody will stop us
                 return
             continue
-        if task is None:
+        if task is None or stop.is_set():  # stop: skip the tasks still queued
             return
         task_epoch, task_id, index = task
         if setup_error is not None:
@@ -148,6 +148,7 @@ class WorkerPool:
                  drop_last: bool):
         context = multiprocessing.get_context(start_method())
         self.results = context.Queue()
+        self.stop = context.Event()
         self.tasks: List[Any] = []
         self.processes: List[Any] = []
         for i in range(num_workers):
@@ -155,7 +156,8 @@ class WorkerPool:
             process = context.Process(
                 target=_worker_loop, daemon=True, name=f"minidl-DataLoader-worker-{i}",
                 args=(i, num_workers, dataset, collate_fn, base_seed + i, worker_init_fn,
-                      iterable, batch_size, drop_last, tasks, self.results, os.getpid()))
+                      iterable, batch_size, drop_last, tasks, self.results, self.stop,
+                      os.getpid()))
             process.start()
             self.tasks.append(tasks)
             self.processes.append(process)
@@ -180,13 +182,15 @@ class WorkerPool:
                 raise WorkerError(f"DataLoader timed out after {timeout} seconds waiting for "
                                   "a batch from its workers")
 
-    def shutdown(self) -> None:
-        """Stop every worker (politely, then by force) and close the queues. Idempotent."""
+    def shutdown(self, force: bool = False) -> None:
+        """Stop every worker and close the queues; idempotent. A worker ends after the batch
+        it is building; ``force`` (after an error or a timeout) terminates it at once."""
+        self.stop.set()
         for tasks, process in zip(self.tasks, self.processes):
             if process.is_alive():
-                tasks.put(None)
+                tasks.put(None)  # wakes a worker waiting for a task
         for process in self.processes:
-            process.join(timeout=5)
+            process.join(timeout=0 if force else 5)
             if process.is_alive():  # stuck in a dataset's __getitem__, say
                 process.terminate()
                 process.join()
