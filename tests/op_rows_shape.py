@@ -450,10 +450,21 @@ row("scatter_reduce_extremes", _scatter_reduce, _reduce_ref,
     scatter_reduce_cases(["amax", "amin"], distinct, fill=True), _torch_scatter_reduce,
     domain="amax and amin, with and without self", kinks="self and src hold distinct values "
     "0.1 apart, so each position's extreme is unique")
-row("scatter_reduce_prod", _scatter_reduce, _reduce_ref,
-    scatter_reduce_cases(["prod"], off_zero(0.5)), _torch_scatter_reduce,
-    domain="prod, with and without self; |x| >= 0.5",
-    kinks="minidl's gradient divides by the elements: no zeros")
+@st.composite
+def scatter_prod_cases(draw):
+    """prod's cases, one element maybe set to exactly 0 (its gradient is then the product of
+    the others, not y / x)."""
+    case = draw(scatter_reduce_cases(["prod"], off_zero(0.5)))
+    arrays = tuple(a.copy() for a in case.arrays)
+    if draw(st.booleans()):
+        which = draw(st.integers(0, 1))
+        arrays[which].flat[draw(st.integers(0, arrays[which].size - 1))] = 0.0
+    return Case(arrays, case.params)
+
+
+row("scatter_reduce_prod", _scatter_reduce, _reduce_ref, scatter_prod_cases(),
+    _torch_scatter_reduce, domain="prod, with and without self; |x| >= 0.5, or one x = 0",
+    kinks="smooth (a polynomial); at most one zero, where the second derivative is exact")
 
 
 @st.composite

@@ -217,3 +217,22 @@ def test_integer_scatter_mean_rounds_down_as_pytorch():
             1, torch.tensor([[0, 0, 1]]), torch.tensor([[-2, 4, 0]]), "mean",
             include_self=include_self)
         assert y.tolist() == e.tolist()
+
+
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_prod_gradients_at_zeros_match_pytorch(include_self):
+    """One zero factor, two at one position, a zero that is no factor (self, excluded):
+    first and second derivatives as PyTorch's."""
+    a, s = [[0.0, 2.0, 3.0], [4.0, 0.0, 6.0]], [[1.5, 0.0, 2.0], [0.0, 3.0, -1.0]]
+    w = np.arange(6.0).reshape(2, 3)
+    results = []
+    for lib in (minidl, torch):
+        x = lib.tensor(a, dtype=lib.float64, requires_grad=True)
+        y = lib.tensor(s, dtype=lib.float64, requires_grad=True)
+        out = x.scatter_reduce(0, lib.tensor([[1, 0, 1], [1, 1, 0]]), y, "prod",
+                               include_self=include_self)
+        gx, gy = lib.autograd.grad((out * lib.tensor(w)).sum(), [x, y], create_graph=True)
+        second = lib.autograd.grad(((gx + gy) * lib.tensor(w)).sum(), [x, y])
+        results.append([v.detach().numpy() for v in (out, gx, gy) + tuple(second)])
+    for mine, theirs in zip(*results):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-12)

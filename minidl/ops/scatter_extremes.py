@@ -11,12 +11,13 @@ Backward (as PyTorch):
     amax, amin:  the gradient of a position is split evenly among the elements equal to the
                  result (input's own element among them when include_self):
                  gx = gy * [x == y] / count,   gsrc = gy[key] * [src == y[key]] / count[key]
-    prod:        d/dx_i (x_1 ... x_k) = y / x_i,
-                 so  gx = gy * y / x,  gsrc = gy[key] * y[key] / src
+    prod:        d/dx_i (x_1 ... x_k) = y / x_i where x_i != 0; where x_i = 0, the product
+                 of the other factors: that of the non-zero ones if x_i is the only 0, else 0
 
-minidl differs from PyTorch at zeros for prod: y / x is not finite where an element is 0
-(PyTorch then multiplies the other elements instead). The count weights of amax/amin are
-constants, so the second derivative is 0, as it is for any piecewise-linear function.
+The count weights of amax/amin are constants, so the second derivative is 0, as it is for
+any piecewise-linear function. prod's second derivative is exact except where a position has
+two or more zero factors (there it is 0 where it should be the product of the others; so it
+is in PyTorch).
 
 Read next: ``diagonals.py`` (diag, diagonal, diag_embed).
 """
@@ -98,22 +99,46 @@ class ScatterExtreme(Function):
 
 class ScatterProd(Function):
     """y = x with each keyed position the product of its src elements (and of x's own when
-    include_self);  gx = gy y / x (where x's element counts),  gsrc = gy[key] y[key] / src"""
+    include_self);  gx = gy dy/dx,  gsrc = gy[key] dy[key]/dsrc  (see ``_factor_grad``)"""
 
     @staticmethod
     def forward(ctx, x, src, key, include_self):
         xp = backend.get_array_module(x)
         y, hit = _start(x, key, include_self, 1)
         _combine_at(y, key, src, xp.multiply)
-        ctx.key, ctx.own = key, (~hit if not include_self else None)
+        own = None if include_self else ~hit  # where x's element is a factor of y
+        zeros = (x == 0) if own is None else (x == 0) & own
+        zeros = zeros.astype(xp.int64)  # the number of zero factors of each y
+        backend.scatter_add(zeros, key, (src == 0).astype(xp.int64))
+        ctx.key, ctx.own, ctx.include_self, ctx.zeros = key, own, include_self, zeros
         ctx.save_for_backward(x, src, y)
         return y
 
     @staticmethod
     def backward(ctx, gy):
         x, src, y = ctx.saved_tensors
-        gyy = gy * y
-        gx = gyy / x
+        key = ctx.key
+        lone = None  # where a factor is 0: the product of the others, if it is the only 0
+        if ctx.zeros.any():
+            nonzero = ScatterProd.apply(where(x == 0, 1, x), where(src == 0, 1, src), key,
+                                        ctx.include_self)
+            lone = where(Tensor._make(ctx.zeros == 1, False), nonzero, 0)
+        gx = gy * _factor_grad(x, y, lone)
         if ctx.own is not None:  # positions that src alone decides: x's element is not in y
             gx = where(Tensor._make(ctx.own, False), gx, 0)
-        return gx, GetItem.apply(gyy, ctx.key) / src, None, None
+        lone_src = None if lone is None else GetItem.apply(lone, key)
+        gsrc = GetItem.apply(gy, key) * _factor_grad(src, GetItem.apply(y, key), lone_src)
+        return gx, gsrc, None, None
+
+
+def _factor_grad(factor: Tensor, product: Tensor, lone) -> Tensor:
+    """d product / d factor: product / factor where the factor is not 0; where it is, the
+    product of the other factors (``lone``: that of the non-zero ones when the factor is
+    the only 0, else 0), as PyTorch computes it. The 0s are replaced by 1 before dividing, so
+    that no inf or NaN enters the graph (its second derivatives would carry them)."""
+    is_zero = factor == 0
+    if not is_zero._array.any():
+        return product / factor
+    # (a 0 that is no factor of y, x's element where include_self is False, gets lone = 0:
+    # its gradient is masked out, but must not be inf before that)
+    return where(is_zero, 0 if lone is None else lone, product / where(is_zero, 1, factor))
