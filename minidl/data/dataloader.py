@@ -23,6 +23,7 @@ Read next: ``datasets/idx.py`` (the file format of MNIST), for real data.
 from __future__ import annotations
 
 import copy
+import itertools
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
 import numpy as np
@@ -181,7 +182,7 @@ class DataLoader:
         if self.num_workers == 0:
             source = self._local_batches(batches, first_batch)
         else:
-            source = self._worker_batches(batches, first_batch)
+            source = self._worker_batches(batches, first_batch, self._iteration)
         return self._keep_books(source, first_batch, self._iteration)
 
     def _start_epoch(self) -> Tuple[Optional[List[np.ndarray]], int]:
@@ -218,18 +219,18 @@ class DataLoader:
                 yield fetch(self.dataset, index, self.collate_fn)
             return
         stream = iter(self.dataset)
-        for _ in range(first_batch):  # a resumed stream: skip what was already handed out
-            next_iterable_batch(stream, self.batch_size, self.drop_last, lambda s: None)
-        while True:
+        for position in itertools.count():
+            # A resumed stream reads and drops the batches that were already handed out.
+            collate_fn = self.collate_fn if position >= first_batch else len
             try:
-                batch = next_iterable_batch(stream, self.batch_size, self.drop_last,
-                                            self.collate_fn)
-            except StopIteration:
+                batch = next_iterable_batch(stream, self.batch_size, self.drop_last, collate_fn)
+            except StopIteration:  # (a StopIteration must not escape a generator)
                 return
-            yield batch
+            if position >= first_batch:
+                yield batch
 
-    def _worker_batches(self, batches: Optional[List[np.ndarray]],
-                        first_batch: int) -> Iterator[Any]:
+    def _worker_batches(self, batches: Optional[List[np.ndarray]], first_batch: int,
+                        iteration: int) -> Iterator[Any]:
         """The epoch's batches, built by worker processes (see ``workers.py``)."""
         # Drawn even for persistent workers (which keep their first seeds), so the default
         # generator advances the same way in every epoch.
@@ -243,8 +244,7 @@ class DataLoader:
         tasks = None if batches is None else batches[first_batch:]
         prefetch = self.prefetch_factor * self.num_workers
         try:
-            epoch = run_epoch(pool, self._iteration, tasks, self.num_workers, prefetch,
-                              self.timeout)
+            epoch = run_epoch(pool, iteration, tasks, self.num_workers, prefetch, self.timeout)
             for position, batch in enumerate(epoch):
                 if batches is not None or position >= first_batch:  # skip, in a resumed stream
                     yield batch
@@ -278,7 +278,7 @@ class DataLoader:
             self.epoch += 1
 
     def __del__(self) -> None:
-        pool = getattr(self, "_pool", None)
+        pool = getattr(self, "_pool", None)  # absent if __init__ raised
         if pool is not None:
             pool.shutdown()
 

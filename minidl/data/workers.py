@@ -168,17 +168,19 @@ class WorkerPool:
     def get(self, timeout: float) -> tuple:
         """The next result; a ``WorkerError`` after ``timeout`` seconds (0: no limit) or as
         soon as a worker is found dead."""
-        start = time.monotonic()
+        deadline = time.monotonic() + timeout if timeout else None
         while True:
+            wait = _POLL_SECONDS if deadline is None else \
+                max(0.0, min(_POLL_SECONDS, deadline - time.monotonic()))
             try:
-                return self.results.get(timeout=_POLL_SECONDS)
+                return self.results.get(timeout=wait)
             except queue.Empty:
                 pass
             for i, process in enumerate(self.processes):
                 if not process.is_alive():
                     raise WorkerError(f"DataLoader worker {i} (pid {process.pid}) exited "
                                       f"unexpectedly with exit code {process.exitcode}")
-            if timeout and time.monotonic() - start >= timeout:
+            if deadline is not None and time.monotonic() >= deadline:
                 raise WorkerError(f"DataLoader timed out after {timeout} seconds waiting for "
                                   "a batch from its workers")
 

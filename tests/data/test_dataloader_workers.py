@@ -246,16 +246,21 @@ def test_resume_mid_epoch_with_workers(stop_after):
     assert seen + labels(fresh) + labels(fresh) == expected
 
 
-def test_resume_a_stream_skips_what_was_handed_out():
-    loader = DataLoader(Shards(10), batch_size=2, num_workers=2)
+@pytest.mark.parametrize("num_workers", [0, 2])
+def test_resume_a_stream_skips_what_was_handed_out(num_workers):
+    loader = DataLoader(Shards(10), batch_size=2, num_workers=num_workers)
+    with pytest.raises(TypeError, match="no len"):
+        len(loader)  # a stream without __len__, as in PyTorch
     iterator = iter(loader)
     seen = [next(iterator).numpy().tolist() for _ in range(2)]
     state = loader.state_dict()
     del iterator
-    fresh = DataLoader(Shards(10), batch_size=2, num_workers=2)
+    fresh = DataLoader(Shards(10), batch_size=2, num_workers=num_workers)
     fresh.load_state_dict(state)
     rest = [b.numpy().tolist() for b in fresh]
     assert seen + rest == [b.numpy().tolist() for b in loader]
+    fresh.load_state_dict({"epoch": 0, "batches_done": 50, "generator_state": None})
+    assert list(fresh) == []  # past the end: the epoch is simply over
 
 
 def test_pin_memory_is_accepted_and_changes_nothing():
