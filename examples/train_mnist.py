@@ -14,7 +14,6 @@ the loop itself (checkpoints, early stopping, the metrics history, the progress 
 ``checkpoint.safetensors`` (everything a resume needs, the best epoch's weights included),
 ``best.safetensors`` (those weights alone, when the run ends), ``metrics.json``, ``curves.png``.
 """
-import argparse
 import copy
 import math
 import sys
@@ -22,6 +21,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _train_settings import DEFAULT_EPOCHS, DEFAULT_LR, QUICK, make_parser, resume_changes
 
 import minidl
 import minidl.nn.functional as F
@@ -32,79 +32,13 @@ from minidl.train import EarlyStopping, History, ProgressBar, restore
 from minidl.train.rng import get_rng_state, set_rng_state
 
 # ----------------------------------------------------------------------------- settings
-# Defaults measured to reach >= 91.5% (CNN) and >= 88.5% (MLP) on Fashion-MNIST's test set
-# (README, "Training"). Adam's lr is twice PyTorch's default: with BatchNorm and a cosine
-# decay, the CNN gets there in 6 epochs instead of 8.
-DEFAULT_EPOCHS = {"cnn": 6, "mlp": 15}
-DEFAULT_LR = {"sgd": 0.1, "momentum": 0.05, "adam": 2e-3, "adamw": 2e-3, "rmsprop": 1e-3,
-              "adagrad": 0.01}
-QUICK = {"train": 512, "val": 512, "test": 1000}  # --quick: images per split, for one epoch
-
-
-def positive_int(text):
-    """argparse type: an integer >= 1 (argparse turns the error into a usage message)."""
-    if not text.strip().isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
-    return int(text)
-
-
-def non_negative_float(text):
-    """argparse type: a number >= 0 (nan refused)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text!r}")
-    return value
-
-
-parser = argparse.ArgumentParser(description=__doc__.split("\n")[0],
-                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-parser.add_argument("--dataset", choices=["mnist", "fashion-mnist"], default="mnist")
-parser.add_argument("--data-dir", type=Path, default=None,
-                    help="a directory holding the four IDX files (train-images-idx3-ubyte.gz, "
-                         "...); default: $MINIDL_DATA or ~/.cache/minidl, downloading MNIST")
-parser.add_argument("--model", choices=["cnn", "mlp"], default="cnn")
-parser.add_argument("--width", type=positive_int, default=None,
-                    help="channels of the CNN's first block (default 16; the second has twice "
-                         "as many), or the MLP's first hidden layer (default 512; then half)")
-parser.add_argument("--epochs", type=positive_int, default=None,
-                    help="passes over the training set (default: " +
-                         ", ".join(f"{k} {v}" for k, v in DEFAULT_EPOCHS.items()) + ")")
-parser.add_argument("--batch-size", type=positive_int, default=128)
-parser.add_argument("--optimizer", choices=list(DEFAULT_LR), default="adam")
-parser.add_argument("--lr", type=non_negative_float, default=None,
-                    help="learning rate (default: " +
-                         ", ".join(f"{k} {v:g}" for k, v in DEFAULT_LR.items()) + ")")
-parser.add_argument("--schedule", choices=["none", "step", "cosine"], default="cosine",
-                    help="per-epoch learning-rate schedule: cosine decay to 0 over --epochs, "
-                         "or step (x0.1 after each third of the epochs)")
-parser.add_argument("--weight-decay", type=non_negative_float, default=0.0)
-parser.add_argument("--val-size", type=positive_int, default=5000,
-                    help="training images held out for validation")
-parser.add_argument("--limit", type=positive_int, default=None,
-                    help="train on only the first N of the remaining training images")
-parser.add_argument("--patience", type=positive_int, default=None,
-                    help="stop after this many epochs without a better validation loss")
-parser.add_argument("--seed", type=int, default=0)
-parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
-parser.add_argument("--out", type=Path, default=None,
-                    help="output directory (default: runs/<dataset>-<model>[-quick])")
-parser.add_argument("--resume", action="store_true",
-                    help="continue from <out>/checkpoint.safetensors, exactly where it was saved")
-parser.add_argument("--checkpoint-every", type=positive_int, default=None, metavar="STEPS",
-                    help="also save the checkpoint every STEPS steps (default: each epoch)")
-parser.add_argument("--max-steps", type=positive_int, default=None,
-                    help="stop (with a checkpoint) after this many training steps in all")
-parser.add_argument("--quick", action="store_true",
-                    help="a smoke test in seconds: 1 epoch (unless --epochs) on at most "
-                         "{train} training, {val} validation, {test} test images".format(**QUICK))
-parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-parser.add_argument("--no-curves", action="store_true", help="do not draw curves.png")
+# The options, their defaults and which may change on a resume: examples/_train_settings.py.
+parser = make_parser(__doc__.split("\n")[0])
 args = parser.parse_args()
 if args.seed < 0:
     parser.error(f"argument --seed: must be >= 0, got {args.seed}")
+if args.allow_changes and not args.resume:
+    parser.error("argument --allow-changes: only with --resume (a new run takes any settings)")
 lr = DEFAULT_LR[args.optimizer] if args.lr is None else args.lr
 epochs = args.epochs or (1 if args.quick else DEFAULT_EPOCHS[args.model])
 out = args.out or Path("runs") / f"{args.dataset}-{args.model}{'-quick' if args.quick else ''}"
@@ -305,12 +239,10 @@ if args.resume:
         if not isinstance(state, dict) or not set(training_state()) <= set(state):
             fail(f"--resume: {checkpoint_path} is a minidl file, but not a checkpoint of this "
                  "script")
-        changed = {key: (value, settings.get(key)) for key, value in state["settings"].items()
-                   if settings.get(key) != value}
-        if changed:
-            fail(f"--resume: {checkpoint_path} was saved with other settings; use the same "
-                 "ones (saved, now): " + ", ".join(f"{k} {v[0]!r} != {v[1]!r}"
-                                                   for k, v in changed.items()))
+        try:
+            changes = resume_changes(state["settings"], settings, args.allow_changes)
+        except ValueError as exc:
+            fail(f"--resume: {checkpoint_path} {exc}")
         best_model = state["best_model"]
         if best_model is not None:  # checked now (it is used at the end): it must fit
             restore(checkpoint_path, {"model": best_model}, model=model)
@@ -325,6 +257,20 @@ if args.resume:
     except (KeyError, TypeError, ValueError) as exc:  # a part that is not what we saved
         fail(f"--resume: {checkpoint_path} is damaged ({type(exc).__name__}: {exc})")
     print(f"resumed from {checkpoint_path}: epoch {epoch + 1}, step {step}")
+    if changes:
+        # "Save, adjust, continue": the restored optimizer holds the saved values; put the new
+        # ones into its parameter groups. The schedule scales the new lr from here on (this
+        # epoch's rate is the schedule's factor times the new lr), as if the run had started
+        # with it; the history records the change, so the curves say where it happened.
+        for group in optimizer.param_groups:
+            group["weight_decay"], group["lr"] = args.weight_decay, lr
+        if scheduler is not None:  # the rate the schedule scales ("initial_lr", base_lrs)
+            scheduler.base_lrs = [lr for _ in optimizer.param_groups]
+            for group, epoch_lr in zip(optimizer.param_groups, scheduler.get_lr()):
+                group["initial_lr"], group["lr"] = lr, epoch_lr
+        history.record_change(epoch=epoch + 1, step=step, **changes)
+        print(f"changed from epoch {epoch + 1} (after step {step}): " +
+              ", ".join(f"{name} {old!r} -> {new!r}" for name, (old, new) in changes.items()))
 elif checkpoint_path.exists():
     print(f"note: starting afresh; this overwrites the checkpoint in {out} "
           "(use --resume to continue it)")

@@ -25,6 +25,7 @@ import minidl.nn.functional  # noqa: F401
 import minidl.train  # noqa: F401
 
 SCRIPT = sys.argv[1]
+sys.path.insert(0, os.path.dirname(SCRIPT))  # as `python SCRIPT` has it (its helper modules)
 
 
 def run_child(request: dict) -> None:

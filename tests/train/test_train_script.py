@@ -133,9 +133,11 @@ def test_a_non_finite_loss_stops_with_the_step_and_a_hint(tiny_data, tmp_path):
     (["--lr", "-0.1"], "--lr: must be a number >= 0"),
     (["--model", "resnet"], "--model: invalid choice"),
     (["--seed", "-3"], "--seed: must be >= 0"),
+    (["--allow-changes"], "--allow-changes: only with --resume"),
 ])
 def test_bad_arguments_are_argparse_errors(args, message, monkeypatch, capsys):
     # In-process (argparse stops before any work), to spare a Python start per case.
+    monkeypatch.syspath_prepend(str(SCRIPT.parent))  # as `python SCRIPT` has it
     monkeypatch.setattr(sys, "argv", [str(SCRIPT), *args])
     with pytest.raises(SystemExit) as exit_info:
         runpy.run_path(str(SCRIPT), run_name="__main__")
@@ -145,6 +147,7 @@ def test_bad_arguments_are_argparse_errors(args, message, monkeypatch, capsys):
 
 
 def test_help_lists_every_option(monkeypatch, capsys):
+    monkeypatch.syspath_prepend(str(SCRIPT.parent))  # as `python SCRIPT` has it
     monkeypatch.setattr(sys, "argv", [str(SCRIPT), "--help"])
     with pytest.raises(SystemExit) as exit_info:
         runpy.run_path(str(SCRIPT), run_name="__main__")
@@ -153,7 +156,7 @@ def test_help_lists_every_option(monkeypatch, capsys):
     for option in ("--model", "--epochs", "--batch-size", "--lr", "--optimizer", "--schedule",
                    "--weight-decay", "--seed", "--device", "--out", "--resume", "--patience",
                    "--limit", "--data-dir", "--dataset", "--checkpoint-every", "--max-steps",
-                   "--quick", "--no-curves", "--no-progress"):
+                   "--quick", "--no-curves", "--no-progress", "--allow-changes"):
         assert option in text
 
 
@@ -178,6 +181,7 @@ def test_quick_on_fashion_mnist_takes_a_few_seconds(tmp_path):
 
 def run_in_process(monkeypatch, capsys, *args):
     """Run the script here (for failures that come before any work): (exit code, stderr)."""
+    monkeypatch.syspath_prepend(str(SCRIPT.parent))  # as `python SCRIPT` has it
     monkeypatch.setattr(sys, "argv", [str(SCRIPT), *map(str, args)])
     with pytest.raises(SystemExit) as exit_info:
         runpy.run_path(str(SCRIPT), run_name="__main__")
