@@ -64,6 +64,8 @@ def plain(value):
     """``value`` with arrays made lists, so that == compares contents."""
     if isinstance(value, np.ndarray):
         return ("array", value.dtype.str, value.tolist())
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # a NamedTuple (a Window)
+        return type(value)(*(plain(v) for v in value))
     if isinstance(value, (tuple, list)):
         return type(value)(plain(v) for v in value)
     return value

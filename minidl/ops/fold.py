@@ -16,6 +16,7 @@ Read next: ``convert.py`` (dtype and device changes).
 """
 from __future__ import annotations
 
+from minidl import backend
 from minidl.errors import ShapeError
 from minidl.function import Function
 from minidl.ops.conv import Window, check_fits, col2im, im2col, make_window, pair
@@ -33,7 +34,10 @@ class Unfold(Function):
         (kh, kw), blocks = window.kernel, window.out_size(*x.shape[2:])
         cols = im2col(x, window, 1).reshape(kh, kw, c, blocks[0] * blocks[1], n)
         ctx.window, ctx.size = window, x.shape[2:]
-        return cols.transpose(4, 2, 0, 1, 3).reshape(n, c * kh * kw, -1)
+        # into an array made by x's own module (im2col's strided view is NumPy's own type)
+        y = backend.get_array_module(x).empty((n, c, kh, kw, blocks[0] * blocks[1]), x.dtype)
+        y[...] = cols.transpose(4, 2, 0, 1, 3)
+        return y.reshape(n, c * kh * kw, -1)
 
     @staticmethod
     def backward(ctx, gy):
