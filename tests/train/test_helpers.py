@@ -59,6 +59,19 @@ def test_history_saves_json_and_round_trips(tmp_path):
     assert copy.records == history.records and len(copy) == 2
 
 
+def test_history_records_changed_settings(tmp_path):
+    history = make_history()
+    assert "changes" not in json.loads(history.save_json(tmp_path / "a.json").read_text())
+    history.record_change(epoch=3, step=20, lr=(0.05, 0.01))
+    change = {"epoch": 3, "step": 20, "changes": {"lr": [0.05, 0.01]}}
+    assert json.loads(history.save_json(tmp_path / "b.json").read_text())["changes"] == [change]
+    copy = History()
+    copy.load_state_dict(history.state_dict())
+    assert copy.changes == [change]
+    copy.load_state_dict({"records": history.records})  # a checkpoint from before changes
+    assert copy.changes == [] and len(copy) == 2
+
+
 def test_history_plots_curves_when_matplotlib_is_there(tmp_path):
     pytest.importorskip("matplotlib")
     path = make_history().plot(tmp_path / "curves.png")
