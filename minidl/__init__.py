@@ -158,6 +158,8 @@ Training on several processes (data parallelism over MPI)
 109. minidl/data/distributed.py         DistributedSampler: each rank's share of the data
 110. minidl/nn/parallel/reducer.py      averaging gradients in buckets, during backward
 111. minidl/nn/parallel/distributed.py  DistributedDataParallel
+111. minidl/ops/sync_batch_norm.py     batch statistics summed over every rank, fused
+111. minidl/nn/layers/sync_batch_norm.py SyncBatchNorm, convert_sync_batchnorm
 The lessons' tools
 112. minidl/analysis.py                 Hessians, Hessian-vector products, critical points
 113. minidl/tune.py                     hyperparameter search

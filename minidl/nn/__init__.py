@@ -68,6 +68,7 @@ from minidl.nn.layers.sample_norm import (
     InstanceNorm3d,
     RMSNorm,
 )
+from minidl.nn.layers.sync_batch_norm import SyncBatchNorm
 from minidl.nn.layers.transformer import TransformerEncoder, TransformerEncoderLayer
 from minidl.nn.losses import (
     BCELoss,

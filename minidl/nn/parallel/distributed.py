@@ -31,8 +31,8 @@ locally, and the first forward/backward outside it averages the accumulated ``.g
 model and the other way round, with any number of ranks. (``ddp.module`` is the model
 itself; in PyTorch ``ddp.state_dict()`` keys start with ``"module."``.)
 
-Read next: ``minidl/analysis.py`` (Hessians and critical points), or
-``examples/train_ddp.py`` (all of the above at work).
+Read next: ``minidl/ops/sync_batch_norm.py`` (batch norm whose statistics span every rank),
+or ``examples/train_ddp.py`` (all of the above at work).
 """
 from __future__ import annotations
 
