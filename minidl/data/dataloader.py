@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import copy
 import itertools
+import multiprocessing
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
 import numpy as np
 
 from minidl.backend import Generator, default_generator, parse_device
-from minidl.config_checks import ConfigTypeError, check_number, check_positive_int
+from minidl.config_checks import ConfigTypeError, check_choice, check_number, check_positive_int
 from minidl.data.collate import default_collate, fetch, move, next_iterable_batch
 from minidl.data.dataset import Dataset, _is_int
 from minidl.data.dataset_combinators import IterableDataset
@@ -56,9 +57,11 @@ class DataLoader:
     each epoch, also after a resume. A random sampler of your own resumes exactly when it has
     a ``generator``: the loader saves that generator's state.)
 
-    ``num_workers``, ``timeout``, ``worker_init_fn``, ``prefetch_factor`` (default 2 batches per
-    worker) and ``persistent_workers``: see ``workers.py``. ``batch_size=None`` (PyTorch: no
-    batching at all) is refused; use ``collate_fn`` for per-sample processing instead.
+    ``num_workers``, ``timeout``, ``worker_init_fn``, ``multiprocessing_context`` (a start
+    method's name or a context; default ``"fork"`` where there is one), ``prefetch_factor``
+    (default 2 batches per worker) and ``persistent_workers``: see ``workers.py``.
+    ``batch_size=None`` (PyTorch: no batching at all) is refused; use ``collate_fn`` for
+    per-sample processing instead.
     """
 
     def __init__(
@@ -74,6 +77,7 @@ class DataLoader:
         drop_last: bool = False,
         timeout: float = 0,
         worker_init_fn: Optional[Callable[[int], None]] = None,
+        multiprocessing_context: Any = None,
         generator: Optional[Generator] = None,
         *,
         prefetch_factor: Optional[int] = None,
@@ -115,6 +119,18 @@ class DataLoader:
             if fn is not None and not callable(fn):
                 raise ConfigTypeError(f"DataLoader: {name} must be callable or None, got "
                                       f"{type(fn).__name__}")
+        if multiprocessing_context is not None:
+            if self.num_workers == 0:
+                raise ConfigError("DataLoader: multiprocessing_context can only be used with "
+                                  "multi-process loading (num_workers > 0)")
+            if isinstance(multiprocessing_context, str):
+                check_choice(owner, "multiprocessing_context", multiprocessing_context,
+                             multiprocessing.get_all_start_methods())
+                multiprocessing_context = multiprocessing.get_context(multiprocessing_context)
+        self.multiprocessing_context = multiprocessing_context
+        if generator is not None and not isinstance(generator, Generator):
+            raise ConfigTypeError(f"DataLoader: generator must be a minidl Generator or None, "
+                                  f"got {type(generator).__name__}")
         if generator is not None and generator.device != "cpu":
             raise DeviceError(
                 f"DataLoader: the shuffling generator must be on the CPU, got {generator.device}"
@@ -237,7 +253,7 @@ class DataLoader:
         base_seed = int(default_generator("cpu").integers(0, 2**62, ()))
         pool = self._pool or WorkerPool(
             self.dataset, self.num_workers, self.collate_fn, base_seed, self.worker_init_fn,
-            self._iterable, self.batch_size, self.drop_last)
+            self._iterable, self.batch_size, self.drop_last, self.multiprocessing_context)
         if self.persistent_workers:
             self._pool = pool
         keep, force = self.persistent_workers, False

@@ -145,8 +145,8 @@ class WorkerPool:
 
     def __init__(self, dataset: Any, num_workers: int, collate_fn: Callable, base_seed: int,
                  worker_init_fn: Optional[Callable], iterable: bool, batch_size: int,
-                 drop_last: bool):
-        context = multiprocessing.get_context(start_method())
+                 drop_last: bool, context: Any = None):
+        context = context or multiprocessing.get_context(start_method())
         self.results = context.Queue()
         self.stop = context.Event()
         self.tasks: List[Any] = []

@@ -22,6 +22,7 @@ from minidl.data import (
     WorkerError,
     get_worker_info,
 )
+from minidl.errors import ConfigError
 
 
 class Numbers(Dataset):
@@ -267,3 +268,18 @@ def test_pin_memory_is_accepted_and_changes_nothing():
     loader = DataLoader(Numbers(5), batch_size=2, pin_memory=True, num_workers=1)
     assert loader.pin_memory is True
     assert labels(loader) == [[0, 1], [2, 3], [4]]
+
+
+def test_spawned_workers_give_the_same_batches():
+    # The start method of macOS and Windows: the dataset travels pickled, minidl is imported
+    # afresh in the worker.
+    dataset = TensorDataset(np.arange(7, dtype=np.int64))
+    loader = DataLoader(dataset, batch_size=3, num_workers=1, multiprocessing_context="spawn")
+    assert [b.numpy().tolist() for (b,) in loader] == [[0, 1, 2], [3, 4, 5], [6]]
+
+
+def test_multiprocessing_context_is_checked():
+    with pytest.raises(ConfigError, match="num_workers > 0"):
+        DataLoader(Numbers(3), multiprocessing_context="fork")
+    with pytest.raises(ConfigError, match="'forq'"):
+        DataLoader(Numbers(3), num_workers=1, multiprocessing_context="forq")

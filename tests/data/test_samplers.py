@@ -189,6 +189,7 @@ BAD_ARGUMENTS = [  # (keyword arguments, words of the message); PyTorch refuses 
     (dict(timeout=-1), "timeout"),
     (dict(prefetch_factor=2), "prefetch_factor"),
     (dict(persistent_workers=True), "persistent_workers"),
+    (dict(multiprocessing_context="fork"), "multiprocessing_context"),
 ]
 
 
