@@ -22,8 +22,9 @@ macOS and Windows they start with ``spawn`` and must be picklable. Fork after CU
 give workers CPU datasets and let the loader's ``device`` move the batches.
 
 Each worker ``i`` is seeded with ``base_seed + i`` (``minidl.manual_seed`` and Python's
-``random``), ``base_seed`` drawn from minidl's default generator at each epoch, so random
-augmentations differ between workers and repeat between runs. Inside a worker,
+``random``), ``base_seed`` drawn from minidl's default generator when the workers start (each
+epoch, or once for persistent workers), so random augmentations differ between workers and
+repeat between runs. Inside a worker,
 ``get_worker_info()`` says which worker it is (an ``IterableDataset`` uses it to take its
 share); outside, it returns ``None``. Each worker uses one BLAS thread (through threadpoolctl
 when it is installed): N workers each starting a full-size pool would oversubscribe the cores.
