@@ -269,4 +269,27 @@ def test_std_of_constant_values_has_a_zero_gradient_as_in_pytorch():
     torch = pytest.importorskip("torch")
     t = torch.tensor([[1.0, 2.0, 4.0], [3.0, 3.0, 3.0]], requires_grad=True)
     t.std(1).sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("correction", [2, 3, 4])
+@pytest.mark.parametrize("dim", [1, None, 0])
+def test_var_without_degrees_of_freedom_matches_pytorch_without_numpy_warnings(dim, correction):
+    """correction >= n: var is inf (NaN for a constant slice) and its gradient PyTorch's
+    2 (x - mean) / (n - correction): infinite at n = correction, finite beyond."""
+    import warnings
+    data = [[0.0, 1.0, 2.0], [3.0, 3.0, 3.0]]
+    x = minidl.tensor(data, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # (PyTorch's warning about dof <= 0)
+        warnings.simplefilter("error", RuntimeWarning)  # (no NumPy warning may leak)
+        y = x.var(dim, correction=correction)
+        y.sum().backward()
+    torch = pytest.importorskip("torch")
+    t = torch.tensor(data, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ty = t.var(dim, correction=correction)
+    ty.sum().backward()
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-6, atol=1e-6)

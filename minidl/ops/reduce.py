@@ -175,18 +175,41 @@ def var(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction
         raise ValueError("var: pass either unbiased or correction, not both")
     correction = (1 if unbiased is None or unbiased else 0) if correction is None else correction
     axes = normalize_dims(dim, x.ndim, "var")
-    deviation = x - _per_count(Sum.apply(x, axes, True), _count(x, axes))
-    squares = Sum.apply(deviation * deviation, axes, keepdim)
     denominator = _count(x, axes) - correction
     if denominator > 0:
-        y = squares / denominator
+        deviation = x - _per_count(Sum.apply(x, axes, True), _count(x, axes))
+        y = Sum.apply(deviation * deviation, axes, keepdim) / denominator
     else:
         warnings.warn(f"var: degrees of freedom is <= 0 (correction {correction} with "
                       f"{_count(x, axes)} values per slice): the result is inf or NaN",
                       UserWarning, stacklevel=2)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            y = squares / 0.0
+        y = VarianceWithoutDof.apply(x, axes, keepdim, denominator)
     return y if out is None else write_out("var", y, out)
+
+
+class VarianceWithoutDof(Function):
+    """var when correction >= n: y = sum((x - mean)^2) / 0, inf (NaN for a constant slice);
+    gx = gy * 2 (x - mean) / (n - correction), PyTorch's rule, infinite for n = correction.
+    Its own Function so that neither pass divides by 0 or multiplies inf by 0 outside
+    ``errstate``: PyTorch's values without NumPy's warnings."""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim, dof):
+        squares = ((x - x.mean(axis=axes, keepdims=True)) ** 2).sum(axis=axes, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y = squares / x.dtype.type(0)
+        ctx.axes, ctx.kept_shape, ctx.dof = axes, y.shape, dof
+        ctx.save_for_backward(x)
+        return y if keepdim else y.reshape([n for i, n in enumerate(x.shape)
+                                            if axes is not None and i not in axes])
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, = ctx.saved_tensors
+        deviation = x - Sum.apply(x, ctx.axes, True) / _count(x, ctx.axes)
+        scale = 2 / ctx.dof if ctx.dof else math.inf
+        with np.errstate(invalid="ignore"):  # (inf * 0 where x is its slice's mean: NaN)
+            return reshape(gy, ctx.kept_shape) * scale * deviation, None, None, None
 
 
 def std(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None,
