@@ -20,6 +20,8 @@ used (``nccl.py``): GPU to GPU, on the current CUDA stream.
 ``async_op=True`` starts the operation and returns a ``Work``; the tensor holds the result
 once ``work.wait()`` has returned (DistributedDataParallel uses this to send one bucket of
 gradients while filling the next). Without it, the call returns None when the result is in.
+Either way, a process group with a ``timeout`` (``init_process_group(timeout=...)``) makes a
+collective that waits longer raise (``process_group.py``).
 
 Every rank must call the same collectives in the same order, with tensors of the same shape,
 dtype and kind of device: MPI matches calls by their order, not by name.
@@ -29,7 +31,7 @@ Read next: ``objects.py`` (all_gather_object and broadcast_object_list, through 
 from __future__ import annotations
 
 import enum
-import time
+from datetime import timedelta
 from typing import Any, Callable, List, Optional, Sequence
 
 import numpy as np
@@ -51,23 +53,15 @@ class ReduceOp(enum.Enum):
     MAX = "max"
 
 
-# How ``Work.wait()`` waits for MPI: it asks whether the transfer is done (``Test``), first in
-# a tight loop, since between two idle cores a transfer ends within microseconds, then with
-# short naps between the questions. MPI's own blocking calls spin until the end instead, and
-# a spinning rank keeps its core even while the rank it waits for needs one: on a machine busy
-# with other jobs that made a 1 MiB all-reduce between 2 ranks ten times slower (README,
-# "Distributed training"). (Each Test also moves the transfer along: MPI progresses in calls.)
-_SPIN_SECONDS = 50e-6
-_NAP_SECONDS = 100e-6
-
-
 class Work:
     """A collective started with ``async_op=True``. ``wait()`` blocks until it is done and the
     tensors hold the result; ``is_completed()`` asks without blocking."""
 
-    def __init__(self, request: Any, finish: Callable[[], None]):
+    def __init__(self, request: Any, finish: Callable[[], None],
+                 group: Optional[ProcessGroup] = None, op: str = ""):
         self._request = request  # an MPI request, or None when the work was queued on a GPU
         self._finish = finish  # copies staged results back, divides for AVG
+        self._group, self._op = group, op  # who waits, and for what (for the timeout's error)
         self._done = False
 
     def is_completed(self) -> bool:
@@ -76,13 +70,11 @@ class Work:
         self._complete()
         return True
 
-    def wait(self, timeout: Any = None) -> bool:
-        """Block until the collective is done (``timeout`` is accepted but MPI has none)."""
+    def wait(self, timeout: Optional[timedelta] = None) -> bool:
+        """Block until the collective is done, without spinning (``ProcessGroup.wait``); past
+        ``timeout`` (else the process group's, if it has one) raise a DistributedError."""
         if not self._done and self._request is not None:
-            start = time.perf_counter()
-            while not self._request.Test():
-                if time.perf_counter() - start > _SPIN_SECONDS:
-                    time.sleep(_NAP_SECONDS)  # let the other ranks (and other jobs) run
+            self._group.wait(self._request, self._op, timeout)
         self._complete()
         return True
 
@@ -140,12 +132,13 @@ def _mpi_op(group: ProcessGroup, op: ReduceOp, dtype: np.dtype, name: str) -> An
     return getattr(group.MPI, names[dtype.kind == "b"])
 
 
-def _run(async_op: bool, blocking: Callable[[], None], nonblocking: Callable[[], Any],
-         finish: Callable[[], None]) -> Optional[Work]:
-    """Run one collective now (``blocking``, then ``finish``), or start it and return a Work."""
+def _run(op: str, group: ProcessGroup, async_op: bool, blocking: Callable[[], None],
+         nonblocking: Callable[[], Any], finish: Callable[[], None]) -> Optional[Work]:
+    """Run collective ``op`` now (to its end, then ``finish``), or start it and return a
+    Work."""
     if async_op:
-        return Work(nonblocking(), finish)
-    blocking()
+        return Work(nonblocking(), finish, group, op)
+    group.run(op, blocking, nonblocking)
     finish()
     return None
 
@@ -171,7 +164,7 @@ def all_reduce(tensor: Tensor, op: ReduceOp = ReduceOp.SUM, group: Optional[Proc
             buffer[...] /= group.size
         staged.copy_back()
 
-    return _run(async_op,
+    return _run("all_reduce", group, async_op,
                 lambda: group.comm.Allreduce(group.MPI.IN_PLACE, buffer, mpi_op),
                 lambda: group.comm.Iallreduce(group.MPI.IN_PLACE, buffer, mpi_op),
                 finish)
@@ -204,7 +197,7 @@ def reduce(tensor: Tensor, dst: int, op: ReduceOp = ReduceOp.SUM,
         if mine:
             staged.copy_back()
 
-    return _run(async_op,
+    return _run("reduce", group, async_op,
                 lambda: group.comm.Reduce(send, receive, mpi_op, root=dst),
                 lambda: group.comm.Ireduce(send, receive, mpi_op, root=dst),
                 finish)
@@ -221,7 +214,7 @@ def broadcast(tensor: Tensor, src: int, group: Optional[ProcessGroup] = None,
         nccl.broadcast(communicator, array, src)
         return Work(None, lambda: None) if async_op else None
     staged = _Staged(array)
-    return _run(async_op,
+    return _run("broadcast", group, async_op,
                 lambda: group.comm.Bcast(staged.host, root=src),
                 lambda: group.comm.Ibcast(staged.host, root=src),
                 staged.copy_back)
@@ -253,7 +246,7 @@ def all_gather(tensor_list: List[Tensor], tensor: Tensor, group: Optional[Proces
         for i, target in enumerate(targets):
             target[...] = gathered[i]
 
-    return _run(async_op,
+    return _run("all_gather", group, async_op,
                 lambda: group.comm.Allgather(send, receive.host),
                 lambda: group.comm.Iallgather(send, receive.host),
                 finish)

@@ -43,9 +43,12 @@ def all_gather_object(object_list: List[Any], obj: Any,
                          "entries (one per rank), e.g. [None] * get_world_size()")
     data = _encode("all_gather_object", obj)
     sizes = np.empty(group.size, dtype=np.int64)
-    group.comm.Allgather(np.array([data.size], dtype=np.int64), sizes)
+    size = np.array([data.size], dtype=np.int64)
+    group.run("all_gather_object", lambda: group.comm.Allgather(size, sizes),
+              lambda: group.comm.Iallgather(size, sizes))
     received = np.empty(int(sizes.sum()), dtype=np.uint8)
-    group.comm.Allgatherv(data, [received, sizes])
+    group.run("all_gather_object", lambda: group.comm.Allgatherv(data, [received, sizes]),
+              lambda: group.comm.Iallgatherv(data, [received, sizes]))
     ends = np.cumsum(sizes)
     for i in range(group.size):
         object_list[i] = _decode(received[ends[i] - sizes[i]:ends[i]])
@@ -65,10 +68,12 @@ def broadcast_object_list(object_list: List[Any], src: int = 0,
                          f"{type(object_list).__name__}")
     data = _encode("broadcast_object_list", object_list) if group.rank == src else None
     size = np.array([0 if data is None else data.size], dtype=np.int64)
-    group.comm.Bcast(size, root=src)
+    group.run("broadcast_object_list", lambda: group.comm.Bcast(size, root=src),
+              lambda: group.comm.Ibcast(size, root=src))
     if data is None:
         data = np.empty(int(size[0]), dtype=np.uint8)
-    group.comm.Bcast(data, root=src)
+    group.run("broadcast_object_list", lambda: group.comm.Bcast(data, root=src),
+              lambda: group.comm.Ibcast(data, root=src))
     received = _decode(data)
     if len(received) != len(object_list):
         raise ShapeError(f"broadcast_object_list: rank {src} sent {len(received)} objects but "

@@ -3,10 +3,11 @@
 Each rank saves what its tensors held afterwards to OUT/rank<r>.npz (arrays) and
 OUT/rank<r>.json (objects, error classes); the test compares them with NumPy.
 
-    mpiexec -n 2 python tests/distributed/collectives_worker.py OUT
+    mpiexec -n 2 python tests/distributed/collectives_worker.py OUT [TIMEOUT_SECONDS]
 """
 import json
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,8 @@ import minidl  # noqa: E402
 import minidl.distributed as dist  # noqa: E402
 
 out = Path(sys.argv[1])
-dist.init_process_group(backend="mpi")
+timeout = timedelta(seconds=float(sys.argv[2])) if len(sys.argv) > 2 else None
+dist.init_process_group(backend="mpi", timeout=timeout)
 rank, size = dist.get_rank(), dist.get_world_size()
 arrays, info = {}, {"rank": rank, "size": size, "backend": dist.get_backend()}
 

@@ -5,6 +5,7 @@ afterwards, and the tests below rebuild every rank's input (``cases.py``) to com
 they should hold. Also here, without MPI: calling a collective before init_process_group.
 """
 import json
+from datetime import timedelta
 
 import numpy as np
 import pytest
@@ -15,16 +16,20 @@ import minidl.distributed as dist
 from .cases import DTYPES, OPS, applies, rank_input, reference
 from .launch import HERE, require_mpi, run_mpi_ok
 
-SIZES = [2, 3]
+# (ranks, the process group's timeout in seconds): with a timeout, every collective runs
+# nonblocking and is waited for with a time limit (process_group.py), so both paths are checked
+SIZES = [(2, None), (3, 60)]
 
 
-@pytest.fixture(scope="module", params=SIZES, ids=lambda n: f"{n}ranks")
+@pytest.fixture(scope="module", params=SIZES,
+                ids=lambda p: f"{p[0]}ranks" + ("" if p[1] is None else "-timeout"))
 def job(request, tmp_path_factory):
     """The saved results of every rank of one run of the worker: (arrays, info) per rank."""
     require_mpi()
-    n = request.param
+    n, timeout = request.param
     out = tmp_path_factory.mktemp(f"collectives{n}")
-    run_mpi_ok(HERE / "collectives_worker.py", str(out), n=n)
+    run_mpi_ok(HERE / "collectives_worker.py", str(out), *([] if timeout is None
+                                                           else [str(timeout)]), n=n)
     return [(dict(np.load(out / f"rank{r}.npz")), json.loads((out / f"rank{r}.json").read_text()))
             for r in range(n)]
 
@@ -122,4 +127,12 @@ def test_init_refuses_other_backends_without_starting_mpi():
         dist.init_process_group("gloo")
     with pytest.raises(ValueError, match="init_method"):
         dist.init_process_group("mpi", init_method="tcp://127.0.0.1:23456")
+    assert not dist.is_initialized()
+
+
+def test_init_checks_the_timeout_without_starting_mpi():
+    with pytest.raises(TypeError, match="timeout must be a datetime.timedelta or None, got int"):
+        dist.init_process_group("mpi", timeout=30)
+    with pytest.raises(ValueError, match="timeout must be positive, got 0:00:00"):
+        dist.init_process_group("mpi", timeout=timedelta(0))
     assert not dist.is_initialized()
