@@ -14,6 +14,7 @@ the element at that offset of *every* window at once, as one strided slice of th
 * options: ceil_mode pads the bottom/right so that the last, partial windows count;
   count_include_pad=False and divisor_override rescale the average by a constant per output
   position; return_indices turns each argmax into its flat position in the (H, W) plane.
+  Integer inputs are max-pooled without a Function (integers have no gradient).
 * adaptive average: composed from matmul with constant averaging matrices (any output size).
 
 Read next: ``pool_indices.py`` (adaptive max pooling and max_unpool2d).
