@@ -3,7 +3,8 @@
 Each lesson is a flat script; what they all need is here so that they can stay short: the common
 command line (``--quick``, ``--out``, ``--seed``, ``--seeds``, ``--threads``, ``--json``), an
 optional matplotlib, a plain-text table that is also kept for the lesson's JSON results, the mean
-and spread over several seeds, and a Fashion-MNIST subset as tensors ready for an MLP.
+and spread over several seeds, conclusions stated only where the seeds agree (``compare``), and
+a Fashion-MNIST subset as tensors ready for an MLP.
 
 Reproducible numbers: ``parse_args`` fixes the number of BLAS threads inside the script (with
 threadpoolctl), because a multithreaded matrix product may add its partial sums in another order
@@ -164,6 +165,22 @@ def clearly_different(a: Sequence[float], b: Sequence[float]) -> bool:
         return False
     (mean_a, spread_a), (mean_b, spread_b) = mean_spread(a), mean_spread(b)
     return abs(mean_a - mean_b) > spread_a + spread_b
+
+
+def compare(a: Sequence[float], b: Sequence[float], differ: str, same: str,
+            which: Sequence[Any] = ("larger", "smaller"), **fields: Any) -> None:
+    """Conclude how two settings' numbers over the seeds, ``a`` and ``b``, compare, but only
+    as far as the seeds agree. When ``clearly_different(a, b)``, the sentence is ``differ``, with
+    ``{which}`` the first word of ``which`` if a's mean is the larger, else the second;
+    otherwise ``same`` (with one seed, nothing: there is no spread to compare with). In both,
+    ``{a}`` and ``{b}`` stand for ``show_spread(a)`` and ``show_spread(b)``, and other
+    ``{names}`` for ``fields``."""
+    shown = dict(fields, a=show_spread(a), b=show_spread(b))
+    if clearly_different(a, b):
+        larger = mean_spread(a)[0] > mean_spread(b)[0]
+        conclude(differ.format(which=which[0] if larger else which[1], **shown))
+    elif len(_RESULTS["meta"]["seeds"]) > 1:
+        conclude(same.format(**shown))
 
 
 def conclude(sentence: str) -> None:

@@ -14,14 +14,28 @@ so multiply the lr by k to keep the distance travelled per example (and divide i
 shrinks: batch 1 gets lr / 32, which tames its noise). It works until the lr reaches the stability
 limit of the problem, then training gets worse or diverges.
 
-    python examples/gradient_descent_variants.py [--quick] [--out DIR]
+Each run is repeated with several seeds (the data subset, the initial weights and the batch
+order); the tables show mean ± spread, and a difference is stated only when it is larger than
+the two spreads added.
+
+    python examples/gradient_descent_variants.py [--quick] [--out DIR] [--seeds N]
 
 Read next: ``examples/schedules.py``.
 """
 import time
 
 import numpy as np
-from _lesson_utils import fashion_mnist, parse_args, print_table, pyplot, save_figure, save_results
+from _lesson_utils import (
+    compare,
+    fashion_mnist,
+    keep,
+    parse_args,
+    print_table,
+    pyplot,
+    save_figure,
+    save_results,
+    show_spread,
+)
 
 import minidl
 import minidl.nn as nn
@@ -29,17 +43,18 @@ import minidl.nn.functional as F
 import minidl.optim as optim
 from minidl.data import DataLoader, TensorDataset
 
-args = parse_args(__doc__.splitlines()[0])
+args = parse_args(__doc__.splitlines()[0], seeds=3)
 N_TRAIN, EPOCHS = (512, 1) if args.quick else (2048, 3)
 LR = 0.01
-BATCH_SIZES = [N_TRAIN, 1, 32, 128, 512]
+BATCH_SIZES = list(dict.fromkeys([N_TRAIN, 1, 32, 128, 512]))  # --quick: N_TRAIN is 512
 CHECKPOINTS = 12  # how many times per run the full training loss is measured
-x_train, y_train, _, _ = fashion_mnist(N_TRAIN, 0, seed=args.seed)
+REFERENCE = 32  # the mini-batch the others are compared with, and the scaling rule's base
 
 
-def train(batch_size: int, lr: float):
+def train(data, seed: int, batch_size: int, lr: float):
     """Returns [(examples seen, training seconds so far, full training loss)] and the step count."""
-    minidl.manual_seed(args.seed)
+    x_train, y_train = data
+    minidl.manual_seed(seed)  # the same initial weights and batch order for every batch size
     model = nn.Linear(784, 10)
     optimizer = optim.SGD(model.parameters(), lr=lr)
     loader = DataLoader(TensorDataset(x_train, y_train), batch_size=batch_size, shuffle=True)
@@ -69,39 +84,64 @@ def name(batch_size: int) -> str:
     return f"full batch ({batch_size})" if batch_size == N_TRAIN else f"batch {batch_size}"
 
 
-histories = {}
-rows = []
-for batch_size in BATCH_SIZES:
-    history, steps = train(batch_size, LR)
-    histories[batch_size] = history
-    halfway = [loss for seen, _, loss in history if seen <= EPOCHS * N_TRAIN // 2][-1]
-    rows.append([name(batch_size), steps, halfway, history[-1][2], f"{history[-1][1]:.2f}",
-                 f"{1e3 * history[-1][1] / steps:.2f}"])
-print(f"Part 1: softmax regression, {N_TRAIN} images, {EPOCHS} epochs "
-      f"({EPOCHS * N_TRAIN} examples seen), SGD lr {LR}")
-print_table(["batch", "steps", "loss at half budget", "final loss", "train seconds",
-             "ms per step"], rows, key="variants")
+def scaled(batch_size: int) -> float:
+    return LR * batch_size / REFERENCE
+
+
+# runs[batch size, lr]: one (history, steps) per seed
+runs = {(b, lr): [] for b in BATCH_SIZES for lr in sorted({LR, scaled(b)})}
+for seed in args.seed_list:
+    data = fashion_mnist(N_TRAIN, 0, seed=seed)[:2]
+    for batch_size, lr in runs:
+        with np.errstate(all="ignore"):  # the largest scaled lr may overflow
+            runs[batch_size, lr].append(train(data, seed, batch_size, lr))
+final = {key: [history[-1][2] for history, _ in seed_runs] for key, seed_runs in runs.items()}
+keep("final_loss", {f"{name(b)}, lr {lr:g}": losses for (b, lr), losses in final.items()})
 
 rows = []
-base = 32
-for batch_size in [1, 32, 128, 512, N_TRAIN]:
-    constant, _ = train(batch_size, LR)
-    scaled_lr = LR * batch_size / base
-    with np.errstate(all="ignore"):
-        scaled, _ = train(batch_size, scaled_lr)
-    rows.append([name(batch_size), constant[-1][2], f"{scaled_lr:.3g}", scaled[-1][2]])
-print(f"Part 2: linear scaling rule, lr = {LR} x batch / {base}, same budget of examples")
+for batch_size in BATCH_SIZES:
+    seed_runs = runs[batch_size, LR]
+    halfway = [[loss for seen, _, loss in history if seen <= EPOCHS * N_TRAIN // 2][-1]
+               for history, _ in seed_runs]
+    steps = seed_runs[0][1]
+    seconds = np.mean([history[-1][1] for history, _ in seed_runs])
+    rows.append([name(batch_size), steps, show_spread(halfway), show_spread(final[batch_size, LR]),
+                 f"{seconds:.2f}", f"{1e3 * seconds / steps:.2f}"])
+print_table(["batch", "steps", "loss at half budget", "final loss", "train seconds",
+             "ms per step"], rows, key="variants",
+            title=f"Part 1: softmax regression, {N_TRAIN} images, {EPOCHS} epochs "
+                  f"({EPOCHS * N_TRAIN} examples seen), SGD lr {LR}; mean ± spread over seeds "
+                  f"{args.seed_list} (seconds: the mean)")
+for batch_size in BATCH_SIZES:
+    if batch_size != REFERENCE:
+        compare(final[batch_size, LR], final[REFERENCE, LR],
+                "{name} ends with a {which} training loss than batch {ref} ({a} vs {b}).",
+                "{name} and batch {ref} end within the spread ({a} vs {b}).",
+                which=("higher", "lower"), name=name(batch_size), ref=REFERENCE)
+
+rows = []
+for batch_size in sorted(BATCH_SIZES):
+    rows.append([name(batch_size), show_spread(final[batch_size, LR]),
+                 f"{scaled(batch_size):.3g}", show_spread(final[batch_size, scaled(batch_size)])])
 print_table(["batch", f"final loss, lr {LR}", "scaled lr", "final loss, scaled lr"], rows,
-            key="scaling")
+            key="scaling", title=f"Part 2: linear scaling rule, lr = {LR} x batch / {REFERENCE}, "
+                                 f"same budget of examples")
+for batch_size in sorted(BATCH_SIZES):
+    if batch_size != REFERENCE:
+        compare(final[batch_size, scaled(batch_size)], final[batch_size, LR],
+                "{name}: the scaled lr {lr:.3g} ends with a {which} training loss than lr "
+                "{base} ({a} vs {b}).",
+                "{name}: the scaled lr {lr:.3g} and lr {base} end within the spread ({a} vs {b}).",
+                which=("higher", "lower"), name=name(batch_size), lr=scaled(batch_size), base=LR)
 
 plt = pyplot()
 if plt is not None:
     fig, axes = plt.subplots(1, 2, figsize=(12, 4))
-    for batch_size, history in histories.items():
-        seen, seconds, losses = zip(*history)
+    for batch_size in BATCH_SIZES:
+        seen, seconds, losses = zip(*runs[batch_size, LR][0][0])  # the first seed's curves
         axes[0].plot(seen, losses, "o-", markersize=3, label=name(batch_size))
         axes[1].plot(seconds, losses, "o-", markersize=3, label=name(batch_size))
-    axes[0].set_xlabel("examples seen")
+    axes[0].set_xlabel(f"examples seen (seed {args.seed_list[0]})")
     axes[1].set_xlabel("training seconds")
     axes[1].set_xscale("symlog", linthresh=0.01)
     for ax in axes:
