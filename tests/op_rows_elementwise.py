@@ -228,7 +228,11 @@ TORCH: Dict[str, Callable] = {
     "logaddexp": lambda a, b: torch.logaddexp(a, b),
     "copysign": lambda a, b: torch.copysign(a, b),
     "hypot": lambda a, b: torch.hypot(a, b),
-    "clamp_tensor_bounds": lambda a, lo, hi: torch.clamp(a, lo, hi),
-    "clamp_tensor_min": lambda a, lo: torch.clamp(a, min=lo, max=1.1),
+    # PyTorch's clamp backward fails where a bound has more elements than x (x is expanded
+    # first here), and it refuses a tensor bound with a number bound (minidl takes both)
+    "clamp_tensor_bounds": lambda a, lo, hi: torch.clamp(torch.broadcast_tensors(a, lo, hi)[0],
+                                                         lo, hi),
+    "clamp_tensor_min": lambda a, lo: torch.clamp(torch.broadcast_tensors(a, lo)[0], min=lo,
+                                                  max=torch.tensor(1.1, dtype=torch.float64)),
     "where_tensor_number": lambda a, cond, other: torch.where(torch.tensor(cond), a, other),
 }
