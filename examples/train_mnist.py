@@ -3,6 +3,7 @@
     python examples/train_mnist.py                          # CNN on MNIST (downloads it once)
     python examples/train_mnist.py --dataset fashion-mnist --model mlp --epochs 10
     python examples/train_mnist.py --resume                 # continue exactly where it stopped
+    python examples/train_mnist.py --resume --allow-changes --lr 5e-4   # ... with a new lr
     python examples/train_mnist.py --quick                  # seconds: a smoke test
     python examples/train_mnist.py --help                   # every option
 
