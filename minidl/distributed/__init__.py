@@ -3,8 +3,8 @@
 
 Reading order:
 
-1. ``process_group.py``  init_process_group, rank and world size, barrier; what happens when
-                         a rank fails
+1. ``process_group.py``  init_process_group, rank and world size, barrier, new_group; what
+                         happens when a rank fails or is stuck (timeout)
 2. ``collectives.py``    all_reduce, reduce, broadcast, all_gather on Tensors, in place
 3. ``objects.py``        all_gather_object, broadcast_object_list (JSON, never pickle)
 4. ``nccl.py``           GPU arrays, GPU to GPU through NCCL
@@ -25,6 +25,7 @@ from minidl.distributed.process_group import (
     init_process_group,
     is_available,
     is_initialized,
+    new_group,
 )
 
 __all__ = [
@@ -45,5 +46,6 @@ __all__ = [
     "init_process_group",
     "is_available",
     "is_initialized",
+    "new_group",
     "reduce",
 ]

@@ -24,7 +24,8 @@ Either way, a process group with a ``timeout`` (``init_process_group(timeout=...
 collective that waits longer raise (``process_group.py``).
 
 Every rank must call the same collectives in the same order, with tensors of the same shape,
-dtype and kind of device: MPI matches calls by their order, not by name.
+dtype and kind of device: MPI matches calls by their order, not by name. With
+``group=new_group(ranks)``, only those ranks call, and ``src``/``dst`` stay world ranks.
 
 Read next: ``objects.py`` (all_gather_object and broadcast_object_list, through JSON).
 """
@@ -38,8 +39,8 @@ import numpy as np
 
 from minidl import backend
 from minidl.distributed import nccl
-from minidl.distributed.process_group import ProcessGroup, get_group
-from minidl.errors import DeviceError, DTypeError, OutOfRangeError, ShapeError
+from minidl.distributed.process_group import ProcessGroup, get_group, group_rank
+from minidl.errors import DeviceError, DTypeError, ShapeError
 from minidl.tensor import Tensor
 
 
@@ -107,12 +108,6 @@ def _target(op: str, tensor: Any) -> Any:
     return tensor._array
 
 
-def _check_rank(op: str, name: str, rank: int, group: ProcessGroup) -> None:
-    if not isinstance(rank, (int, np.integer)) or not 0 <= rank < group.size:
-        raise OutOfRangeError(f"{op}: {name}={rank!r} is not a rank of this job "
-                              f"(0 to {group.size - 1})")
-
-
 # ReduceOp -> the names of MPI's reductions on numbers and on truth values (MPI has no average:
 # AVG is a sum, divided afterwards; MPI sums no truth values: or and and instead).
 _MPI_OPS = {ReduceOp.SUM: ("SUM", "LOR"), ReduceOp.AVG: ("SUM", None),
@@ -175,7 +170,7 @@ def reduce(tensor: Tensor, dst: int, op: ReduceOp = ReduceOp.SUM,
     """Put ``op`` over all ranks' ``tensor`` into rank ``dst``'s ``tensor``; the others keep
     theirs."""
     group = get_group("reduce", group)
-    _check_rank("reduce", "dst", dst, group)
+    dst = group_rank("reduce", "dst", dst, group)
     array = _target("reduce", tensor)
     mpi_op = _mpi_op(group, op, array.dtype, "reduce")
     mine = group.rank == dst
@@ -207,7 +202,7 @@ def broadcast(tensor: Tensor, src: int, group: Optional[ProcessGroup] = None,
               async_op: bool = False) -> Optional[Work]:
     """Copy rank ``src``'s ``tensor`` into ``tensor`` on every other rank."""
     group = get_group("broadcast", group)
-    _check_rank("broadcast", "src", src, group)
+    src = group_rank("broadcast", "src", src, group)
     array = _target("broadcast", tensor)
     communicator = nccl.communicator(group, array)
     if communicator is not None:

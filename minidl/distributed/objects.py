@@ -16,8 +16,8 @@ from typing import Any, List, Optional
 
 import numpy as np
 
-from minidl.distributed.process_group import ProcessGroup, get_group
-from minidl.errors import DTypeError, OutOfRangeError, ShapeError
+from minidl.distributed.process_group import ProcessGroup, get_group, group_rank
+from minidl.errors import DTypeError, ShapeError
 
 
 def _encode(op: str, obj: Any) -> np.ndarray:
@@ -60,9 +60,7 @@ def broadcast_object_list(object_list: List[Any], src: int = 0,
     (every rank passes a list of the same length). ``device`` is accepted for PyTorch's
     signature: JSON always travels through the host."""
     group = get_group("broadcast_object_list", group)
-    if not isinstance(src, (int, np.integer)) or not 0 <= src < group.size:
-        raise OutOfRangeError(f"broadcast_object_list: src={src!r} is not a rank of this job "
-                              f"(0 to {group.size - 1})")
+    src = group_rank("broadcast_object_list", "src", src, group)
     if not isinstance(object_list, list):
         raise DTypeError("broadcast_object_list: object_list must be a list, got "
                          f"{type(object_list).__name__}")

@@ -83,7 +83,7 @@ class DistributedDataParallel(Module):
         _check_same_model(group, module)
         with no_grad():  # rule 1: start equal (in place, on tensors that require grad)
             for t in _tensors(module):
-                broadcast(t, src=0, group=group)
+                broadcast(t, src=group.ranks[0], group=group)  # (a world rank)
         params = [p for p in module.parameters() if p.requires_grad]
         self.reducer = Reducer(params, int(bucket_cap_mb * 2**20), group) if params else None
 
@@ -93,7 +93,7 @@ class DistributedDataParallel(Module):
         if self.broadcast_buffers and self.group.size > 1:
             with no_grad():
                 for _, b in self.module.named_buffers():
-                    broadcast(b, src=0, group=self.group)
+                    broadcast(b, src=self.group.ranks[0], group=self.group)
         if self.reducer is None or not self.require_backward_grad_sync:
             return self.module(*inputs, **kwargs)
         self.reducer.prepare()
