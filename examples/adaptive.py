@@ -24,8 +24,7 @@ Read next: ``minidl/optim/adagrad.py`` and ``minidl/optim/rmsprop.py`` (updates 
 import numpy as np
 from _lesson_utils import (
     accuracy,
-    clearly_different,
-    conclude,
+    compare,
     fashion_mnist,
     keep,
     mean_spread,
@@ -107,13 +106,11 @@ print_table(["optimizer", "best lr per seed", "RMS weight error, frequent featur
                   f"examples, {EPOCHS} epochs, batch 32; seeds {args.seed_list}")
 rare = {name: [r[2] for r in runs] for name, runs in results.items()}
 for name in ("AdaGrad", "RMSProp"):
-    if clearly_different(rare["SGD"], rare[name]):
-        better = name if mean_spread(rare[name])[0] < mean_spread(rare["SGD"])[0] else "SGD"
-        conclude(f"On the rare features' weights, {better} ends closer to the truth (SGD "
-                 f"{show_spread(rare['SGD'])}, {name} {show_spread(rare[name])}).")
-    elif len(args.seed_list) > 1:
-        conclude(f"On the rare features' weights, SGD ({show_spread(rare['SGD'])}) and {name} "
-                 f"({show_spread(rare[name])}) are within the spread.")
+    compare(rare["SGD"], rare[name],
+            "On the rare features' weights, {which} ends closer to the truth (SGD {a}, {name} "
+            "{b}).",
+            "On the rare features' weights, SGD ({a}) and {name} ({b}) are within the spread.",
+            which=(name, "SGD"), name=name)
 
 # ---- Part 2: RMSProp, the notes' defaults and PyTorch's ------------------------------------------
 SETTINGS = {  # name -> RMSprop keyword arguments
@@ -164,14 +161,11 @@ print_table(["RMSprop", "val acc"], rows, key="mlp",
                   f"64; mean ± spread over seeds {args.seed_list}")
 names = list(SETTINGS)
 for other in names[1:]:
-    a, b = scores[names[0]], scores[other]
-    if clearly_different(a, b):
-        relation = "higher" if mean_spread(a)[0] > mean_spread(b)[0] else "lower"
-        conclude(f"RMSProp with the notes' defaults reaches a {relation} validation accuracy "
-                 f"({show_spread(a)}) than with {other} ({show_spread(b)}).")
-    elif len(args.seed_list) > 1:
-        conclude(f"RMSProp with the notes' defaults ({show_spread(a)}) and with {other} "
-                 f"({show_spread(b)}) are within the spread.")
+    compare(scores[names[0]], scores[other],
+            "RMSProp with the notes' defaults reaches a {which} validation accuracy ({a}) than "
+            "with {other} ({b}).",
+            "RMSProp with the notes' defaults ({a}) and with {other} ({b}) are within the spread.",
+            which=("higher", "lower"), other=other)
 
 plt = pyplot()
 if plt is not None:

@@ -25,11 +25,10 @@ import tracemalloc
 import numpy as np
 from _lesson_utils import (
     accuracy,
-    clearly_different,
+    compare,
     conclude,
     fashion_mnist,
     keep,
-    mean_spread,
     parse_args,
     print_table,
     pyplot,
@@ -190,13 +189,10 @@ print_table(["batch", "lr", "train loss", "val loss", "gap (val - train)", "val 
                   f"{args.seed_list}")
 for column, what in ((2, "generalization gap"), (4, "sharpness"), (3, "validation accuracy")):
     small, large = [r[column] for r in results[SMALL]], [r[column] for r in results[LARGE]]
-    if clearly_different(small, large):
-        larger = SMALL if mean_spread(small)[0] > mean_spread(large)[0] else LARGE
-        conclude(f"The {what} is larger at batch {larger} (batch {SMALL}: {show_spread(small)}, "
-                 f"batch {LARGE}: {show_spread(large)}).")
-    elif len(args.seed_list) > 1:
-        conclude(f"The {what} does not differ beyond the spread (batch {SMALL}: "
-                 f"{show_spread(small)}, batch {LARGE}: {show_spread(large)}).")
+    compare(small, large,
+            "The {what} is larger at batch {which} (batch {small}: {a}, batch {large}: {b}).",
+            "The {what} does not differ beyond the spread (batch {small}: {a}, batch {large}: "
+            "{b}).", which=(SMALL, LARGE), what=what, small=SMALL, large=LARGE)
 
 
 # ---- Part 4: batch-size ramp-up ------------------------------------------------------------------
@@ -217,13 +213,10 @@ for name in list(SCHEDULES)[:-1]:
     ramp_acc, other_acc = [r[1] for r in ramp_results[ramp_name]], [r[1] for r in
                                                                       ramp_results[name]]
     steps = f"{ramp_results[ramp_name][0][2]} steps against {ramp_results[name][0][2]}"
-    if clearly_different(ramp_acc, other_acc):
-        relation = "above" if mean_spread(ramp_acc)[0] > mean_spread(other_acc)[0] else "below"
-        conclude(f"The ramp ({steps}) ends {relation} {name} in validation accuracy "
-                 f"({show_spread(ramp_acc)} vs {show_spread(other_acc)}).")
-    elif len(args.seed_list) > 1:
-        conclude(f"The ramp ({steps}) ends within the spread of {name} in validation accuracy "
-                 f"({show_spread(ramp_acc)} vs {show_spread(other_acc)}).")
+    compare(ramp_acc, other_acc,
+            "The ramp ({steps}) ends {which} {name} in validation accuracy ({a} vs {b}).",
+            "The ramp ({steps}) ends within the spread of {name} in validation accuracy "
+            "({a} vs {b}).", which=("above", "below"), steps=steps, name=name)
 
 plt = pyplot()
 if plt is not None:

@@ -22,7 +22,7 @@ Read next: ``minidl/nn/layers/normalization.py``; ``examples/normalization.py``.
 import numpy as np
 from _lesson_utils import (
     accuracy,
-    clearly_different,
+    compare,
     conclude,
     fashion_mnist,
     keep,
@@ -165,22 +165,18 @@ print_table(["network", "layers", "train loss", "val loss", "gap (val - train)",
                   f"in eval mode; mean ± spread over seeds {args.seed_list}")
 
 
-def compare(a: str, b: str, column: int, what: str) -> None:
-    va, vb = [r[column] for r in results[a]], [r[column] for r in results[b]]
-    if clearly_different(va, vb):
-        relation = "larger" if mean_spread(va)[0] > mean_spread(vb)[0] else "smaller"
-        conclude(f"{a}: the {what} is {relation} than with {b} ({show_spread(va)} vs "
-                 f"{show_spread(vb)}).")
-    elif len(args.seed_list) > 1:
-        conclude(f"{a} and {b}: the {what} is the same within the spread ({show_spread(va)} vs "
-                 f"{show_spread(vb)}).")
+def compare_column(first: str, second: str, column: int, what: str) -> None:
+    compare([r[column] for r in results[first]], [r[column] for r in results[second]],
+            "{first}: the {what} is {which} than with {second} ({a} vs {b}).",
+            "{first} and {second}: the {what} is the same within the spread ({a} vs {b}).",
+            first=first, second=second, what=what)
 
 
-compare("BatchNorm", "none", 2, "generalization gap")
-compare("BatchNorm", "none", 3, "validation accuracy")
+compare_column("BatchNorm", "none", 2, "generalization gap")
+compare_column("BatchNorm", "none", 3, "validation accuracy")
 between, after = list(LAYOUTS)[3], list(LAYOUTS)[4]
-compare(between, after, 3, "validation accuracy")
-compare(between, after, 4, "last BatchNorm's input variance, dropout off / on,")
+compare_column(between, after, 3, "validation accuracy")
+compare_column(between, after, 4, "last BatchNorm's input variance, dropout off / on,")
 
 plt = pyplot()
 if plt is not None:

@@ -26,11 +26,9 @@ import os
 import numpy as np
 from _lesson_utils import (
     accuracy,
-    clearly_different,
-    conclude,
+    compare,
     fashion_mnist,
     keep,
-    mean_spread,
     parse_args,
     print_table,
     save_results,
@@ -129,13 +127,11 @@ print_table(["search", "best val acc", "re-scored on held-out", "optimism (best 
 for column, what in ((0, "best validation accuracy"), (1, "held-out accuracy of its choice")):
     a = [v[column] for v in scores["random"]]
     b = [v[column] for v in scores["coarse to fine"]]
-    if clearly_different(a, b):
-        winner = "coarse to fine" if mean_spread(b)[0] > mean_spread(a)[0] else "random search"
-        conclude(f"At {BUDGET} trials, {winner} finds the higher {what} "
-                 f"(random {show_spread(a)}, coarse to fine {show_spread(b)}).")
-    elif len(args.seed_list) > 1:
-        conclude(f"At {BUDGET} trials, random search ({show_spread(a)}) and coarse to fine "
-                 f"({show_spread(b)}) are within the spread on the {what}.")
+    compare(a, b,
+            "At {budget} trials, {which} finds the higher {what} (random {a}, coarse to fine {b}).",
+            "At {budget} trials, random search ({a}) and coarse to fine ({b}) are within the "
+            "spread on the {what}.", which=("random search", "coarse to fine"), budget=BUDGET,
+            what=what)
 
 path = os.path.join(args.out, "hparam_search.png")
 if plot_trials(last, path, space, score_label="validation accuracy"):

@@ -27,11 +27,10 @@ Read next: ``minidl/nn/loss_functional.py`` (each loss as a formula).
 import numpy as np
 from _lesson_utils import (
     accuracy,
-    clearly_different,
+    compare,
     conclude,
     fashion_mnist,
     keep,
-    mean_spread,
     parse_args,
     print_table,
     pyplot,
@@ -102,12 +101,10 @@ print_table(["loss", "slope a (true 2)", "intercept b (true 1)", "RMSE on clean 
                   f"+{SHIFT:g}; mean ± spread over seeds {args.seed_list}")
 rmse = {name: [r[2] for r in runs] for name, runs in fits.items()}
 for name in ("MAE (L1)", "Huber (delta 1)"):
-    if clearly_different(rmse["MSE"], rmse[name]):
-        better = name if mean_spread(rmse[name])[0] < mean_spread(rmse["MSE"])[0] else "MSE"
-        conclude(f"On clean points, {better} fits better: RMSE {show_spread(rmse['MSE'])} "
-                 f"(MSE) vs {show_spread(rmse[name])} ({name}).")
-    elif len(args.seed_list) > 1:
-        conclude(f"MSE and {name} fit the clean points equally well within the spread.")
+    compare(rmse["MSE"], rmse[name],
+            "On clean points, {which} fits better: RMSE {a} (MSE) vs {b} ({name}).",
+            "MSE and {name} fit the clean points equally well within the spread.",
+            which=(name, "MSE"), name=name)
 conclude(f"The MSE fit's intercept is {show_spread([r[1] for r in fits['MSE']])} instead of 1 "
          f"(closed-form least squares: {show_spread([r[1] for r in fits[LEAST_SQUARES]])}): "
          f"a least-squares line passes through the points' mean, which the outliers raise by "
@@ -145,13 +142,9 @@ ce, hinge = [[r[1] for r in results[n]] for n in CLASSIFIER_LOSSES]
 zero_share = show_spread([r[2] for r in results["hinge (multi_margin_loss)"]])
 conclude(f"Hinge loss is exactly 0 (no gradient) on {zero_share} of the training examples; "
          f"cross-entropy on none.")
-if clearly_different(ce, hinge):
-    winner = "cross-entropy" if mean_spread(ce)[0] > mean_spread(hinge)[0] else "hinge"
-    conclude(f"{winner} reaches the higher validation accuracy ({show_spread(ce)} vs "
-             f"{show_spread(hinge)}).")
-elif len(args.seed_list) > 1:
-    conclude(f"Validation accuracy: cross-entropy {show_spread(ce)}, hinge {show_spread(hinge)}, "
-             f"within the spread.")
+compare(ce, hinge, "{which} reaches the higher validation accuracy ({a} vs {b}).",
+        "Validation accuracy: cross-entropy {a}, hinge {b}, within the spread.",
+        which=("cross-entropy", "hinge"))
 
 plt = pyplot()
 if plt is not None:

@@ -24,7 +24,7 @@ unbiased for the running estimate, what ``momentum`` means).
 import numpy as np
 from _lesson_utils import (
     accuracy,
-    clearly_different,
+    compare,
     conclude,
     fashion_mnist,
     keep,
@@ -129,13 +129,10 @@ for batch_size in BATCH_SIZES:
     bn, ln = best["BatchNorm"], best["LayerNorm"]
     if not (np.isfinite(bn).all() and np.isfinite(ln).all()):
         continue
-    if clearly_different(bn, ln):
-        winner = "BatchNorm" if mean_spread(bn)[0] > mean_spread(ln)[0] else "LayerNorm"
-        conclude(f"At batch {batch_size}, {winner} is ahead at its best lr "
-                 f"(BatchNorm {show_spread(bn)}, LayerNorm {show_spread(ln)}).")
-    elif len(args.seed_list) > 1:
-        conclude(f"At batch {batch_size}, BatchNorm ({show_spread(bn)}) and LayerNorm "
-                 f"({show_spread(ln)}) at their best lr are within the spread.")
+    compare(bn, ln,
+            "At batch {batch}, {which} is ahead at its best lr (BatchNorm {a}, LayerNorm {b}).",
+            "At batch {batch}, BatchNorm ({a}) and LayerNorm ({b}) at their best lr are within "
+            "the spread.", which=("BatchNorm", "LayerNorm"), batch=batch_size)
 
 # BatchNorm in training mode normalizes with the statistics of whatever batch it is given; in
 # evaluation mode, with the running averages. Evaluate one trained model both ways.

@@ -36,11 +36,10 @@ Read next: ``minidl/nn/layers/dropout.py`` and ``minidl/optim/sgd.py`` (weight_d
 import numpy as np
 from _lesson_utils import (
     accuracy,
-    clearly_different,
+    compare,
     conclude,
     fashion_mnist,
     keep,
-    mean_spread,
     parse_args,
     print_table,
     pyplot,
@@ -167,13 +166,10 @@ for name, runs in results.items():
     if name == "none":
         continue
     for column, what in ((2, "validation loss"), (3, "validation accuracy")):
-        a, b = [r[column] for r in baseline], [r[column] for r in runs]
-        if clearly_different(a, b):
-            direction = "lowers" if mean_spread(b)[0] < mean_spread(a)[0] else "raises"
-            conclude(f"{name} {direction} the {what} ({show_spread(a)} -> {show_spread(b)}).")
-        elif len(args.seed_list) > 1:
-            conclude(f"{name}: {what} {show_spread(b)}, within the seeds' spread of no "
-                     f"regularization's {show_spread(a)}.")
+        compare([r[column] for r in baseline], [r[column] for r in runs],
+                "{name} {which} the {what} ({a} -> {b}).",
+                "{name}: {what} {b}, within the seeds' spread of no regularization's {a}.",
+                which=("lowers", "raises"), name=name, what=what)
 for name in SETUPS:
     if name.startswith("L1"):
         exact = [r[4] for r in results[name]]
