@@ -10,6 +10,7 @@
 """
 import ast
 import inspect
+import math
 import re
 from pathlib import Path
 
@@ -33,6 +34,8 @@ FUNCTIONS = {
     "tanh": np.tanh, "sign": np.sign, "sigmoid": lambda v: 1 / (1 + np.exp(-v)),
     "max": np.maximum, "min": np.minimum, "where": np.where,
     "logical_not": np.logical_not, "logical_and": np.logical_and,
+    "tan": np.tan, "sinh": np.sinh, "cosh": np.cosh,
+    "erf": lambda v: np.vectorize(math.erf)(v), "erfc": lambda v: np.vectorize(math.erfc)(v),
 }
 VARIABLES = {"x", "x0", "x1", "y", "c", "lo", "hi", "cond", "pi"}
 ALLOWED_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Compare, ast.Call, ast.Name,
@@ -197,11 +200,14 @@ def test_every_required_rule_is_stated_and_parses():
 # ------------------------------------------------------------------- checking one rule
 # op -> (input domain, what keeps samples off kinks: expressions that must stay away from 0,
 #        and where to put samples exactly on a kink, to check the stated convention there)
-DOMAIN = {"Log": (0.2, 3.0), "Sqrt": (0.2, 3.0), "Pow": (0.2, 3.0), "Log1p": (-0.8, 3.0)}
+DOMAIN = {"Log": (0.2, 3.0), "Sqrt": (0.2, 3.0), "Pow": (0.2, 3.0), "Log1p": (-0.8, 3.0),
+          "Log2": (0.2, 3.0), "Log10": (0.2, 3.0), "Asin": (-0.9, 0.9), "Acos": (-0.9, 0.9),
+          "Atanh": (-0.9, 0.9), "Acosh": (1.1, 3.0), "Tan": (-1.3, 1.3)}
 KINKS = {
     "Abs": lambda v: [v["x"]], "Relu": lambda v: [v["x"]], "Div": lambda v: [v["x1"]],
     "Maximum": lambda v: [v["x0"] - v["x1"]], "Minimum": lambda v: [v["x0"] - v["x1"]],
     "Clamp": lambda v: [v["x"] - v["lo"], v["x"] - v["hi"]],
+    "Copysign": lambda v: [v["x0"], v["x1"]],
 }
 ON_KINK = {
     "Abs": lambda v: v["x"].__setitem__(0, 0.0), "Relu": lambda v: v["x"].__setitem__(0, 0.0),
@@ -228,6 +234,8 @@ def sample(cls, rng):
                 values[name] = -0.5 if name == "lo" else 0.5
             elif name == "cond":
                 values[name] = rng.random(SHAPE) < 0.5
+            elif name in ("how", "decimals"):  # Rounded: floor to whole numbers
+                values[name] = "floor" if name == "how" else 0
             else:
                 raise AssertionError(f"{cls.__name__}.forward: no sampler for {name!r}")
         kinks = KINKS.get(cls.__name__, lambda v: [])(values)
