@@ -392,6 +392,7 @@ clip = clamp
 # PyTorch's other names (NumPy's) for the same functions
 arccos, arccosh, arcsin, arcsinh = acos, acosh, asin, asinh
 arctan, arctan2, arctanh, fix = atan, atan2, atanh, trunc
+concat = concatenate = cat
 __version__ = "0.1.0"
 threads.apply_default()  # one BLAS thread unless the environment says otherwise: threads.py
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 
 from minidl.errors import ConfigError, DTypeError, ShapeError
+from minidl.ops.arguments import write_out
 from minidl.ops.dims import normalize_dim, normalize_dims
 from minidl.ops.dtype_checks import require_float
 from minidl.ops.extrema import amax, amin
@@ -31,21 +32,29 @@ from minidl.tensor import Tensor
 __all__ = ["matrix_norm", "norm", "vector_norm"]
 
 
-def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None,
+                out=None) -> Tensor:
     """The ``ord``-norm of x over ``dim`` (an int, a tuple, or None: all elements), as a
-    vector's (``torch.linalg.vector_norm``)."""
+    vector's (``torch.linalg.vector_norm``). ``out=`` here and below: as in PyTorch
+    (``minidl/ops/arguments.py``)."""
     if isinstance(ord, str) or isinstance(ord, bool) or not isinstance(ord, (int, float)):
         raise DTypeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
     x = x if dtype is None else x.to(dtype)
     require_float("linalg.vector_norm", x)
     normalize_dims(dim, x.ndim, "linalg.vector_norm")  # (names this op if dim is wrong)
-    return _p_norm(x, ord, dim, keepdim)
+    y = _p_norm(x, ord, dim, keepdim)
+    return y if out is None else write_out("linalg.vector_norm", y, out)
 
 
 def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *,
-                dtype=None) -> Tensor:
+                dtype=None, out=None) -> Tensor:
     """The ``ord``-norm of the matrices of A in its dims ``dim`` (``torch.linalg.matrix_norm``):
     'fro', 1, -1, inf or -inf."""
+    y = _matrix_norm(A, ord, dim, keepdim, dtype)
+    return y if out is None else write_out("linalg.matrix_norm", y, out)
+
+
+def _matrix_norm(A: Tensor, ord, dim, keepdim: bool, dtype) -> Tensor:
     op = "linalg.matrix_norm"
     if A.ndim < 2:
         raise ShapeError(f"{op}: expected a tensor with at least 2 dimensions, got shape "
@@ -72,19 +81,20 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *,
     raise ConfigError(f"{op}: ord must be 'fro', 'nuc', 1, -1, 2, -2, inf or -inf, got {ord!r}")
 
 
-def norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, out=None,
+         dtype=None) -> Tensor:
     """``torch.linalg.norm``: a vector norm when ``dim`` is an int (or A is 1-D), a matrix norm
     when ``dim`` is a 2-tuple (or A is 2-D); with ``ord=None``, the 2-norm of every element
     (flattened) or 'fro'."""
     if isinstance(dim, int) or (dim is None and ord is not None and A.ndim == 1):
-        return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
+        return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype, out=out)
     if dim is None and ord is None:
-        return vector_norm(A, 2, None, keepdim, dtype=dtype)
+        return vector_norm(A, 2, None, keepdim, dtype=dtype, out=out)
     if dim is None:
         if A.ndim != 2:
             raise ShapeError(f"linalg.norm: with ord={ord!r} and no dim, A must be 1-D or 2-D, "
                              f"got shape {tuple(A.shape)}")
         dim = (-2, -1)
     if isinstance(dim, (tuple, list)) and len(dim) == 1:
-        return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
-    return matrix_norm(A, "fro" if ord is None else ord, dim, keepdim, dtype=dtype)
+        return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype, out=out)
+    return matrix_norm(A, "fro" if ord is None else ord, dim, keepdim, dtype=dtype, out=out)

@@ -143,19 +143,20 @@ class TensorMethods:
 
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None, *, axis=None,
              keepdims=None) -> Tensor:
-        return minidl.ops.norm(self, p, dim, keepdim, dtype, axis=axis, keepdims=keepdims)
+        return minidl.ops.norm(self, p, dim, keepdim, dtype=dtype, axis=axis, keepdims=keepdims)
 
     def logsumexp(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
         dim = minidl.ops.arguments.dim_alias("logsumexp", dim, axis)
         keepdim = minidl.ops.arguments.keepdim_alias(keepdim, keepdims)
         return minidl.ops.logsumexp(self, dim, keepdim)
 
-    def softmax(self, dim=None, *, axis=None) -> Tensor:
-        return minidl.ops.softmax(self, minidl.ops.arguments.dim_alias("softmax", dim, axis))
+    def softmax(self, dim=None, dtype=None, *, axis=None) -> Tensor:
+        dim = minidl.ops.arguments.dim_alias("softmax", dim, axis)
+        return minidl.ops.softmax(self, dim, dtype=dtype)
 
-    def log_softmax(self, dim=None, *, axis=None) -> Tensor:
+    def log_softmax(self, dim=None, dtype=None, *, axis=None) -> Tensor:
         dim = minidl.ops.arguments.dim_alias("log_softmax", dim, axis)
-        return minidl.ops.log_softmax(self, dim)
+        return minidl.ops.log_softmax(self, dim, dtype=dtype)
 
     # -- shape -------------------------------------------------------------------------------
     def reshape(self, *shape) -> Tensor: return minidl.ops.reshape(self, *shape)

@@ -37,8 +37,8 @@ class ReductionMethods:
     def logcumsumexp(self, dim) -> Tensor: return minidl.ops.logcumsumexp(self, dim)
 
     # -- extrema without indices ---------------------------------------------------------------
-    def amax(self, dim=(), keepdim=False) -> Tensor: return minidl.ops.amax(self, dim, keepdim)
-    def amin(self, dim=(), keepdim=False) -> Tensor: return minidl.ops.amin(self, dim, keepdim)
+    def amax(self, dim=None, keepdim=False) -> Tensor: return minidl.ops.amax(self, dim, keepdim)
+    def amin(self, dim=None, keepdim=False) -> Tensor: return minidl.ops.amin(self, dim, keepdim)
 
     def aminmax(self, *, dim=None, keepdim=False):
         return minidl.ops.aminmax(self, dim=dim, keepdim=keepdim)
@@ -52,6 +52,9 @@ class ReductionMethods:
 
     def kthvalue(self, k, dim=-1, keepdim=False):
         return minidl.ops.kthvalue(self, k, dim, keepdim)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        return minidl.ops.sampling.topk(self, k, dim, largest, sorted)
 
     def median(self, dim=None, keepdim=False): return minidl.ops.median(self, dim, keepdim)
 

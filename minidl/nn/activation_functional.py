@@ -20,11 +20,12 @@ from __future__ import annotations
 import math
 
 from minidl import backend
-from minidl.config_checks import check_finite
+from minidl.config_checks import check_finite, check_number
 from minidl.errors import ConfigError, DTypeError, ShapeError
 
 # re-exported
-from minidl.ops import chunk, clamp, expm1, log_softmax, relu, sigmoid, softmax, tanh
+from minidl.ops import chunk, clamp, expm1, log_softmax, sigmoid, softmax, tanh, where
+from minidl.ops import relu as relu_primitive
 from minidl.ops.dims import normalize_dim
 from minidl.ops.dtype_checks import require_float
 from minidl.ops.gelu import gelu as fused_gelu
@@ -40,20 +41,29 @@ def check_softplus_beta(op: str, beta: float) -> float:
     return beta
 
 
-def softplus(input: Tensor, beta: float = 1.0) -> Tensor:
-    """softplus(x) = log(1 + exp(beta x)) / beta, a smooth relu. (PyTorch's ``threshold``
-    argument is not needed: this form is stable for every x.)"""
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """softplus(x) = log(1 + exp(beta x)) / beta, a smooth relu; x itself where
+    beta x > threshold, as in PyTorch (there the two differ by less than exp(-threshold) / beta;
+    the stable form below does not need the switch, but PyTorch's values and slope 1 do)."""
     require_float("softplus", input)
     check_softplus_beta("softplus", beta)
-    if beta == 1:
-        return Softplus.apply(input)
-    return Softplus.apply(input * beta) / beta
+    check_number("softplus", "threshold", threshold)  # inf turns the switch off
+    smooth = Softplus.apply(input) if beta == 1 else Softplus.apply(input * beta) / beta
+    linear = Tensor._make((input._array * beta > threshold), False)
+    return where(linear, input, smooth)
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(x, 0), the primitive ``minidl.ops.relu``; ``inplace`` is accepted for PyTorch's
+    sake, and the result is always a new tensor (as in the layers)."""
+    return relu_primitive(input)
 
 
 # ------------------------------------------------------------------------------ composed
-def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """y = x if x > 0 else negative_slope * x;  dy/dx = 1 or negative_slope (the slope at
-    x = 0 is negative_slope, as in PyTorch). Composed: x times a constant mask."""
+    x = 0 is negative_slope, as in PyTorch). Composed: x times a constant mask. ``inplace``
+    is accepted for PyTorch's sake; the result is always a new tensor (as in the layers)."""
     require_float("leaky_relu", input)
     check_finite("leaky_relu", "negative_slope", negative_slope)
     xp = backend.get_array_module(input._array)
@@ -106,7 +116,7 @@ def _exponential_linear(op: str, input: Tensor, alpha: float, input_scale: float
     negative = clamp(input, max=0)
     if input_scale != 1:
         negative = negative * input_scale
-    return relu(input) + expm1(negative) * alpha
+    return relu_primitive(input) + expm1(negative) * alpha
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -239,8 +249,10 @@ def logsigmoid(input: Tensor) -> Tensor:
     return -Softplus.apply(-input)
 
 
-def softmin(input: Tensor, dim: int) -> Tensor:
-    """y = softmax(-x) along ``dim`` (required, as in ``softmax``)."""
+def softmin(input: Tensor, dim: int, dtype=None) -> Tensor:
+    """y = softmax(-x) along ``dim`` (required, as in ``softmax``); ``dtype``: x is cast to it
+    first, as in PyTorch."""
+    input = input if dtype is None else input.to(dtype)
     require_float("softmin", input)
     return softmax(-input, dim)
 

@@ -60,29 +60,49 @@ def reduce_loss(loss: Tensor, reduction: str) -> Tensor:
     return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
 
 
+def reduce_weighted(name: str, loss: Tensor, weight: Optional[Tensor], reduction: str,
+                    weighted_mean: bool = True) -> Tensor:
+    """``weight`` (one per element, the input's shape) scales each loss; "mean" is then the
+    weighted mean sum(w l) / sum(w), or (``weighted_mean=False``, huber_loss's rule in
+    PyTorch) the plain mean of w l."""
+    if weight is None:
+        return reduce_loss(loss, reduction)
+    require_float(name, weight, "weight")
+    if weight.shape != loss.shape:
+        raise ShapeError(f"{name}: weight shape {tuple(weight.shape)} differs from input shape "
+                         f"{tuple(loss.shape)} (one weight per element)")
+    loss = loss * weight
+    if reduction == "mean" and weighted_mean:
+        return loss.sum() / weight.sum()
+    return reduce_loss(loss, reduction)
+
+
 # ------------------------------------------------------------------------------ regression
-def mse_loss(input: Tensor, target: Tensor, *, reduction: str = "mean") -> Tensor:
-    """l = (x - y)^2, reduced."""
+def mse_loss(input: Tensor, target: Tensor, *, reduction: str = "mean",
+             weight: Optional[Tensor] = None) -> Tensor:
+    """l = (x - y)^2, reduced (``weight``: ``reduce_weighted``)."""
     check_pair("mse_loss", input, target, reduction)
     d = input - target
-    return reduce_loss(d * d, reduction)
+    return reduce_weighted("mse_loss", d * d, weight, reduction)
 
 
-def l1_loss(input: Tensor, target: Tensor, *, reduction: str = "mean") -> Tensor:
+def l1_loss(input: Tensor, target: Tensor, *, reduction: str = "mean",
+            weight: Optional[Tensor] = None) -> Tensor:
     """l = |x - y|, reduced (gradient sign(x - y), 0 at x = y)."""
     check_pair("l1_loss", input, target, reduction)
-    return reduce_loss((input - target).abs(), reduction)
+    return reduce_weighted("l1_loss", (input - target).abs(), weight, reduction)
 
 
 def huber_loss(input: Tensor, target: Tensor, *, reduction: str = "mean",
-               delta: float = 1.0) -> Tensor:
+               delta: float = 1.0, weight: Optional[Tensor] = None) -> Tensor:
     """l = 0.5 d^2 if |d| < delta else delta (|d| - 0.5 delta), d = x - y: quadratic near 0,
     linear (gradient +-delta) for outliers; the two pieces meet with equal slope at |d| = delta."""
     check_pair("huber_loss", input, target, reduction)
     check_number("huber_loss", "delta", delta, 0, low_open=True)
     d = input - target
     a = d.abs()
-    return reduce_loss(where(a < delta, d * d * 0.5, (a - 0.5 * delta) * delta), reduction)
+    loss = where(a < delta, d * d * 0.5, (a - 0.5 * delta) * delta)
+    return reduce_weighted("huber_loss", loss, weight, reduction, weighted_mean=False)
 
 
 def smooth_l1_loss(input: Tensor, target: Tensor, *, reduction: str = "mean",

@@ -63,21 +63,22 @@ def _amax(op: str, input: Tensor, dim, keepdim: bool, largest: bool) -> Tensor:
     return AMax.apply(input, axes, keepdim, largest)
 
 
-def amax(input: Tensor, dim=(), keepdim: bool = False, *, out=None) -> Tensor:
+def amax(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:
     """The largest value over ``dim`` (an int or a tuple; () or None: every dim)."""
     y = _amax("amax", input, dim, keepdim, True)
     return y if out is None else write_out("amax", y, out)
 
 
-def amin(input: Tensor, dim=(), keepdim: bool = False, *, out=None) -> Tensor:
+def amin(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:
     """The smallest value over ``dim`` (an int or a tuple; () or None: every dim)."""
     y = _amax("amin", input, dim, keepdim, False)
     return y if out is None else write_out("amin", y, out)
 
 
-def aminmax(input: Tensor, *, dim=None, keepdim: bool = False) -> aminmax_result:
+def aminmax(input: Tensor, *, dim=None, keepdim: bool = False, out=None) -> aminmax_result:
     """(min, max) over ``dim`` (an int, or None for every element), as named fields."""
     if dim is not None:
         dim = normalize_dim(dim, input.ndim, "aminmax")
-    return aminmax_result(_amax("aminmax", input, dim, keepdim, False),
-                          _amax("aminmax", input, dim, keepdim, True))
+    y = aminmax_result(_amax("aminmax", input, dim, keepdim, False),
+                       _amax("aminmax", input, dim, keepdim, True))
+    return y if out is None else write_out("aminmax", y, out)

@@ -315,7 +315,7 @@ def _abs_extremum(x: Tensor, axes, keepdim: bool, largest: bool) -> Tensor:
     return reshape(y, _kept_shape(x.shape, axes)) if keepdim else y
 
 
-def norm(x: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None, *, out=None,
+def norm(x: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtype=None, *,
          axis=None, keepdims=None) -> Tensor:
     """The vector p-norm of x over ``dim`` (all elements when None), as ``torch.norm``:
 

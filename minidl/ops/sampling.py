@@ -19,6 +19,7 @@ import numpy as np
 from minidl import backend
 from minidl.backend import Generator
 from minidl.errors import DTypeError, OutOfRangeError, ShapeError
+from minidl.ops.arguments import write_out
 from minidl.ops.dims import normalize_dim
 from minidl.ops.indexing import getitem
 from minidl.tensor import Tensor
@@ -27,10 +28,10 @@ topk_result = namedtuple("topk", ["values", "indices"])
 
 
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True,
-         sorted: bool = True) -> topk_result:
+         sorted: bool = True, *, out=None) -> topk_result:
     """The ``k`` largest (or smallest) elements along ``dim`` and their indices
     (``torch.topk``). Ties keep the lower index first. ``sorted=False`` is accepted; the
-    result is always sorted."""
+    result is always sorted. ``out=``: as in PyTorch (``arguments.py``)."""
     if not isinstance(input, Tensor) or input.ndim == 0:
         shape = tuple(input.shape) if isinstance(input, Tensor) else type(input).__name__
         raise ShapeError(f"topk: expected a tensor with at least 1 dimension, got {shape}")
@@ -47,7 +48,8 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True,
     grid = list(xp.ix_(*[xp.arange(size) for size in indices.shape]))
     grid[axis] = indices
     values = getitem(input, tuple(grid))
-    return topk_result(values, Tensor._make(indices.astype(np.int64, copy=False), False))
+    y = topk_result(values, Tensor._make(indices.astype(np.int64, copy=False), False))
+    return y if out is None else write_out("topk", y, out)
 
 
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,

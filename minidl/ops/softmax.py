@@ -36,8 +36,13 @@ def _shift(x, axes):
     return xp.where(xp.isfinite(m), m, 0).astype(x.dtype, copy=False)
 
 
-def logsumexp(x: Tensor, dim, keepdim: bool = False) -> Tensor:
-    """log(sum(exp(x))) over ``dim``, without overflow."""
+def logsumexp(x: Tensor, dim, keepdim: bool = False, *, out=None) -> Tensor:
+    """log(sum(exp(x))) over ``dim``, without overflow; ``out=`` as in ``softmax``."""
+    y = _logsumexp(x, dim, keepdim)
+    return y if out is None else write_out("logsumexp", y, out)
+
+
+def _logsumexp(x: Tensor, dim, keepdim: bool) -> Tensor:
     require_float("logsumexp", x)
     axes = normalize_dims(dim, x.ndim, "logsumexp")
     if x._array.size == 0:  # log(0) = -inf for each empty sum, as in PyTorch (without log's
@@ -90,15 +95,18 @@ def _softmax_axis(x: Tensor, dim: int, op: str):
     return axis if x.ndim else None
 
 
-def softmax(x: Tensor, dim: int, *, out=None) -> Tensor:
-    """``out=``: as ``torch.softmax`` (``arguments.py``)."""
+def softmax(x: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
+    """``dtype=``: x is cast to it first (so integers can be normalised), as in PyTorch;
+    ``out=``: as ``torch.softmax`` (``arguments.py``)."""
+    x = x if dtype is None else x.to(dtype)
     require_float("softmax", x)
     y = Softmax.apply(x, _softmax_axis(x, dim, "softmax"))
     return y if out is None else write_out("softmax", y, out)
 
 
-def log_softmax(x: Tensor, dim: int, *, out=None) -> Tensor:
-    """``out=``: as ``torch.log_softmax`` (``arguments.py``)."""
+def log_softmax(x: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
+    """``dtype=`` and ``out=``: as in ``softmax``."""
+    x = x if dtype is None else x.to(dtype)
     require_float("log_softmax", x)
     axis = _softmax_axis(x, dim, "log_softmax")
     # (an empty result either way; LogSoftmax would warn at log(0))

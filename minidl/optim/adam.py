@@ -20,7 +20,8 @@ class Adam(Optimizer):
     decay ``λ``; the moments ``m`` and ``v`` start at zero::
 
         g ← -g                          if maximize
-        g ← g + λ θ                     if λ ≠ 0  (L2 penalty; see AdamW for decoupled decay)
+        g ← g + λ θ                     if λ ≠ 0  (L2 penalty; decoupled_weight_decay=True
+                                         shrinks θ ← θ (1 - lr λ) instead: AdamW)
         m ← β1 m + (1 - β1) g           (momentum: running mean of g)
         v ← β2 v + (1 - β2) g²          (running mean of g², as in RMSprop)
         v ← v_max ← max(v_max, v)       if amsgrad (the denominator never shrinks)
@@ -29,14 +30,14 @@ class Adam(Optimizer):
         θ ← θ - lr m̂ / (√v̂ + eps)       (eps outside the root)
     """
 
-    # AdamW sets this: weight decay then shrinks θ directly instead of entering g (and m, v).
-    decoupled_weight_decay = False
-
     def __init__(self, params: ParamsT, lr: float = 1e-3,
                  betas: Tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0, amsgrad: bool = False, maximize: bool = False):
+                 weight_decay: float = 0, amsgrad: bool = False, maximize: bool = False,
+                 decoupled_weight_decay: bool = False):
+        # decoupled_weight_decay is a group setting, as in PyTorch (AdamW sets it True)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                        amsgrad=amsgrad, maximize=maximize)
+                        amsgrad=amsgrad, maximize=maximize,
+                        decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 
     def _check_hyperparameters(self, group: Dict[str, Any], owner: str) -> None:
@@ -50,6 +51,13 @@ class Adam(Optimizer):
             check_number(owner, f"betas[{i}]", beta, 0, 1, high_open=True)
         check_bool(owner, "amsgrad", group["amsgrad"])
         check_bool(owner, "maximize", group["maximize"])
+        check_bool(owner, "decoupled_weight_decay", group["decoupled_weight_decay"])
+
+    def _restore_group(self, owner: str, g: int, group: Dict[str, Any], saved: Any):
+        # a checkpoint saved before decoupled_weight_decay was a setting holds this class's rule
+        if isinstance(saved, dict) and "decoupled_weight_decay" not in saved:
+            saved = {**saved, "decoupled_weight_decay": self.defaults["decoupled_weight_decay"]}
+        return super()._restore_group(owner, g, group, saved)
 
     def _state_spec(self, group: Dict[str, Any]) -> Dict[str, str]:
         spec = {"step": COUNT, "exp_avg": ARRAY, "exp_avg_sq": ARRAY}
@@ -72,7 +80,7 @@ class Adam(Optimizer):
         weight_decay = float(group["weight_decay"])
         if group["maximize"]:
             grad = -grad
-        if weight_decay != 0 and self.decoupled_weight_decay:
+        if weight_decay != 0 and group["decoupled_weight_decay"]:
             param *= 1 - lr * weight_decay
         elif weight_decay != 0:
             grad = grad + weight_decay * param
@@ -104,10 +112,8 @@ class AdamW(Adam):
     every parameter decay at the same rate ``lr λ``. The default ``weight_decay`` is 0.01.
     """
 
-    decoupled_weight_decay = True
-
     def __init__(self, params: ParamsT, lr: float = 1e-3,
                  betas: Tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 1e-2, amsgrad: bool = False, maximize: bool = False):
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                         amsgrad=amsgrad, maximize=maximize)
+                         amsgrad=amsgrad, maximize=maximize, decoupled_weight_decay=True)

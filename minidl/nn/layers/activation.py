@@ -74,17 +74,18 @@ class GELU(Module):
 
 
 class Softplus(Module):
-    """y = log(1 + exp(beta x)) / beta."""
+    """y = log(1 + exp(beta x)) / beta (x itself where beta x > threshold)."""
 
-    def __init__(self, beta: float = 1.0):
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0):
         super().__init__()
         self.beta = check_softplus_beta("Softplus", beta)
+        self.threshold = check_number("Softplus", "threshold", threshold)
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.softplus(input, self.beta)
+        return F.softplus(input, self.beta, self.threshold)
 
     def extra_repr(self) -> str:
-        return f"beta={self.beta}"
+        return f"beta={self.beta}, threshold={self.threshold}"
 
 
 class Softmax(Module):

@@ -28,7 +28,8 @@ class GroupNorm(Module):
     at 0). Input (N, C, *); the same in training and eval."""
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
-                 affine: bool = True, bias: bool = True, device: Any = None, dtype: Any = None):
+                 affine: bool = True, device: Any = None, dtype: Any = None, *,
+                 bias: bool = True):
         super().__init__()
         check_positive_int("GroupNorm", "num_groups", num_groups)
         check_positive_int("GroupNorm", "num_channels", num_channels)
