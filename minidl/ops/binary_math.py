@@ -92,7 +92,7 @@ def logaddexp(input, other, *, out=None) -> Tensor:
 
 # ------------------------------------------------------------------------------ copysign
 class Copysign(Function):
-    """y = |x0| with the sign of x1;  dy/dx0 = sign(x0) sign(x1) (0 at x0 = 0), dy/dx1 = 0.
+    """y = |x0| with the sign of x1;  dy/dx0 = sign(x0) sign(x1) (0 at x0 = 0), dy/dx1 = 0
     The factor is a constant (piecewise, as in abs), so the second derivative is 0."""
 
     @staticmethod

@@ -30,7 +30,7 @@ _LN2, _LN10 = math.log(2), math.log(10)
 
 
 class Log2(Function):
-    """y = log2(x);  dy/dx = 1 / (x ln 2)"""
+    """y = log2(x);  dy/dx = 1 / (x log(2))"""
 
     @staticmethod
     def forward(ctx, x):
@@ -44,7 +44,7 @@ class Log2(Function):
 
 
 class Log10(Function):
-    """y = log10(x);  dy/dx = 1 / (x ln 10)"""
+    """y = log10(x);  dy/dx = 1 / (x log(10))"""
 
     @staticmethod
     def forward(ctx, x):
@@ -58,7 +58,7 @@ class Log10(Function):
 
 
 class Exp2(Function):
-    """y = 2^x;  dy/dx = 2^x ln 2 = y ln 2"""
+    """y = 2^x;  dy/dx = 2^x log(2) = y log(2)"""
 
     @staticmethod
     def forward(ctx, x):
