@@ -28,7 +28,7 @@ import minidl.nn.functional
 import minidl.nn.init
 import minidl.optim
 import minidl.optim.lr_scheduler
-from minidl.errors import ShapeError
+from minidl.errors import ConfigError, ShapeError
 from minidl.nn import functional as F
 
 torch = pytest.importorskip("torch")
@@ -293,9 +293,9 @@ FUNCTIONAL = """relu leaky_relu elu selu celu relu6 hardswish hardsigmoid hardta
 INIT = """uniform_ normal_ constant_ ones_ zeros_ xavier_uniform_ xavier_normal_ kaiming_uniform_
     kaiming_normal_ trunc_normal_ orthogonal_ eye_ dirac_ sparse_ calculate_gain"""
 OPTIM = "SGD Adam AdamW RMSprop Adagrad Adadelta Adamax NAdam RAdam LBFGS"
-SCHEDULERS = """StepLR MultiStepLR ExponentialLR CosineAnnealingLR LambdaLR LinearLR
-    ReduceLROnPlateau OneCycleLR CyclicLR PolynomialLR CosineAnnealingWarmRestarts ConstantLR
-    ChainedScheduler SequentialLR"""
+SCHEDULERS = """StepLR MultiStepLR ExponentialLR CosineAnnealingLR LambdaLR MultiplicativeLR
+    LinearLR ReduceLROnPlateau OneCycleLR CyclicLR PolynomialLR CosineAnnealingWarmRestarts
+    ConstantLR ChainedScheduler SequentialLR"""
 DATA = """Dataset TensorDataset Subset random_split Sampler SequentialSampler
     RandomSampler SubsetRandomSampler WeightedRandomSampler BatchSampler ConcatDataset
     ChainDataset IterableDataset get_worker_info"""
@@ -473,3 +473,21 @@ def test_aliases_and_methods_the_audit_added():
     _close(minidl.amin(x, None, True), torch.amin(tx, None, True))
     norm = minidl.nn.GroupNorm(1, 4, 1e-5, True, "cpu", minidl.float64, bias=False)
     assert norm.bias is None and norm.weight.dtype == minidl.float64
+
+
+def test_multiplicative_lr_follows_pytorchs_sequence():
+    def factor(epoch):
+        return 0.9 if epoch % 2 else 0.5
+
+    p, tp = _pair(np.zeros(2), requires_grad=True)
+    opt, topt = minidl.optim.SGD([p], lr=0.5), torch.optim.SGD([tp], lr=0.5)
+    sched = minidl.optim.lr_scheduler.MultiplicativeLR(opt, factor)
+    tsched = torch.optim.lr_scheduler.MultiplicativeLR(topt, factor)
+    for _ in range(6):
+        assert opt.param_groups[0]["lr"] == pytest.approx(topt.param_groups[0]["lr"], rel=1e-15)
+        for o, s in ((opt, sched), (topt, tsched)):
+            o.step()
+            s.step()
+    assert sched.get_last_lr() == pytest.approx(tsched.get_last_lr(), rel=1e-15)
+    with pytest.raises(ConfigError, match="MultiplicativeLR: epoch 1 gives"):
+        minidl.optim.lr_scheduler.MultiplicativeLR(opt, lambda epoch: -1.0).step()

@@ -6,7 +6,8 @@ in the group as ``"initial_lr"``, as PyTorch does) and the epoch counter ``last_
 computes most schedules *recursively* from the current ``group["lr"]`` (so that several schedulers
 can be chained); for a single scheduler the two give the same sequence, and the closed form is the
 one you can read off the formula. Consequence: an ``lr`` set by hand is overwritten at the next
-``step()``. To combine schedules in time (warm-up, then decay) use ``SequentialLR``.
+``step()``. (``MultiplicativeLR``, a running product of factors, is the one recursive
+schedule.) To combine schedules in time (warm-up, then decay) use ``SequentialLR``.
 
 ``ReduceLROnPlateau`` is different: it watches a metric, so it lives in ``plateau.py`` (read next).
 ``ConstantLR``, ``PolynomialLR`` and ``ChainedScheduler`` are in ``chained.py``; ``CyclicLR``,
@@ -175,32 +176,49 @@ class LambdaLR(LRScheduler):
     def __init__(self, optimizer: Optimizer,
                  lr_lambda: Union[Callable[[int], float], Sequence[Callable[[int], float]]],
                  last_epoch: int = -1):
-        check_optimizer("LambdaLR", optimizer)
+        owner = type(self).__name__
+        check_optimizer(owner, optimizer)
         n_groups = len(optimizer.param_groups)
         if callable(lr_lambda):
             self.lr_lambdas = [lr_lambda] * n_groups
         elif not isinstance(lr_lambda, (list, tuple)) or not all(map(callable, lr_lambda)):
-            raise ConfigTypeError(f"LambdaLR: invalid lr_lambda value: {lr_lambda!r} (expected "
+            raise ConfigTypeError(f"{owner}: invalid lr_lambda value: {lr_lambda!r} (expected "
                                   "a function of the epoch, or a list of them)")
         elif len(lr_lambda) == n_groups:
             self.lr_lambdas = list(lr_lambda)
         else:
             raise ConfigError(
-                f"LambdaLR: invalid lr_lambda value: expected one function or {n_groups} (one "
+                f"{owner}: invalid lr_lambda value: expected one function or {n_groups} (one "
                 f"per parameter group), got {len(lr_lambda)}"
             )
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self) -> List[float]:
-        lrs = []
-        for i, (base_lr, fn) in enumerate(zip(self.base_lrs, self.lr_lambdas)):
+    def factors(self) -> List[float]:
+        """Each group's ``lr_lambda(last_epoch)``, checked to be a number."""
+        factors = []
+        for i, fn in enumerate(self.lr_lambdas):
             factor = fn(self.last_epoch)
             if not is_real(factor):
-                raise ConfigTypeError(f"LambdaLR: lr_lambda of parameter group {i} returned "
-                                      f"{factor!r} at epoch {self.last_epoch} (expected a "
-                                      "number)")
-            lrs.append(base_lr * float(factor))
-        return lrs
+                raise ConfigTypeError(f"{type(self).__name__}: lr_lambda of parameter group {i} "
+                                      f"returned {factor!r} at epoch {self.last_epoch} "
+                                      "(expected a number)")
+            factors.append(float(factor))
+        return factors
+
+    def get_lr(self) -> List[float]:
+        return [base_lr * factor for base_lr, factor in zip(self.base_lrs, self.factors())]
+
+
+class MultiplicativeLR(LambdaLR):
+    """``lr = lr * lr_lambda(epoch)`` at each step after the first: the rate is the product of
+    the factors so far. Recursive (from the group's current ``lr``), as in PyTorch: this one
+    has no closed form to read off, and a rate set by hand carries on."""
+
+    def get_lr(self) -> List[float]:
+        current = [group["lr"] for group in self.optimizer.param_groups]
+        if self.last_epoch <= 0:
+            return current
+        return [lr * factor for lr, factor in zip(current, self.factors())]
 
 
 class LinearLR(LRScheduler):
