@@ -20,6 +20,7 @@ import math
 
 import numpy as np
 import pytest
+from fake_device import fake  # noqa: F401 (a fixture)
 
 import minidl
 import minidl.data
@@ -491,3 +492,15 @@ def test_multiplicative_lr_follows_pytorchs_sequence():
     assert sched.get_last_lr() == pytest.approx(tsched.get_last_lr(), rel=1e-15)
     with pytest.raises(ConfigError, match="MultiplicativeLR: epoch 1 gives"):
         minidl.optim.lr_scheduler.MultiplicativeLR(opt, lambda epoch: -1.0).step()
+
+
+def test_softplus_threshold_on_0d_and_the_stand_in_device(fake):
+    for value in (25.0, 1.0):
+        x, tx = _pair(np.float64(value), requires_grad=True)
+        y, ty = F.softplus(x), torch.nn.functional.softplus(tx)
+        y.backward()
+        ty.backward()
+        _close(y, ty)
+        _close(x.grad, tx.grad)
+    x = minidl.tensor([1.0, 30.0]).to(fake)
+    assert F.softplus(x).device == fake and F.softplus(x).cpu().tolist()[1] == 30.0

@@ -49,8 +49,8 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     check_softplus_beta("softplus", beta)
     check_number("softplus", "threshold", threshold)  # inf turns the switch off
     smooth = Softplus.apply(input) if beta == 1 else Softplus.apply(input * beta) / beta
-    linear = Tensor._make((input._array * beta > threshold), False)
-    return where(linear, input, smooth)
+    linear = backend.asarray(input._array * beta > threshold, bool, input.device)  # (0-d too)
+    return where(Tensor._make(linear, False), input, smooth)
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
