@@ -1,7 +1,7 @@
 """Op-table rows of issue 17's neural-network functions: the activations (silu, elu, celu,
 selu, hardtanh, relu6, hardsigmoid, hardswish, threshold, prelu, mish, softsign, logsigmoid,
-softmin, glu) and the normalizations within a sample (group_norm, instance_norm, rms_norm,
-normalize).
+softmin, glu, hardshrink, softshrink, tanhshrink) and the normalizations within a sample
+(group_norm, instance_norm, rms_norm, normalize).
 
 ``ROWS`` joins the op table (``tests/op_table.py``); ``TORCH`` maps each row's name to the
 same computation written with PyTorch (``tests/torch_equivalents.py`` merges it), called only
@@ -239,6 +239,11 @@ ROWS: List[Op] = [
     Op("softsign", F.softsign, lambda a: a / (1 + np.abs(a)), unary(off_zero(1e-3)),
        domain="|x| in [1e-3, 3.001]", kinks=AT_ZERO),
     Op("logsigmoid", F.logsigmoid, lambda a: -np.logaddexp(0, -a), unary()),
+    Op("hardshrink", F.hardshrink, lambda a: np.where(np.abs(a) > 0.5, a, 0.0),
+       unary(off_quarters()), domain="[-3, 3]", kinks=CORNERS),
+    Op("softshrink", lambda a: F.softshrink(a, 0.25), lambda a: a - np.clip(a, -0.25, 0.25),
+       unary(off_quarters()), domain="[-3, 3]; lambd = 0.25", kinks=CORNERS),
+    Op("tanhshrink", F.tanhshrink, lambda a: a - np.tanh(a), unary()),
     Op("softmin", lambda a, dim: F.softmin(a, dim),
        lambda a, dim: _softmax(-a, numpy_axes(dim, a.ndim)),
        reduction(tuples=False, none=False, keepdim=False)),
@@ -278,6 +283,9 @@ TORCH: Dict[str, Callable] = {
     "mish": lambda a: TF.mish(a),
     "softsign": lambda a: TF.softsign(a),
     "logsigmoid": lambda a: TF.logsigmoid(a),
+    "hardshrink": lambda a: TF.hardshrink(a),
+    "softshrink": lambda a: TF.softshrink(a, 0.25),
+    "tanhshrink": lambda a: TF.tanhshrink(a),
     "softmin": lambda a, dim: TF.softmin(a, dim),
     "glu": lambda a, dim: TF.glu(a, dim),
     "group_norm": lambda x, *p, num_groups: TF.group_norm(x, num_groups, *p),

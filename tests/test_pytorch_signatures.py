@@ -252,6 +252,7 @@ SPECS = {
     "F.gelu": "input, approximate='none'",
     "F.softplus": "input, beta=1.0, threshold=20.0",
     "F.prelu": "input, weight", "F.logsigmoid": "input",
+    "F.hardshrink": "input, lambd=0.5", "F.softshrink": "input, lambd=0.5",
     "F.one_hot": "tensor, num_classes=-1",
     "F.pixel_shuffle": "input, upscale_factor",
     "F.linear": "input, weight, bias=None",
@@ -274,7 +275,8 @@ SPECS = {
 
 NN = """Linear Identity Flatten Unflatten Embedding ReLU LeakyReLU Sigmoid Tanh GELU Softmax
     LogSoftmax Softplus SiLU ELU SELU CELU ReLU6 Hardswish Hardsigmoid Hardtanh Mish Softsign
-    LogSigmoid Softmin PReLU GLU Threshold Conv1d Conv2d ConvTranspose1d ConvTranspose2d
+    LogSigmoid Softmin PReLU GLU Threshold Hardshrink Softshrink Tanhshrink Conv1d Conv2d
+    ConvTranspose1d ConvTranspose2d
     MaxPool1d MaxPool2d AvgPool1d AvgPool2d AdaptiveAvgPool1d AdaptiveAvgPool2d AdaptiveMaxPool2d
     MaxUnpool2d Upsample PixelShuffle PixelUnshuffle Fold Unfold
     LayerNorm GroupNorm RMSNorm Dropout Dropout1d Dropout2d
@@ -282,7 +284,8 @@ NN = """Linear Identity Flatten Unflatten Embedding ReLU LeakyReLU Sigmoid Tanh 
     CrossEntropyLoss NLLLoss BCELoss BCEWithLogitsLoss SmoothL1Loss HuberLoss KLDivLoss
     CosineEmbeddingLoss MarginRankingLoss TripletMarginLoss PoissonNLLLoss GaussianNLLLoss"""
 FUNCTIONAL = """relu leaky_relu elu selu celu relu6 hardswish hardsigmoid hardtanh mish softsign
-    logsigmoid softmin softmax log_softmax glu threshold silu gelu softplus prelu sigmoid tanh
+    logsigmoid softmin softmax log_softmax glu threshold tanhshrink silu gelu softplus prelu
+    sigmoid tanh
     dropout dropout1d dropout2d alpha_dropout normalize group_norm instance_norm layer_norm
     batch_norm rms_norm one_hot interpolate pixel_shuffle fold unfold conv1d conv2d
     conv_transpose1d conv_transpose2d max_pool1d max_pool2d avg_pool1d avg_pool2d
@@ -504,3 +507,14 @@ def test_softplus_threshold_on_0d_and_the_stand_in_device(fake):
         _close(x.grad, tx.grad)
     x = minidl.tensor([1.0, 30.0]).to(fake)
     assert F.softplus(x).device == fake and F.softplus(x).cpu().tolist()[1] == 30.0
+
+
+def test_shrink_layers_match_pytorch_and_refuse_a_negative_lambd():
+    x, tx = _pair(np.array([-2.0, -0.6, -0.5, -0.2, 0.0, 0.3, 0.5, 0.7, 3.0]))
+    for name, args in (("Hardshrink", ()), ("Softshrink", (0.3,)), ("Tanhshrink", ())):
+        ours, theirs = getattr(minidl.nn, name)(*args), getattr(torch.nn, name)(*args)
+        assert repr(ours) == repr(theirs)
+        _close(ours(x), theirs(tx))
+    for name in ("Hardshrink", "Softshrink"):
+        with pytest.raises(ConfigError, match=f"{name}: invalid lambd value: -1"):
+            getattr(minidl.nn, name)(-1)

@@ -31,6 +31,7 @@ from minidl.nn.layers.activation_more import (
     ELU,
     GLU,
     SELU,
+    Hardshrink,
     Hardsigmoid,
     Hardswish,
     Hardtanh,
@@ -40,7 +41,9 @@ from minidl.nn.layers.activation_more import (
     ReLU6,
     SiLU,
     Softmin,
+    Softshrink,
     Softsign,
+    Tanhshrink,
     Threshold,
 )
 from minidl.nn.layers.attention import MultiheadAttention

@@ -3,6 +3,7 @@ and the rest of PyTorch's family:
 
 * exponential   silu, elu, celu, selu         (relu's corner rounded by exp)
 * piecewise     hardtanh, relu6, hardsigmoid, hardswish, threshold, prelu
+* shrinkage     hardshrink, softshrink, tanhshrink   (small |x| pulled to 0)
 * smooth/gated  mish, softsign, logsigmoid, softmin, glu
 
 The piecewise-linear ones multiply x by a constant 0/1 mask (and add a constant where they
@@ -226,6 +227,36 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
         slope = weight.reshape(())
     positive = input._array > 0
     return input * constant_like(positive, input) + input * constant_like(~positive, input) * slope
+
+
+# ------------------------------------------------------------------------- shrinkage
+def check_lambd(op: str, lambd: float) -> float:
+    """lambd: the half-width of the band sent to 0, a finite number >= 0."""
+    check_finite(op, "lambd", lambd)
+    if lambd < 0:
+        raise ConfigError(f"{op}: invalid lambd value: {lambd!r} (expected a number >= 0)")
+    return lambd
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """y = x where |x| > lambd, else 0;  dy/dx = that 0/1 mask (0 at |x| = lambd, as PyTorch)."""
+    require_float("hardshrink", input)
+    check_lambd("hardshrink", lambd)
+    return input * constant_like(abs(input._array) > lambd, input)
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """y = x - lambd for x > lambd, x + lambd for x < -lambd, else 0: x minus its clip to
+    [-lambd, lambd], so dy/dx is 1 outside the band and 0 inside (and at its edges)."""
+    require_float("softshrink", input)
+    check_lambd("softshrink", lambd)
+    return input - clamp(input, -lambd, lambd)
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """y = x - tanh(x);  dy/dx = tanh(x)^2."""
+    require_float("tanhshrink", input)
+    return input - tanh(input)
 
 
 # --------------------------------------------------------------------- smooth, gated

@@ -5,7 +5,8 @@ This file holds ``linear`` and ``one_hot`` and gathers the rest under one name,
 
 * activations  relu, leaky_relu, gelu, sigmoid, tanh, softplus, softmax, log_softmax, erf,
                silu, elu, celu, selu, hardtanh, relu6, hardsigmoid, hardswish, threshold,
-               prelu, mish, softsign, logsigmoid, softmin, glu (``activation_functional.py``);
+               prelu, mish, softsign, logsigmoid, softmin, glu, hardshrink, softshrink,
+               tanhshrink (``activation_functional.py``);
 * losses       cross_entropy, nll_loss, mse_loss, l1_loss, huber_loss, smooth_l1_loss,
                multi_margin_loss, binary_cross_entropy_with_logits (``loss_functional.py``);
                binary_cross_entropy, kl_div, poisson_nll_loss, gaussian_nll_loss
@@ -36,6 +37,7 @@ from minidl.nn.activation_functional import (
     erf,
     gelu,
     glu,
+    hardshrink,
     hardsigmoid,
     hardswish,
     hardtanh,
@@ -52,8 +54,10 @@ from minidl.nn.activation_functional import (
     softmax,
     softmin,
     softplus,
+    softshrink,
     softsign,
     tanh,
+    tanhshrink,
     threshold,
 )
 from minidl.nn.attention_functional import scaled_dot_product_attention

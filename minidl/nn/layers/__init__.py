@@ -18,6 +18,7 @@ from minidl.nn.layers.activation_more import (
     ELU,
     GLU,
     SELU,
+    Hardshrink,
     Hardsigmoid,
     Hardswish,
     Hardtanh,
@@ -27,7 +28,9 @@ from minidl.nn.layers.activation_more import (
     ReLU6,
     SiLU,
     Softmin,
+    Softshrink,
     Softsign,
+    Tanhshrink,
     Threshold,
 )
 from minidl.nn.layers.attention import MultiheadAttention

@@ -1,5 +1,6 @@
 """More activation layers, PyTorch's names and reprs: SiLU, ELU, CELU, SELU, Hardtanh, ReLU6,
-Hardsigmoid, Hardswish, Threshold, Mish, Softsign, LogSigmoid, Softmin, GLU, and PReLU, the one
+Hardsigmoid, Hardswish, Threshold, Hardshrink, Softshrink, Tanhshrink, Mish, Softsign,
+LogSigmoid, Softmin, GLU, and PReLU, the one
 with a learned parameter (its negative slope). Each calls its function in
 ``minidl/nn/activation_functional.py``, where the math is.
 
@@ -15,7 +16,7 @@ from typing import Any
 from minidl.config_checks import check_finite, check_number, check_positive_int
 from minidl.creation import full
 from minidl.nn import functional as F
-from minidl.nn.activation_functional import check_celu_alpha, check_hardtanh_bounds
+from minidl.nn.activation_functional import check_celu_alpha, check_hardtanh_bounds, check_lambd
 from minidl.nn.init import constant_
 from minidl.nn.module import Module
 from minidl.nn.parameter import Parameter
@@ -69,6 +70,38 @@ class Hardsigmoid(_Elementwise):
 
     function = staticmethod(F.hardsigmoid)
     shows_inplace = False
+
+
+class Hardshrink(Module):
+    """y = x where |x| > lambd, else 0."""
+
+    def __init__(self, lambd: float = 0.5):
+        super().__init__()
+        self.lambd = check_lambd("Hardshrink", lambd)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.hardshrink(input, self.lambd)
+
+    def extra_repr(self) -> str:
+        return f"{self.lambd}"
+
+
+class Softshrink(Hardshrink):
+    """y = x - lambd for x > lambd, x + lambd for x < -lambd, else 0."""
+
+    def __init__(self, lambd: float = 0.5):
+        super().__init__()
+        self.lambd = check_lambd("Softshrink", lambd)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softshrink(input, self.lambd)
+
+
+class Tanhshrink(Module):
+    """y = x - tanh(x)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.tanhshrink(input)
 
 
 class Softsign(Module):
