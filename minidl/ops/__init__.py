@@ -40,6 +40,7 @@ from minidl.ops.division import floor_divide, remainder
 from minidl.ops.einstein import einsum
 from minidl.ops.erf_family import erfc, erfinv
 from minidl.ops.exp_log import exp2, log2, log10, reciprocal, square
+from minidl.ops.extrema import amax, amin, aminmax
 from minidl.ops.gather_scatter import (
     gather,
     index_add,
@@ -52,7 +53,6 @@ from minidl.ops.gather_scatter import (
     scatter_reduce,
     take_along_dim,
 )
-from minidl.ops.extrema import amax, amin, aminmax
 from minidl.ops.indexing import getitem, index_arrays
 from minidl.ops.linalg import dot, matmul, mm
 from minidl.ops.moments import std_mean, var_mean
