@@ -49,14 +49,7 @@ class TensorMethods:
 
     def div(self, other, *, rounding_mode=None) -> Tensor:
         """self / other; ``rounding_mode="floor"`` is ``//``, ``"trunc"`` rounds toward 0."""
-        if rounding_mode is None:
-            return minidl.ops.div(self, other)
-        if rounding_mode == "floor":
-            return minidl.ops.floor_divide(self, other)
-        if rounding_mode == "trunc":
-            return minidl.ops.division.trunc_divide(self, other)
-        raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got "
-                         f"{rounding_mode!r}")
+        return minidl.ops.div(self, other, rounding_mode=rounding_mode)
 
     def remainder(self, other) -> Tensor: return minidl.ops.remainder(self, other)
     def floor_divide(self, other) -> Tensor: return minidl.ops.floor_divide(self, other)

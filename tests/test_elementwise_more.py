@@ -311,3 +311,13 @@ def test_pytorch_names_are_there_as_functions_and_methods():
     assert minidl.arctan2(x, x).tolist() == x.atan2(x).tolist()
     assert x.fmod(0.3).shape == (2,) and x.logaddexp(x).shape == (2,)
     assert x.copysign(-1.0).tolist() == [-1.25, -0.5] and x.hypot(x).shape == (2,)
+
+
+def test_the_div_function_takes_rounding_mode_as_the_method_does():
+    a = minidl.tensor([-7.0, 7.0, -6.5])
+    np.testing.assert_array_equal(minidl.div(a, 2, rounding_mode="trunc").numpy(), [-3, 3, -3])
+    np.testing.assert_array_equal(minidl.div(a, 2, rounding_mode="floor").numpy(), [-4, 3, -4])
+    ints = minidl.div(minidl.tensor([-7, 7]), 2, rounding_mode="floor")
+    assert ints.dtype == minidl.int64 and ints.tolist() == [-4, 3]
+    with pytest.raises(minidl.ConfigError, match="rounding_mode"):
+        minidl.div(a, 2, rounding_mode="round")

@@ -18,11 +18,12 @@ import numbers
 import numpy as np
 
 from minidl.dtypes import get_default_dtype, int64
-from minidl.errors import DTypeError
+from minidl.errors import ConfigError, DTypeError
 from minidl.function import Function
 from minidl.ops.arguments import write_out
 from minidl.ops.compare import where
 from minidl.ops.dims import check_broadcast
+from minidl.ops.division import floor_divide, trunc_divide
 from minidl.ops.operands import arithmetic_operands, binary_operands
 from minidl.ops.unary import log
 from minidl.tensor import Tensor
@@ -175,9 +176,16 @@ def mul(a, b, *, out=None) -> Tensor:
     return y if out is None else write_out("mul", y, out)
 
 
-def div(a, b, *, out=None) -> Tensor:
+def div(a, b, *, rounding_mode=None, out=None) -> Tensor:
     """True division; integer tensors divide into the default dtype (float32 unless
-    ``set_default_dtype`` changed it), as in PyTorch."""
+    ``set_default_dtype`` changed it), as in PyTorch. ``rounding_mode="floor"`` is ``//``,
+    ``"trunc"`` rounds toward 0 (both keep integer dtypes, with a zero gradient)."""
+    if rounding_mode is not None:
+        if rounding_mode not in ("floor", "trunc"):
+            raise ConfigError(f"div: rounding_mode must be None, 'floor' or 'trunc', got "
+                              f"{rounding_mode!r}")
+        y = (floor_divide if rounding_mode == "floor" else trunc_divide)(a, b)
+        return y if out is None else write_out("div", y, out)
     a, b = arithmetic_operands(a, b)
     tensor = a if isinstance(a, Tensor) else b
     if tensor.dtype.kind != "f":
