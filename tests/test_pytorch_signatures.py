@@ -5,7 +5,8 @@ names with PyTorch's defaults and in PyTorch's positional order. Where PyTorch's
 Python signature (``nn`` layers, most of ``nn.functional``, ``nn.init``, ``optim``, the
 schedulers, ``utils.data``), that signature is the reference. PyTorch's C++ builtins (``torch.*``
 functions, ``Tensor`` methods) have none, so ``SPECS`` writes theirs out by hand, from PyTorch's
-documentation and checked by calling PyTorch with those keywords.
+documentation, with the keyword names PyTorch really accepts where the two differ (the docs
+write ``Tensor.mul(value)``; PyTorch takes ``other=``).
 
 Rules, the same for every item:
 
@@ -127,8 +128,8 @@ def signature_mismatches(name, torch_sig, minidl_sig):
     return problems
 
 
-# PyTorch's C++ builtins: their parameters written out (PyTorch's documentation, each keyword
-# checked by calling PyTorch with it). "input" is the leading tensor; a method's "self" is left out.
+# PyTorch's C++ builtins: their parameters written out (from PyTorch's documentation and calls).
+# "input" is the leading tensor; a method's "self" is left out.
 _REDUCE = "input, dim=None, keepdim=False, *, out=None"
 _SCAN = "input, dim, *, dtype=None, out=None"
 SPECS = {
