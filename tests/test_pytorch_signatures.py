@@ -147,6 +147,7 @@ SPECS = {
     "remainder": "input, other, *, out=None",
     "floor_divide": "input, other, *, out=None",
     "fmod": "input, other, *, out=None",
+    "div": "input, other, *, rounding_mode=None, out=None",
     "atan2": "input, other, *, out=None",
     "lerp": "input, end, weight, *, out=None",
     "logaddexp": "input, other, *, out=None",
