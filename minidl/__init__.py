@@ -93,6 +93,10 @@ Neural networks
 64. minidl/nn/layers/conv.py           Conv1d/2d, ConvTranspose1d/2d
 65. minidl/nn/layers/pooling.py        MaxPool1d/2d, AvgPool1d/2d, adaptive pools, MaxUnpool2d
 65. minidl/nn/layers/resampling.py     Upsample, PixelShuffle, Fold, Unfold
+65. minidl/nn/layers/padding.py        ZeroPad2d, ConstantPad, ReflectionPad, ReplicationPad, ...
+65. minidl/nn/layers/distance.py       CosineSimilarity, PairwiseDistance
+65. minidl/nn/layers/activation_extra.py Softmax2d, RReLU
+65. minidl/nn/layers/bilinear.py       Bilinear
 66. minidl/nn/layers/normalization.py  BatchNorm1d/2d, LayerNorm
 67. minidl/nn/normalization_functional.py F.batch_norm, F.layer_norm
 67. minidl/nn/sample_norm_functional.py F.group_norm, F.instance_norm, F.rms_norm, F.normalize

@@ -5,6 +5,7 @@ and the rest of PyTorch's family:
 * piecewise     hardtanh, relu6, hardsigmoid, hardswish, threshold, prelu
 * shrinkage     hardshrink, softshrink, tanhshrink   (small |x| pulled to 0)
 * smooth/gated  mish, softsign, logsigmoid, softmin, glu
+* random        rrelu (a random slope per element while training)
 
 The piecewise-linear ones multiply x by a constant 0/1 mask (and add a constant where they
 clip), so their gradient is that mask, with PyTorch's value at each corner.
@@ -22,6 +23,7 @@ import math
 
 from minidl import backend
 from minidl.config_checks import check_finite, check_number
+from minidl.creation import rand
 from minidl.errors import ConfigError, DTypeError, ShapeError
 
 # re-exported
@@ -299,3 +301,22 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
                          f"{input.shape[axis]} (input shape {tuple(input.shape)})")
     a, b = chunk(input, 2, axis)
     return a * sigmoid(b)
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+          training: bool = False, inplace: bool = False) -> Tensor:
+    """Randomized leaky ReLU: y = x if x >= 0 else a x, with a slope a drawn uniformly from
+    [lower, upper] for every element while ``training`` (noise that regularizes), and the mean
+    slope (lower + upper) / 2 otherwise. dy/dx is the mask of slopes (a constant)."""
+    require_float("rrelu", input)
+    check_finite("rrelu", "lower", lower)
+    check_finite("rrelu", "upper", upper)
+    if lower > upper:
+        raise ConfigError(f"rrelu: lower bound {lower} must be at most the upper bound {upper}")
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2)
+    xp = backend.get_array_module(input._array)
+    slopes = lower + (upper - lower) * rand(input.shape, dtype=input.dtype,
+                                            device=input.device)._array
+    mask = xp.where(input._array >= 0, 1, slopes).astype(input.dtype, copy=False)
+    return input * Tensor._make(mask, False)

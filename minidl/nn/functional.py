@@ -1,12 +1,12 @@
 """Stateless neural-network functions (``torch.nn.functional``): the layers' math without state.
 
-This file holds ``linear`` and ``one_hot`` and gathers the rest under one name,
+This file holds ``linear``, ``bilinear`` and ``one_hot`` and gathers the rest under one name,
 ``import minidl.nn.functional as F``:
 
 * activations  relu, leaky_relu, gelu, sigmoid, tanh, softplus, softmax, log_softmax, erf,
                silu, elu, celu, selu, hardtanh, relu6, hardsigmoid, hardswish, threshold,
                prelu, mish, softsign, logsigmoid, softmin, glu, hardshrink, softshrink,
-               tanhshrink (``activation_functional.py``);
+               tanhshrink, rrelu (``activation_functional.py``);
 * losses       cross_entropy, nll_loss, mse_loss, l1_loss, huber_loss, smooth_l1_loss,
                multi_margin_loss, binary_cross_entropy_with_logits (``loss_functional.py``);
                binary_cross_entropy, kl_div, poisson_nll_loss, gaussian_nll_loss
@@ -48,6 +48,7 @@ from minidl.nn.activation_functional import (
     prelu,
     relu,
     relu6,
+    rrelu,
     selu,
     sigmoid,
     silu,
@@ -101,6 +102,7 @@ from minidl.ops import pad
 from minidl.ops.conv import conv2d
 from minidl.ops.conv_transpose import conv1d, conv_transpose1d, conv_transpose2d
 from minidl.ops.dtype_checks import require_float
+from minidl.ops.einstein import einsum
 from minidl.ops.fold import fold, unfold
 from minidl.ops.linalg import Linear
 from minidl.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
@@ -144,6 +146,26 @@ def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tens
     b (out_features,). Gradients: gx = gy W, gW = gy^T x, gb = sum of gy over the batch
     (one fused node: ``minidl/ops/linalg.py``, ``Linear``)."""
     return linear_impl(f"linear (weight shape {tuple(weight.shape)})", input, weight, bias)
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
+             bias: Optional[Tensor] = None) -> Tensor:
+    """y_k = x1^T A_k x2 + b_k, for x1 (*, in1), x2 (*, in2), A (out, in1, in2), b (out,):
+    one bilinear form per output feature, composed as ``einsum('...i,kij,...j->...k')``."""
+    op = f"bilinear (weight shape {tuple(weight.shape)})"
+    if weight.ndim != 3:
+        raise ShapeError(f"{op}: expected a weight of shape (out_features, in1_features, "
+                         f"in2_features)")
+    if (input1.shape[:-1] != input2.shape[:-1] or input1.ndim == 0
+            or input1.shape[-1] != weight.shape[1] or input2.shape[-1] != weight.shape[2]):
+        raise ShapeError(f"{op}: expected inputs of shapes (*, {weight.shape[1]}) and "
+                         f"(*, {weight.shape[2]}) with the same leading dims, got "
+                         f"{tuple(input1.shape)} and {tuple(input2.shape)}")
+    if bias is not None and bias.shape != (weight.shape[0],):
+        raise ShapeError(f"{op}: expected a bias of shape ({weight.shape[0]},), got "
+                         f"{tuple(bias.shape)}")
+    y = einsum("...i,kij,...j->...k", input1, weight, input2)
+    return y if bias is None else y + bias
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:

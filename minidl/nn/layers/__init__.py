@@ -13,6 +13,7 @@ from minidl.nn.layers.activation import (
     Softplus,
     Tanh,
 )
+from minidl.nn.layers.activation_extra import RReLU, Softmax2d
 from minidl.nn.layers.activation_more import (
     CELU,
     ELU,
@@ -34,14 +35,29 @@ from minidl.nn.layers.activation_more import (
     Threshold,
 )
 from minidl.nn.layers.attention import MultiheadAttention
+from minidl.nn.layers.bilinear import Bilinear
 from minidl.nn.layers.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from minidl.nn.layers.distance import CosineSimilarity, PairwiseDistance
 from minidl.nn.layers.dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d
 from minidl.nn.layers.embedding import Embedding
 from minidl.nn.layers.linear import Flatten, Identity, Linear, Unflatten
-from minidl.nn.layers.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from minidl.nn.layers.normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm
+from minidl.nn.layers.padding import (
+    CircularPad1d,
+    CircularPad2d,
+    ConstantPad1d,
+    ConstantPad2d,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ZeroPad1d,
+    ZeroPad2d,
+)
 from minidl.nn.layers.pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
+    AdaptiveMaxPool1d,
     AdaptiveMaxPool2d,
     AvgPool1d,
     AvgPool2d,

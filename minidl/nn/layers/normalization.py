@@ -1,4 +1,4 @@
-"""Normalization layers: BatchNorm1d, BatchNorm2d and LayerNorm.
+"""Normalization layers: BatchNorm1d, BatchNorm2d, BatchNorm3d and LayerNorm.
 
 The math and its conventions (biased variance to normalise, unbiased for the running estimate,
 what momentum means, what eval mode does) are in ``minidl/nn/normalization_functional.py``.
@@ -123,6 +123,13 @@ class BatchNorm2d(_BatchNorm):
 
     ranks = (4,)
     shapes = "(N, C, H, W)"
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalization of (N, C, D, H, W) volumes, per channel C."""
+
+    ranks = (5,)
+    shapes = "(N, C, D, H, W)"
 
 
 class LayerNorm(Module):

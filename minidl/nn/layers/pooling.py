@@ -1,5 +1,5 @@
 """Pooling layers (no parameters): MaxPool1d/2d, AvgPool1d/2d, the adaptive pools
-AdaptiveAvgPool1d/2d and AdaptiveMaxPool2d, and MaxUnpool2d.
+AdaptiveAvgPool1d/2d and AdaptiveMaxPool1d/2d, and MaxUnpool2d.
 
 The math is in ``minidl/ops/pool.py``, ``pool1d.py`` and ``pool_indices.py``; these modules
 hold the hyperparameters and name themselves in error messages.
@@ -12,7 +12,13 @@ from minidl.config_checks import check_bool
 from minidl.nn.module import Module
 from minidl.ops.conv import pair
 from minidl.ops.pool import adaptive_avg_pool2d_impl, avg_pool2d_impl, max_pool2d_impl, pool_window
-from minidl.ops.pool1d import adaptive_avg_pool1d_impl, avg_pool1d_impl, max_pool1d_impl, window_1d
+from minidl.ops.pool1d import (
+    adaptive_avg_pool1d_impl,
+    adaptive_max_pool1d_impl,
+    avg_pool1d_impl,
+    max_pool1d_impl,
+    window_1d,
+)
 from minidl.ops.pool_indices import adaptive_max_pool2d_impl, max_unpool2d_impl
 from minidl.tensor import Tensor
 
@@ -153,6 +159,19 @@ class AdaptiveAvgPool2d(_AdaptivePool):
 
     def forward(self, input: Tensor) -> Tensor:
         return adaptive_avg_pool2d_impl(self._label(), input, self.output_size)
+
+
+class AdaptiveMaxPool1d(_AdaptivePool):
+    """Max pooling along L to a fixed length (PyTorch's adaptive windows); return_indices
+    also returns each maximum's position along L."""
+
+    def __init__(self, output_size, return_indices: bool = False):
+        super().__init__(output_size)
+        self.return_indices = check_bool(self._label(), "return_indices", return_indices)
+
+    def forward(self, input: Tensor):
+        return adaptive_max_pool1d_impl(self._label(), input, self.output_size,
+                                        self.return_indices)
 
 
 class AdaptiveMaxPool2d(_AdaptivePool):

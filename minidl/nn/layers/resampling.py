@@ -3,7 +3,7 @@
 The math is in ``minidl/ops/resample.py`` and ``minidl/ops/fold.py``; these modules hold the
 settings, and Fold/Unfold check theirs at construction, naming themselves.
 
-Read next: ``normalization.py``.
+Read next: ``padding.py`` (the padding layers).
 """
 from __future__ import annotations
 
