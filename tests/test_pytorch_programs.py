@@ -79,7 +79,14 @@ def test_the_program_runs_on_minidl_with_its_imports_changed(path):
     assert ours.strip()
     torch = pytest.importorskip("torch")
     torch.set_printoptions(profile="default")
-    theirs = run(source, path.name)
+    # One thread: these programs run many small ops, for which PyTorch's thread pool only adds
+    # waiting (minutes instead of a second on a busy machine).
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        theirs = run(source, path.name)
+    finally:
+        torch.set_num_threads(threads)
     assert_same_output(ours, theirs)
 
 
