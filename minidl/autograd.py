@@ -28,6 +28,7 @@ from minidl.grad_mode import (
     _GradMode,
     detect_anomaly,
     enable_grad,
+    inference_mode,
     is_grad_enabled,
     no_grad,
     set_grad_enabled,

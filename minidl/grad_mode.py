@@ -56,6 +56,16 @@ class no_grad(set_grad_enabled):
         super().__init__(False)
 
 
+class inference_mode(set_grad_enabled):
+    """``no_grad`` under the name PyTorch gives it for pure evaluation. PyTorch also marks what is
+    computed inside as inference tensors that autograd may never use later, which saves it
+    version-counter bookkeeping; minidl has none to save, so its results stay ordinary tensors.
+    ``inference_mode(False)`` records a graph even inside ``no_grad``, as PyTorch's does."""
+
+    def __init__(self, mode: bool = True):
+        super().__init__(not mode)
+
+
 class enable_grad(set_grad_enabled):
     """Record a graph even inside ``no_grad`` (used by the engine for ``create_graph=True``)."""
 
