@@ -63,11 +63,16 @@ _observers: List[Any] = []
 
 
 def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_graph: bool,
-                 create_graph: bool, capture: Optional[dict] = None) -> None:
+                 create_graph: bool, capture: Optional[dict] = None,
+                 fill_retained: Optional[bool] = None) -> None:
     """Propagate ``root_grads`` from ``roots`` through the graph (the chain rule, node by node).
 
     Leaves accumulate into ``.grad``; if ``capture`` maps leaves/nodes to None, their
-    gradients are stored there instead (this is ``minidl.grad``) and no ``.grad`` is touched."""
+    gradients are stored there instead (this is ``minidl.grad``) and no ``.grad`` is touched,
+    unless ``fill_retained`` (then tensors that called ``retain_grad()`` still get theirs, as
+    in ``backward(inputs=...)``)."""
+    if fill_retained is None:
+        fill_retained = capture is None
     grads = {}  # Node -> gradient of its output, summed over all its consumers
     # Nodes waiting to run, as (-sequence_nr, node): the heap pops the most recently created
     # first. Every consumer of a node was created after it, so by the time a node is popped all
@@ -91,7 +96,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
             node = pop(pending)[1]
             gy = grads.pop(node)
             if node._hooks or node._retained is not None or capture is not None:
-                gy = _run_node_hooks(node, gy, capture)
+                gy = _run_node_hooks(node, gy, capture, fill_retained)
             # The chain rule, one link: the gradients of this node's inputs from its output's.
             if not anomaly:
                 gxs = node.function.backward(node, gy)
@@ -148,7 +153,7 @@ def _is_shared(gx, index: int, gy, gxs, leaf) -> bool:
     return gx is gy or any(other is gx for other in gxs[:index])
 
 
-def _run_node_hooks(node: Node, gy, capture):
+def _run_node_hooks(node: Node, gy, capture, fill_retained: bool):
     if node._hooks:
         for hook in list(node._hooks.values()):
             result = hook(gy)
@@ -156,7 +161,7 @@ def _run_node_hooks(node: Node, gy, capture):
                 gy = _check_hook_result(hook, gy, result)
     if capture is not None and node in capture:
         capture[node] = gy
-    if node._retained is not None and capture is None:
+    if node._retained is not None and fill_retained:
         tensor = node._retained()
         if tensor is not None:
             tensor.grad = gy if tensor.grad is None else tensor.grad + gy
@@ -196,6 +201,11 @@ def _deliver_to_leaf(leaf: Tensor, g, capture, create_graph: bool, shared: bool)
         if leaf in capture:
             capture[leaf] = g if capture[leaf] is None else capture[leaf] + g
         return
+    _accumulate(leaf, g, create_graph, shared)
+
+
+def _accumulate(leaf: Tensor, g, create_graph: bool, shared: bool) -> None:
+    """``leaf.grad += g``, into an array the leaf owns (see ``_deliver_to_leaf``)."""
     if leaf.grad is not None:
         if create_graph:
             leaf.grad = leaf.grad + g
@@ -238,15 +248,40 @@ def _grads_for(outputs, grad_outputs, op: str) -> List[Tensor]:
 
 
 def backward(tensors, grad_tensors=None, retain_graph: Optional[bool] = None,
-             create_graph: bool = False) -> None:
-    """Accumulate d(tensors)/d(leaf) into every leaf's ``.grad`` (``torch.autograd.backward``)."""
+             create_graph: bool = False, inputs=None) -> None:
+    """Accumulate d(tensors)/d(leaf) into every leaf's ``.grad`` (``torch.autograd.backward``);
+    with ``inputs`` (a tensor or a sequence of them), into those tensors' ``.grad`` only."""
     one = isinstance(tensors, Tensor)  # then grad_tensors is one gradient, maybe an array
     tensors = [tensors] if one else list(tensors)
     if one or grad_tensors is None or isinstance(grad_tensors, Tensor):
         grad_tensors = [grad_tensors] * len(tensors)
     roots = _grads_for(tensors, grad_tensors, "backward")
     retain = create_graph if retain_graph is None else retain_graph
-    run_backward(tensors, roots, retain, create_graph)
+    if inputs is None:
+        run_backward(tensors, roots, retain, create_graph)
+    else:
+        _backward_into(tensors, roots, inputs, retain, create_graph)
+
+
+def _backward_into(outputs, roots, inputs, retain: bool, create_graph: bool) -> None:
+    """``backward(inputs=...)``: the gradients of the chosen tensors only, computed as
+    ``grad()`` computes them and then accumulated into their ``.grad`` (a non-leaf's too, as
+    in PyTorch). Every other leaf's ``.grad`` is left alone; tensors that called
+    ``retain_grad()`` get theirs wherever the pass reaches them, as in PyTorch."""
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if not inputs:
+        raise AutogradError("backward: inputs= cannot be empty (pass None for all leaves)")
+    for i, x in enumerate(inputs):
+        if not isinstance(x, Tensor) or not x.requires_grad:
+            raise AutogradError(f"backward: input {i} of inputs= does not require grad")
+    chosen = {(x.grad_fn if x.grad_fn is not None else x): x for x in inputs}
+    capture = dict.fromkeys(chosen)
+    run_backward(outputs, roots, retain, create_graph, capture, fill_retained=True)
+    for key, x in chosen.items():
+        if key is not x and key._retained is not None and key._retained() is x:
+            continue  # a retained non-leaf: run_backward has filled its .grad already
+        if capture[key] is not None:  # (an input the outputs do not depend on: grad unchanged)
+            _accumulate(x, capture[key], create_graph, shared=True)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph: Optional[bool] = None,

@@ -19,6 +19,7 @@ from minidl import backend
 from minidl.backend import Generator
 from minidl.dtypes import get_default_dtype
 from minidl.errors import DTypeError, IntegerOverflowError, ShapeError
+from minidl.ops.arguments import write_out
 from minidl.ops.shape import _shape_args
 from minidl.tensor import Tensor
 
@@ -209,25 +210,52 @@ def _float_dtype(dtype, op: str) -> np.dtype:
     return dtype
 
 
-def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+def _like_out(op: str, out: Optional[Tensor], dtype, device):
+    """The dtype and device to make a tensor in when it is to be written into ``out``: out's,
+    as in PyTorch, which refuses a ``dtype`` other than out's."""
+    if out is None:
+        return dtype, device
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{op}: out must be a Tensor, got {type(out).__name__}")
+    if dtype is not None and _dtype(dtype) != out.dtype:
+        raise DTypeError(f"{op}: dtype {_dtype(dtype)} does not match the dtype of out "
+                         f"({out.dtype})")
+    return out.dtype, out.device if device is None else device
+
+
+def _written(op: str, result: Tensor, out: Optional[Tensor]) -> Tensor:
+    """``result``, or ``out`` holding it (``write_out``'s rules: an out of another shape is
+    resized, as in PyTorch)."""
+    return result if out is None else write_out(op, result, out)
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False, *,
+         out=None) -> Tensor:
+    dtype, device = _like_out("full", out, dtype, device)
     shape = _size(size if isinstance(size, (tuple, list)) else (size,), "full")
     dtype = _dtype(dtype) or (_infer_dtype(fill_value, "full") or np.asarray(fill_value).dtype)
     array = _new(device, lambda xp: xp.full(shape, fill_value, dtype=dtype))
-    return Tensor(array, requires_grad=requires_grad)
+    return _written("full", Tensor(array, requires_grad=requires_grad), out)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return full(_size(size, "zeros"), 0, dtype or get_default_dtype(), device, requires_grad)
+def zeros(*size, out=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    dtype, device = _like_out("zeros", out, dtype, device)
+    y = full(_size(size, "zeros"), 0, dtype or get_default_dtype(), device, requires_grad)
+    return _written("zeros", y, out)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return full(_size(size, "ones"), 1, dtype or get_default_dtype(), device, requires_grad)
+def ones(*size, out=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    dtype, device = _like_out("ones", out, dtype, device)
+    y = full(_size(size, "ones"), 1, dtype or get_default_dtype(), device, requires_grad)
+    return _written("ones", y, out)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+def empty(*size, out=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Uninitialised values; with ``out``, out itself (resized to ``size`` if it differs)."""
+    dtype, device = _like_out("empty", out, dtype, device)
     shape = _size(size, "empty")
     array = _new(device, lambda xp: xp.empty(shape, dtype=_dtype(dtype) or get_default_dtype()))
-    return Tensor(array, requires_grad=requires_grad)
+    return _written("empty", Tensor(array, requires_grad=requires_grad), out)
 
 
 def full_like(x: Tensor, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -250,17 +278,20 @@ def ones_like(x: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor
     return full_like(x, 1, dtype, device, requires_grad)
 
 
-def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """Values from ``start`` up to (not including) ``end``; int64 unless a bound is a float."""
+def arange(start=0, end=None, step=1, *, out=None, dtype=None, device=None,
+           requires_grad=False) -> Tensor:
+    """Values from ``start`` up to (not including) ``end``; int64 unless a bound is a float.
+    ``arange(n)`` is ``arange(0, n)``, as in PyTorch."""
     if end is None:
         start, end = 0, start
     if step == 0:
         raise ValueError("arange: step must be non-zero")
+    dtype, device = _like_out("arange", out, dtype, device)
     dtype = _dtype(dtype) or _infer_dtype([start, end, step], "arange") or np.dtype(np.int64)
     if dtype.kind in "iu":
         start, end, step = _integer_range(start, end, step, dtype)
     array = _new(device, lambda xp: xp.arange(start, end, step, dtype=dtype))
-    return Tensor(array, requires_grad=requires_grad)
+    return _written("arange", Tensor(array, requires_grad=requires_grad), out)
 
 
 def _integer_range(start, end, step, dtype: np.dtype):
@@ -276,9 +307,11 @@ def _integer_range(start, end, step, dtype: np.dtype):
     return whole_start, whole_end, whole_step
 
 
-def linspace(start, end, steps: int, dtype=None, device=None, requires_grad=False) -> Tensor:
+def linspace(start, end, steps: int, dtype=None, device=None, requires_grad=False, *,
+             out=None) -> Tensor:
     """``steps`` values evenly from ``start`` to ``end``; with an integer dtype, computed in
     float64 and truncated toward 0, as in PyTorch."""
+    dtype, device = _like_out("linspace", out, dtype, device)
     dtype = _dtype(dtype) or get_default_dtype()
     if dtype.kind not in "fiu":
         raise DTypeError(f"linspace: expected a floating-point or integer dtype, got {dtype}")
@@ -286,12 +319,14 @@ def linspace(start, end, steps: int, dtype=None, device=None, requires_grad=Fals
         array = _new(device, lambda xp: xp.linspace(start, end, steps, dtype=dtype))
     else:
         array = _new(device, lambda xp: xp.trunc(xp.linspace(start, end, steps)).astype(dtype))
-    return Tensor(array, requires_grad=requires_grad)
+    return _written("linspace", Tensor(array, requires_grad=requires_grad), out)
 
 
-def eye(n: int, m: Optional[int] = None, dtype=None, device=None, requires_grad=False):
+def eye(n: int, m: Optional[int] = None, dtype=None, device=None, requires_grad=False, *,
+        out=None):
+    dtype, device = _like_out("eye", out, dtype, device)
     array = _new(device, lambda xp: xp.eye(n, m, dtype=_dtype(dtype) or get_default_dtype()))
-    return Tensor(array, requires_grad=requires_grad)
+    return _written("eye", Tensor(array, requires_grad=requires_grad), out)
 
 
 def _generator(generator: Optional[Generator], device) -> Generator:
@@ -304,40 +339,56 @@ def _generator(generator: Optional[Generator], device) -> Generator:
     return generator
 
 
-def randn(*size, dtype=None, device=None, generator=None, requires_grad=False) -> Tensor:
+def randn(*size, out=None, dtype=None, device=None, generator=None,
+          requires_grad=False) -> Tensor:
     """Samples from the standard normal distribution N(0, 1)."""
+    dtype, device = _like_out("randn", out, dtype, device)
     shape, dtype = _size(size, "randn"), _float_dtype(dtype, "randn")
     gen = _generator(generator, device)
     with backend.selected(gen.device):
-        return Tensor(gen.normal(shape, dtype), requires_grad=requires_grad)
+        y = Tensor(gen.normal(shape, dtype), requires_grad=requires_grad)
+    return _written("randn", y, out)
 
 
-def rand(*size, dtype=None, device=None, generator=None, requires_grad=False) -> Tensor:
+def rand(*size, out=None, dtype=None, device=None, generator=None,
+         requires_grad=False) -> Tensor:
     """Samples from the uniform distribution on [0, 1)."""
+    dtype, device = _like_out("rand", out, dtype, device)
     shape, dtype = _size(size, "rand"), _float_dtype(dtype, "rand")
     gen = _generator(generator, device)
     with backend.selected(gen.device):
-        return Tensor(gen.uniform(shape, dtype), requires_grad=requires_grad)
+        y = Tensor(gen.uniform(shape, dtype), requires_grad=requires_grad)
+    return _written("rand", y, out)
 
 
-def randint(low: int, high: Optional[int] = None, size=(), dtype=None, device=None,
-            generator=None) -> Tensor:
-    """Integers drawn uniformly from [low, high)."""
+def randint(low=0, high=None, size=None, *, out=None, dtype=None, device=None,
+            generator=None, requires_grad=False) -> Tensor:
+    """Integers drawn uniformly from [low, high). PyTorch's two forms: ``randint(high, size)``
+    (low is 0) and ``randint(low, high, size)``."""
+    if size is None and isinstance(high, (tuple, list)):  # randint(high, size)
+        low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
     if high <= low:
         raise ValueError(f"randint: expected low < high, got low={low}, high={high}")
+    if size is None:
+        raise TypeError("randint: missing the size (a tuple of ints), as in "
+                        "randint(high, size) or randint(low, high, size)")
+    dtype, device = _like_out("randint", out, dtype, device)
     gen = _generator(generator, device)
     with backend.selected(gen.device):
         array = gen.integers(low, high, _size(tuple(size), "randint"))
-    return Tensor(array.astype(_dtype(dtype) or np.int64, copy=False))
+    y = Tensor(array.astype(_dtype(dtype) or np.int64, copy=False), requires_grad=requires_grad)
+    return _written("randint", y, out)
 
 
-def randn_like(x: Tensor, dtype=None, generator=None, requires_grad=False) -> Tensor:
-    return randn(x.shape, dtype=dtype or x.dtype, device=x.device, generator=generator,
-                 requires_grad=requires_grad)
+def randn_like(x: Tensor, dtype=None, device=None, generator=None,
+               requires_grad=False) -> Tensor:
+    return randn(x.shape, dtype=dtype or x.dtype, device=device or x.device,
+                 generator=generator, requires_grad=requires_grad)
 
 
-def rand_like(x: Tensor, dtype=None, generator=None, requires_grad=False) -> Tensor:
-    return rand(x.shape, dtype=dtype or x.dtype, device=x.device, generator=generator,
-                requires_grad=requires_grad)
+def rand_like(x: Tensor, dtype=None, device=None, generator=None,
+              requires_grad=False) -> Tensor:
+    return rand(x.shape, dtype=dtype or x.dtype, device=device or x.device,
+                generator=generator, requires_grad=requires_grad)

@@ -1,7 +1,7 @@
 """A Tensor's in-place methods and version counter (``Tensor`` inherits them).
 
-``x.add_(y)``, ``x += y``, ``x[i] = v``, ``fill_``, ``copy_``, ``clamp_`` change the array
-``x._array`` itself.
+``x.add_(y)``, ``x += y``, ``x[i] = v``, ``fill_``, ``copy_``, ``clamp_``, ``masked_fill_``
+change the array ``x._array`` itself.
 Each bumps the version counter: ``_counter``, a one-element list shared by a tensor and its views
 (as in PyTorch), created when first needed. A graph node that saved a tensor remembers its
 version, and backward refuses to use memory changed since (``Node.saved_tensors``). While a
@@ -116,6 +116,14 @@ class InPlaceMethods:
         src = self._inplace_operand(src, "copy_")
         self._begin_inplace("copy_")
         self._array[...] = src
+        return self
+
+    def masked_fill_(self, mask, value) -> Tensor:
+        """``value`` written where the bool ``mask`` (broadcast to this shape) is True."""
+        with minidl.no_grad():  # (the out-of-place op checks mask and value; no graph needed)
+            filled = minidl.ops.masking.masked_fill(self, mask, value)
+        self._begin_inplace("masked_fill_")
+        self._array[...] = filled._array
         return self
 
     def clamp_(self, min=None, max=None) -> Tensor:

@@ -186,9 +186,10 @@ class Tensor(InPlaceMethods, TensorMethods, MathMethods, ReductionMethods, Shape
         return self
 
     def backward(self, gradient: Optional[Tensor] = None, retain_graph: Optional[bool] = None,
-                 create_graph: bool = False) -> None:
-        """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad."""
-        autograd.backward(self, gradient, retain_graph, create_graph)
+                 create_graph: bool = False, inputs=None) -> None:
+        """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad; with
+        ``inputs`` (tensors), into theirs only."""
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph (shares memory and the version counter, like

@@ -38,10 +38,16 @@ class ShapeMethods:
     def moveaxis(self, source, destination) -> Tensor:
         return minidl.ops.movedim(self, source, destination)
     def swapaxes(self, axis0, axis1) -> Tensor: return minidl.ops.swapaxes(self, axis0, axis1)
-    def swapdims(self, dim0, dim1) -> Tensor: return minidl.ops.swapaxes(self, dim0, dim1)
+    def swapdims(self, dim0, dim1) -> Tensor: return minidl.ops.swapdims(self, dim0, dim1)
 
     def repeat_interleave(self, repeats=None, dim=None, *, output_size=None) -> Tensor:
         return minidl.ops.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    # triangles and masks: minidl/ops/masking.py (masked_fill_ is in minidl/inplace.py)
+    def tril(self, diagonal=0) -> Tensor: return minidl.ops.masking.tril(self, diagonal)
+    def triu(self, diagonal=0) -> Tensor: return minidl.ops.masking.triu(self, diagonal)
+    def masked_fill(self, mask, value) -> Tensor:
+        return minidl.ops.masking.masked_fill(self, mask, value)
 
     # diagonals: minidl/ops/diagonal.py
     def diag(self, diagonal=0) -> Tensor: return minidl.ops.diag(self, diagonal)

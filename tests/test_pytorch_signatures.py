@@ -139,6 +139,20 @@ SPECS = {
     "zeros_like": "input, *, dtype=None, device=None, requires_grad=False",
     "ones_like": "input, *, dtype=None, device=None, requires_grad=False",
     "full_like": "input, fill_value, *, dtype=None, device=None, requires_grad=False",
+    "arange": "start=0, end=None, step=1, *, out=None, dtype=None, device=None, "
+              "requires_grad=False",
+    "empty": "*size, out=None, dtype=None, device=None, requires_grad=False",
+    "eye": "n, m=None, *, out=None, dtype=None, device=None, requires_grad=False",
+    "full": "size, fill_value, *, out=None, dtype=None, device=None, requires_grad=False",
+    "linspace": "start, end, steps, *, out=None, dtype=None, device=None, requires_grad=False",
+    "ones": "*size, out=None, dtype=None, device=None, requires_grad=False",
+    "rand": "*size, out=None, dtype=None, device=None, requires_grad=False",
+    "rand_like": "input, *, dtype=None, device=None, requires_grad=False",
+    "randint": "low=0, high=None, size=None, *, out=None, dtype=None, device=None, "
+               "requires_grad=False",
+    "randn": "*size, out=None, dtype=None, device=None, requires_grad=False",
+    "randn_like": "input, *, dtype=None, device=None, requires_grad=False",
+    "zeros": "*size, out=None, dtype=None, device=None, requires_grad=False",
     # elementwise
     **{name: "input, *, out=None" for name in """floor ceil trunc frac tan asin acos atan sinh
         cosh asinh acosh atanh erf erfc erfinv rsqrt log2 log10 exp2 log1p expm1 square
@@ -205,6 +219,16 @@ SPECS = {
     "flatten": "input, start_dim=0, end_dim=-1", "squeeze": "input, dim=None",
     "unsqueeze": "input, dim", "transpose": "input, dim0, dim1",
     "softmax": "input, dim, *, dtype=None", "log_softmax": "input, dim, *, dtype=None",
+    "diag": "input, diagonal=0, *, out=None",
+    "gather": "input, dim, index, *, sparse_grad=False, out=None",
+    "index_add": "input, dim, index, source, *, alpha=1, out=None",
+    "index_select": "input, dim, index, *, out=None",
+    "masked_select": "input, mask, *, out=None",
+    "nonzero": "input, *, out=None, as_tuple=False",
+    "swapdims": "input, dim0, dim1",
+    "take_along_dim": "input, indices, dim=None, *, out=None",
+    "tril": "input, diagonal=0, *, out=None",
+    "triu": "input, diagonal=0, *, out=None",
     # Tensor methods
     "Tensor.sum": "dim=None, keepdim=False, *, dtype=None",
     "Tensor.mean": "dim=None, keepdim=False, *, dtype=None",
@@ -250,6 +274,12 @@ SPECS = {
     "Tensor.softmax": "dim, dtype=None", "Tensor.log_softmax": "dim, dtype=None",
     "Tensor.view": "*size", "Tensor.reshape": "*shape", "Tensor.permute": "*dims",
     "Tensor.expand": "*size", "Tensor.squeeze": "dim=None", "Tensor.unsqueeze": "dim",
+    "Tensor.backward": "gradient=None, retain_graph=None, create_graph=False, inputs=None",
+    "Tensor.masked_fill": "mask, value",
+    "Tensor.masked_fill_": "mask, value",
+    "Tensor.tril": "diagonal=0",
+    "Tensor.swapdims": "dim0, dim1",
+    "Tensor.triu": "diagonal=0",
     # nn.functional builtins
     "F.gelu": "input, approximate='none'",
     "F.softplus": "input, beta=1.0, threshold=20.0",
@@ -272,6 +302,7 @@ SPECS = {
     "F.adaptive_avg_pool2d": "input, output_size",
     "F.cosine_similarity": "x1, x2, dim=1, eps=1e-08",
     "F.pairwise_distance": "x1, x2, p=2.0, eps=1e-06, keepdim=False",
+    "F.pad": "input, pad, mode='constant', value=None",
 }
 
 
@@ -281,7 +312,8 @@ NN = """Linear Identity Flatten Unflatten Embedding ReLU LeakyReLU Sigmoid Tanh 
     ConvTranspose1d ConvTranspose2d
     MaxPool1d MaxPool2d AvgPool1d AvgPool2d AdaptiveAvgPool1d AdaptiveAvgPool2d AdaptiveMaxPool2d
     MaxUnpool2d Upsample PixelShuffle PixelUnshuffle Fold Unfold
-    LayerNorm GroupNorm RMSNorm Dropout Dropout1d Dropout2d
+    BatchNorm1d BatchNorm2d InstanceNorm1d InstanceNorm2d LayerNorm GroupNorm RMSNorm
+    Dropout Dropout1d Dropout2d
     AlphaDropout LSTM GRU RNN MultiheadAttention TransformerEncoderLayer MSELoss L1Loss
     CrossEntropyLoss NLLLoss BCELoss BCEWithLogitsLoss SmoothL1Loss HuberLoss KLDivLoss
     CosineEmbeddingLoss MarginRankingLoss TripletMarginLoss PoissonNLLLoss GaussianNLLLoss"""
@@ -304,7 +336,7 @@ SCHEDULERS = """StepLR MultiStepLR ExponentialLR CosineAnnealingLR LambdaLR Mult
     ConstantLR ChainedScheduler SequentialLR"""
 DATA = """Dataset TensorDataset Subset random_split Sampler SequentialSampler
     RandomSampler SubsetRandomSampler WeightedRandomSampler BatchSampler ConcatDataset
-    ChainDataset IterableDataset get_worker_info"""
+    ChainDataset IterableDataset get_worker_info DataLoader default_collate"""
 
 PREFIXES = {  # the prefix of a name here -> (minidl's namespace, PyTorch's)
     "nn.": (minidl.nn, torch.nn),

@@ -34,8 +34,9 @@ def _stack(arrays: Sequence[Any]) -> Any:
     return get_array_module(arrays[0]).stack(arrays)
 
 
-def default_collate(samples: Sequence[Any]) -> Any:
-    """Merge a list of samples into one batch, field by field (PyTorch's ``default_collate``).
+def default_collate(batch: Sequence[Any]) -> Any:
+    """Merge ``batch``, a list of samples, into one batch, field by field (PyTorch's
+    ``default_collate``).
 
     Tensors are stacked along a new first dimension (on their device); NumPy arrays and NumPy
     scalars become a Tensor of their dtype; Python ints an int64 Tensor, floats a float32 Tensor
@@ -43,32 +44,32 @@ def default_collate(samples: Sequence[Any]) -> Any:
     stay a list. Tuples, lists, named tuples and dicts are collated per field, so a sample
     ``(image, label)`` gives a batch ``(images, labels)``.
     """
-    if len(samples) == 0:
+    if len(batch) == 0:
         raise ValueError("default_collate: cannot collate an empty list of samples")
     # Every array made below is new, so minidl.as_tensor wraps it without a copy.
-    first = samples[0]
+    first = batch[0]
     if isinstance(first, minidl.Tensor):
-        arrays = [s._array for s in samples]
+        arrays = [s._array for s in batch]
         same_device_or_raise("default_collate", arrays)
         return minidl.as_tensor(_stack(arrays), device=first.device)
     if isinstance(first, (np.ndarray, np.generic)):
-        return minidl.as_tensor(_stack([np.asarray(s) for s in samples]))
+        return minidl.as_tensor(_stack([np.asarray(s) for s in batch]))
     # bool before int: Python's bool is a subclass of int.
-    if all(isinstance(s, bool) for s in samples):
-        return minidl.as_tensor(np.array(samples, dtype=np.bool_))
-    if all(isinstance(s, numbers.Integral) for s in samples):
-        return minidl.as_tensor(np.array(samples, dtype=np.int64))
-    if all(isinstance(s, numbers.Real) for s in samples):
-        return minidl.as_tensor(np.array(samples, dtype=np.float32))
+    if all(isinstance(s, bool) for s in batch):
+        return minidl.as_tensor(np.array(batch, dtype=np.bool_))
+    if all(isinstance(s, numbers.Integral) for s in batch):
+        return minidl.as_tensor(np.array(batch, dtype=np.int64))
+    if all(isinstance(s, numbers.Real) for s in batch):
+        return minidl.as_tensor(np.array(batch, dtype=np.float32))
     if isinstance(first, str):
-        return list(samples)
+        return list(batch)
     if isinstance(first, dict):
-        return {key: default_collate([s[key] for s in samples]) for key in first}
+        return {key: default_collate([s[key] for s in batch]) for key in first}
     if isinstance(first, (tuple, list)):
-        sizes = {len(s) for s in samples}
+        sizes = {len(s) for s in batch}
         if len(sizes) > 1:
             raise ShapeError(f"default_collate: samples have different lengths {sorted(sizes)}")
-        fields = [default_collate(list(field)) for field in zip(*samples)]
+        fields = [default_collate(list(field)) for field in zip(*batch)]
         if hasattr(first, "_fields"):  # a namedtuple: rebuild the same type
             return type(first)(*fields)
         return tuple(fields) if isinstance(first, tuple) else fields

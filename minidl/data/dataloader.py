@@ -50,7 +50,9 @@ class DataLoader:
     the default generator (initialization, dropout) do not change the order. (PyTorch instead
     draws from its global generator at the start of each epoch.) ``device`` (a minidl
     addition) moves each batch there; ``pin_memory`` is accepted and does nothing (pinned host
-    memory speeds up copies to a GPU in PyTorch; minidl's CuPy path copies from pageable memory).
+    memory speeds up copies to a GPU in PyTorch; minidl's CuPy path copies from pageable memory),
+    and so does ``pin_memory_device``. ``in_order=False`` lets PyTorch's workers hand batches
+    out as they finish; minidl's come in order either way, which PyTorch's rule allows.
 
     ``sampler`` replaces ``shuffle``; ``batch_sampler`` replaces ``batch_size``, ``shuffle``,
     ``sampler`` and ``drop_last``. (With a ``DistributedSampler``, call its ``set_epoch`` before
@@ -82,6 +84,8 @@ class DataLoader:
         *,
         prefetch_factor: Optional[int] = None,
         persistent_workers: bool = False,
+        pin_memory_device: str = "",
+        in_order: bool = True,
         device: Optional[str] = None,
     ):
         owner = "DataLoader"
@@ -141,6 +145,8 @@ class DataLoader:
         self.drop_last = bool(drop_last)
         self.collate_fn = collate_fn if collate_fn is not None else default_collate
         self.pin_memory = bool(pin_memory)  # accepted; nothing to pin on the CPU (class docstring)
+        self.pin_memory_device = pin_memory_device  # (the same)
+        self.in_order = bool(in_order)  # accepted; batches always come in order (docstring)
         self.worker_init_fn = worker_init_fn
         self.persistent_workers = bool(persistent_workers)
         self.device = None if device is None else parse_device(device)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from minidl import backend
 from minidl.errors import DTypeError, ShapeError
+from minidl.ops.arguments import write_out
 from minidl.ops.dims import normalize_dim
 from minidl.ops.indexing import IndexAdd, getitem
 from minidl.ops.rearrange import movedim
@@ -65,11 +66,13 @@ def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -
     return movedim(y, (-2, -1), (a, b))
 
 
-def diag(input: Tensor, diagonal: int = 0) -> Tensor:
+def diag(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:
     """A 1-d input: the square matrix with it on diagonal ``diagonal``; a 2-d input: that
     diagonal of it (``torch.diag``)."""
     if input.ndim == 1:
-        return diag_embed(input, diagonal, 0, 1)
-    if input.ndim == 2:
-        return _diagonal(input, diagonal)
-    raise ShapeError(f"diag: expected a 1-d or 2-d tensor, got shape {tuple(input.shape)}")
+        y = diag_embed(input, diagonal, 0, 1)
+    elif input.ndim == 2:
+        y = _diagonal(input, diagonal)
+    else:
+        raise ShapeError(f"diag: expected a 1-d or 2-d tensor, got shape {tuple(input.shape)}")
+    return y if out is None else write_out("diag", y, out)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from minidl import backend
 from minidl.errors import DTypeError, OutOfRangeError, ShapeError
+from minidl.ops.arguments import write_out
 from minidl.ops.compare import where
 from minidl.ops.dims import broadcast_shape, normalize_dim
 from minidl.ops.indexing import IndexAdd, getitem
@@ -84,11 +85,13 @@ def _flat(input: Tensor) -> Tensor:
     return reshape(input, (1,)) if input.ndim == 0 else input
 
 
-def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
+def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
+           out=None) -> Tensor:
     """y[p] = input[p with p[dim] replaced by index[p]] (``torch.gather``). ``sparse_grad``
     is accepted for PyTorch's sake: minidl's gradients are dense."""
     key, _ = _prepare("gather", input, dim, index)
-    return reshape(getitem(_flat(input), key), tuple(index.shape))
+    y = reshape(getitem(_flat(input), key), tuple(index.shape))
+    return y if out is None else write_out("gather", y, out)
 
 
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
@@ -161,7 +164,7 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
     return total // count if input.dtype.kind in "iu" else total / count
 
 
-def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
+def index_select(input: Tensor, dim: int, index: Tensor, *, out=None) -> Tensor:
     """The slices at ``index`` (1-d) along ``dim``, in its order (``torch.index_select``)."""
     axis = normalize_dim(dim, input.ndim, "index_select")
     if isinstance(index, Tensor) and index.ndim > 1:
@@ -169,10 +172,12 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
                          f"{tuple(index.shape)}")
     array = check_index("index_select", index, _flat(input).shape[axis], dim).reshape(-1)
     y = getitem(_flat(input), (slice(None),) * axis + (array,))
-    return reshape(y, ()) if input.ndim == 0 else y
+    y = reshape(y, ()) if input.ndim == 0 else y
+    return y if out is None else write_out("index_select", y, out)
 
 
-def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
+def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1,
+              out=None) -> Tensor:
     """input with alpha * source's slices added at the positions ``index`` names along dim;
     repeated positions add up (``torch.index_add``)."""
     axis = normalize_dim(dim, input.ndim, "index_add")
@@ -185,7 +190,8 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
                          f"{array.size} indices along dim {dim}")
     source = _flat(source) if alpha == 1 else _flat(source) * alpha
     key = (slice(None),) * axis + (backend.to_device(array, input.device),)
-    return input + reshape(IndexAdd.apply(source, key, shape), input.shape)
+    y = input + reshape(IndexAdd.apply(source, key, shape), input.shape)
+    return y if out is None else write_out("index_add", y, out)
 
 
 def _bool_mask(op: str, mask) -> object:
@@ -195,7 +201,7 @@ def _bool_mask(op: str, mask) -> object:
     return mask._array
 
 
-def masked_select(input: Tensor, mask: Tensor) -> Tensor:
+def masked_select(input: Tensor, mask: Tensor, *, out=None) -> Tensor:
     """The elements where ``mask`` is True, as a 1-d tensor (input and mask broadcast
     together; ``torch.masked_select``)."""
     array = _bool_mask("masked_select", mask)
@@ -204,8 +210,9 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
         raise ShapeError(f"masked_select: mask of shape {tuple(mask.shape)} and input of "
                          f"shape {tuple(input.shape)} do not broadcast")
     xp = backend.get_array_module(input._array)
-    return getitem(reshape(broadcast_to(input, shape), -1),
-                   xp.broadcast_to(array, shape).reshape(-1))
+    y = getitem(reshape(broadcast_to(input, shape), -1),
+                xp.broadcast_to(array, shape).reshape(-1))
+    return y if out is None else write_out("masked_select", y, out)
 
 
 def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
@@ -227,22 +234,32 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     return where(Tensor._make(full, False), placed, input)
 
 
-def nonzero(input: Tensor, *, as_tuple: bool = False):
+def nonzero(input: Tensor, *, out=None, as_tuple: bool = False):
     """The positions of the non-zero elements: an int64 tensor of shape (count, ndim), or
-    with ``as_tuple`` one 1-d int64 tensor per dimension (``torch.nonzero``)."""
+    with ``as_tuple`` one 1-d int64 tensor per dimension (``torch.nonzero``; ``out`` only
+    without as_tuple, as in PyTorch)."""
     xp = backend.get_array_module(input._array)
     array = input._array
     if as_tuple:
+        if out is not None:
+            raise TypeError("nonzero: out= is not supported with as_tuple=True")
         return tuple(Tensor._make(p.astype(xp.int64), False)
                      for p in xp.nonzero(xp.atleast_1d(array)))
     if input.ndim == 0:
-        return Tensor._make(xp.zeros((int(array != 0), 0), dtype=xp.int64), False)
-    return Tensor._make(xp.stack(xp.nonzero(array), axis=1).astype(xp.int64), False)
+        y = Tensor._make(xp.zeros((int(array != 0), 0), dtype=xp.int64), False)
+    else:
+        y = Tensor._make(xp.stack(xp.nonzero(array), axis=1).astype(xp.int64), False)
+    return y if out is None else write_out("nonzero", y, out)
 
 
-def take_along_dim(input: Tensor, indices: Tensor, dim=None) -> Tensor:
+def take_along_dim(input: Tensor, indices: Tensor, dim=None, *, out=None) -> Tensor:
     """gather, with input and indices broadcast together outside ``dim``; without dim, both
     flattened (``torch.take_along_dim``)."""
+    y = _take_along(input, indices, dim)
+    return y if out is None else write_out("take_along_dim", y, out)
+
+
+def _take_along(input: Tensor, indices: Tensor, dim) -> Tensor:
     if dim is None:
         return gather(reshape(input, -1), 0, reshape(indices, -1))
     axis = normalize_dim(dim, input.ndim, "take_along_dim")

@@ -15,6 +15,7 @@ import numbers
 
 from minidl import backend
 from minidl.errors import DTypeError, ShapeError
+from minidl.ops.arguments import write_out
 from minidl.ops.compare import where
 from minidl.ops.dims import broadcast_shape
 from minidl.tensor import Tensor
@@ -35,16 +36,18 @@ def _triangle(op: str, x: Tensor, diagonal: int, lower: bool) -> Tensor:
     return where(Tensor._make(keep, False), x, 0)
 
 
-def tril(input: Tensor, diagonal: int = 0) -> Tensor:
+def tril(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:
     """The lower triangle of the last two dimensions (elements with column - row <= diagonal);
     the rest set to zero (``torch.tril``)."""
-    return _triangle("tril", input, diagonal, lower=True)
+    y = _triangle("tril", input, diagonal, lower=True)
+    return y if out is None else write_out("tril", y, out)
 
 
-def triu(input: Tensor, diagonal: int = 0) -> Tensor:
+def triu(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:
     """The upper triangle of the last two dimensions (elements with column - row >= diagonal);
     the rest set to zero (``torch.triu``)."""
-    return _triangle("triu", input, diagonal, lower=False)
+    y = _triangle("triu", input, diagonal, lower=False)
+    return y if out is None else write_out("triu", y, out)
 
 
 def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:

@@ -154,11 +154,13 @@ moveaxis = movedim
 
 
 def swapaxes(input: Tensor, axis0: int, axis1: int) -> Tensor:
-    """``transpose`` under NumPy's name (``torch.swapaxes``; ``swapdims`` too)."""
+    """``transpose`` under NumPy's name (``torch.swapaxes``)."""
     return transpose(input, axis0, axis1)
 
 
-swapdims = swapaxes
+def swapdims(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    """``transpose`` under another name (``torch.swapdims``)."""
+    return transpose(input, dim0, dim1)
 
 
 def narrow(input: Tensor, dim: int, start, length: int) -> Tensor:

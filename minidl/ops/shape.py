@@ -11,7 +11,7 @@ Read next: ``indexing.py`` (x[key] and its scatter-add backward).
 from __future__ import annotations
 
 import math
-from typing import Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -320,11 +320,14 @@ def clone(x: Tensor, *, memory_format=None) -> Tensor:
     return Clone.apply(x)
 
 
-def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
-    """Pad with a constant, PyTorch's way: ``pad = (left, right)`` for the last dimension,
-    then ``(top, bottom)`` for the one before it, and so on. The modes 'reflect',
-    'replicate' and 'circular', and negative widths (cropping), are ``pad_modes.py``'s."""
+def pad(x: Tensor, pad: Sequence[int], mode: str = "constant",
+        value: Optional[float] = None) -> Tensor:
+    """Pad with a constant (``value``; None means 0, as in PyTorch), PyTorch's way:
+    ``pad = (left, right)`` for the last dimension, then ``(top, bottom)`` for the one before
+    it, and so on. The modes 'reflect', 'replicate' and 'circular', and negative widths
+    (cropping), are ``pad_modes.py``'s."""
     pad = tuple(pad)
+    value = 0.0 if value is None else value
     if mode != "constant" or any(isinstance(p, int) and p < 0 for p in pad):
         from minidl.ops.pad_modes import pad_with_mode  # (imported here: it imports Pad)
         return pad_with_mode(x, pad, mode, value)

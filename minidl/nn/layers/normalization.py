@@ -38,7 +38,8 @@ class _BatchNorm(Module):
       average 1/t when ``momentum=None``; count the batches in ``num_batches_tracked``.
     * eval: normalise with the running statistics (so batch size 1 works).
     * ``track_running_stats=False``: no buffers; batch statistics in both modes.
-    * ``affine=False``: no weight (gamma, starts at 1) and bias (beta, starts at 0).
+    * ``affine=False``: no weight (gamma, starts at 1) and bias (beta, starts at 0);
+      ``bias=False``: the weight without the bias.
     """
 
     ranks = ()  # the input ranks a subclass accepts
@@ -46,22 +47,23 @@ class _BatchNorm(Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: Optional[float] = 0.1,
                  affine: bool = True, track_running_stats: bool = True, device: Any = None,
-                 dtype: Any = None):
+                 dtype: Any = None, *, bias: bool = True):
         super().__init__()
         name = type(self).__name__
         check_positive_int(name, "num_features", num_features)
         check_eps(name, eps)
         check_momentum(name, momentum)
         check_bool(name, "affine", affine)
+        check_bool(name, "bias", bias)
         check_bool(name, "track_running_stats", track_running_stats)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        if affine:
+        self.register_parameter("weight", None)
+        self.register_parameter("bias", None)
+        if affine:  # bias=False: a learned scale and no shift (PyTorch's bias=)
             self.weight = Parameter(ones(num_features, dtype=dtype, device=device))
+        if affine and bias:
             self.bias = Parameter(zeros(num_features, dtype=dtype, device=device))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
         if track_running_stats:
             self.register_buffer("running_mean", zeros(num_features, dtype=dtype, device=device))
             self.register_buffer("running_var", ones(num_features, dtype=dtype, device=device))
@@ -80,6 +82,7 @@ class _BatchNorm(Module):
         self.reset_running_stats()
         if self.affine:
             init.ones_(self.weight)
+        if self.bias is not None:
             init.zeros_(self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
@@ -105,9 +108,8 @@ class _BatchNorm(Module):
         return out
 
     def extra_repr(self) -> str:
-        # bias: whether there is a learned shift, which comes with affine (PyTorch's field)
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, bias={self.affine}, "
+                f"affine={self.affine}, bias={self.bias is not None}, "
                 f"track_running_stats={self.track_running_stats}")
 
 
