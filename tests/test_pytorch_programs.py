@@ -1,15 +1,16 @@
 """PyTorch programs run on minidl with only their imports changed (issue 16).
 
-``tests/pytorch_programs/`` holds PyTorch tutorial programs as PyTorch users write them
-(``import torch``, ``from torch import nn``, ...), with their random numbers replaced by
-deterministic ones so that two frameworks can give the same numbers. Each is run here twice:
-as written, with PyTorch (when installed), and with its import lines changed to minidl's
-(``import minidl as torch``, ``from minidl import nn``, ``from minidl.utils.data import ...``).
-Both print; the outputs must agree line by line: the same words, and numbers equal to float32
-precision. What may differ, and is normalized before comparing: ``torch.`` is ``minidl.``, a
-dtype prints as NumPy names it (``float32`` where PyTorch writes ``torch.float32``), object
-addresses, and the names of graph nodes (``grad_fn=<AddmmBackward0>`` in PyTorch, which fuses
-``x @ W.T + b`` under another name than minidl's ``Linear``).
+``tests/pytorch_programs/`` holds PyTorch tutorial programs and pytorch/examples scripts as
+PyTorch users write them (``import torch``, ``from torch import nn``, ...), with their random
+numbers replaced by deterministic ones so that two frameworks can give the same numbers. Each
+is run here twice: as written, with PyTorch (when installed), and with its import lines
+changed to minidl's (``import minidl as torch``, ``from minidl import nn``,
+``from minidl.utils.data import ...``). Both print; the outputs must agree line by line: the
+same words, and numbers equal to float32 precision. What may differ, and is normalized before
+comparing: ``torch.`` is ``minidl.``, a dtype prints as NumPy names it (``float32`` where
+PyTorch writes ``torch.float32``), object addresses, and the names of graph nodes
+(``grad_fn=<AddmmBackward0>`` in PyTorch, which fuses ``x @ W.T + b`` under another name than
+minidl's ``Linear``).
 
 Without PyTorch the programs still run on minidl, to the end.
 """
