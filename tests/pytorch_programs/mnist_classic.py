@@ -117,7 +117,7 @@ def main():
             fan_in = p[0].numel() if p.dim() > 1 else p.numel()
             wave = torch.cos(torch.arange(p.numel(), dtype=torch.float32) * (i + 1.3))
             p.copy_(wave.view(p.shape) / fan_in ** 0.5)
-    model.dropout1.p = 0.0
+    model.dropout1.p = 0.0  # (random masks: two frameworks cannot draw the same ones)
     model.dropout2.p = 0.0
     optimizer = optim.Adadelta(model.parameters(), lr=args.lr)
 
