@@ -278,14 +278,17 @@ def _torch_aminmax(a, dim, keepdim):
     return 2 * low + high
 
 
-def _torch_stack(fn):
+def _torch_stack(name):
+    """torch.<name> (var_mean or std_mean) with its two results stacked; looked up when called,
+    so that the table's names are checked without PyTorch installed."""
     def computed(a, dim, keepdim, unbiased):
         dim = None if dim == () else dim  # (PyTorch's var with () differentiates twice wrong)
-        return torch.stack(fn(a, dim, correction=int(unbiased), keepdim=keepdim))
+        return torch.stack(getattr(torch, name)(a, dim, correction=int(unbiased),
+                                                keepdim=keepdim))
     return computed
 
 
-TORCH: Dict[str, Callable] = {} if torch is None else {
+TORCH: Dict[str, Callable] = {
     "prod": _torch_prod,
     "prod_with_zeros": _torch_prod,
     "cumsum": lambda a, dim: a.cumsum(dim),
@@ -302,8 +305,8 @@ TORCH: Dict[str, Callable] = {} if torch is None else {
     "median_dim": lambda a, dim, keepdim: a.median(dim, keepdim).values,
     "median_all": lambda a: a.median(),
     "nanmedian_dim": lambda a, dim, keepdim: a.nanmedian(dim, keepdim).values,
-    "var_mean": _torch_stack(torch.var_mean),
-    "std_mean": _torch_stack(torch.std_mean),
+    "var_mean": _torch_stack("var_mean"),
+    "std_mean": _torch_stack("std_mean"),
     "linalg_vector_norm": lambda a, p, dim, keepdim: torch.linalg.vector_norm(
         a, p, _torch_dims(dim, a.ndim), keepdim),
     "linalg_matrix_norm": lambda a, ord, dim, keepdim: torch.linalg.matrix_norm(

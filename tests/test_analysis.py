@@ -168,7 +168,7 @@ def test_errors_name_the_problem():
 
 def test_on_device(device):
     A = np.array([[2.0, 1.0], [0.0, -3.0]])  # A + A^T is indefinite: 0 is a saddle
-    x = minidl.tensor([0.5, -1.0], device=device)
+    x = minidl.tensor([0.5, -1.0], dtype=minidl.float64, device=device)  # matmul: one dtype
     f = lambda v: v @ (minidl.tensor(A, device=device) @ v)  # noqa: E731
     H = hessian(f, x)
     assert H.device == x.device
