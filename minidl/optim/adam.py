@@ -13,6 +13,31 @@ from minidl.config_checks import ConfigTypeError, check_bool, check_number
 from minidl.optim.optimizer import ARRAY, COUNT, Optimizer, ParamsT
 
 
+def decayed_gradient(param: Any, grad: Any, group: Dict[str, Any]) -> Any:
+    """What every Adam-family step does first: the gradient negated under ``maximize``, then
+    weight decay, added to the gradient as L2 (``g + wd * p``) or, when the group's
+    ``decoupled_weight_decay`` is set (AdamW's rule), applied to the parameter in place
+    (``p *= 1 - lr * wd``)."""
+    lr, weight_decay = float(group["lr"]), float(group["weight_decay"])
+    if group["maximize"]:
+        grad = -grad
+    if weight_decay != 0 and group["decoupled_weight_decay"]:
+        param *= 1 - lr * weight_decay
+    elif weight_decay != 0:
+        grad = grad + weight_decay * param
+    return grad
+
+
+def update_moments(state: Dict[str, Any], grad: Any, beta1: float, beta2: float) -> None:
+    """The two moving averages, in place: m = beta1 m + (1 - beta1) g and
+    v = beta2 v + (1 - beta2) g^2."""
+    exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+    exp_avg *= beta1
+    exp_avg += (1 - beta1) * grad
+    exp_avg_sq *= beta2
+    exp_avg_sq += (1 - beta2) * (grad * grad)
+
+
 class Adam(Optimizer):
     r"""Adam (Kingma & Ba, 2015; ``torch.optim.Adam``, same update).
 
@@ -77,18 +102,9 @@ class Adam(Optimizer):
         step = state["step"]
         lr = float(group["lr"])  # Python floats keep float32 arrays float32
         beta1, beta2 = (float(beta) for beta in group["betas"])
-        weight_decay = float(group["weight_decay"])
-        if group["maximize"]:
-            grad = -grad
-        if weight_decay != 0 and group["decoupled_weight_decay"]:
-            param *= 1 - lr * weight_decay
-        elif weight_decay != 0:
-            grad = grad + weight_decay * param
+        grad = decayed_gradient(param, grad, group)
+        update_moments(state, grad, beta1, beta2)
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        exp_avg *= beta1
-        exp_avg += (1 - beta1) * grad
-        exp_avg_sq *= beta2
-        exp_avg_sq += (1 - beta2) * (grad * grad)
         if group["amsgrad"]:
             # The max is kept of the uncorrected v (as PyTorch does), then bias-corrected below.
             xp.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])

@@ -9,6 +9,7 @@ from typing import Any, Dict, Tuple
 
 from minidl.backend import get_array_module
 from minidl.config_checks import check_bool, check_number
+from minidl.optim.adam import decayed_gradient, update_moments
 from minidl.optim.adamax import check_betas
 from minidl.optim.optimizer import ARRAY, COUNT, Optimizer, ParamsT
 
@@ -67,23 +68,14 @@ class NAdam(Optimizer):
         step = state["step"]
         lr = float(group["lr"])  # Python floats keep float32 arrays float32
         beta1, beta2 = (float(beta) for beta in group["betas"])
-        weight_decay = float(group["weight_decay"])
         momentum_decay = float(group["momentum_decay"])
-        if group["maximize"]:
-            grad = -grad
-        if weight_decay != 0 and group["decoupled_weight_decay"]:
-            param *= 1 - lr * weight_decay
-        elif weight_decay != 0:
-            grad = grad + weight_decay * param
+        grad = decayed_gradient(param, grad, group)
         mu = beta1 * (1 - 0.5 * 0.96 ** (step * momentum_decay))
         mu_next = beta1 * (1 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
         mu_product = float(state["mu_product"]) * mu
         state["mu_product"] = mu_product
+        update_moments(state, grad, beta1, beta2)
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        exp_avg *= beta1
-        exp_avg += (1 - beta1) * grad
-        exp_avg_sq *= beta2
-        exp_avg_sq += (1 - beta2) * (grad * grad)
         denom = xp.sqrt(exp_avg_sq) / math.sqrt(1 - beta2 ** step) + float(group["eps"])
         param -= (lr * (1 - mu) / (1 - mu_product)) * (grad / denom)
         param -= (lr * mu_next / (1 - mu_product * mu_next)) * (exp_avg / denom)

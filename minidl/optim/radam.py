@@ -9,6 +9,7 @@ from typing import Any, Dict, Tuple
 
 from minidl.backend import get_array_module
 from minidl.config_checks import check_bool, check_number
+from minidl.optim.adam import decayed_gradient, update_moments
 from minidl.optim.adamax import check_betas
 from minidl.optim.optimizer import ARRAY, COUNT, Optimizer, ParamsT
 
@@ -62,18 +63,9 @@ class RAdam(Optimizer):
         step = state["step"]
         lr = float(group["lr"])  # Python floats keep float32 arrays float32
         beta1, beta2 = (float(beta) for beta in group["betas"])
-        weight_decay = float(group["weight_decay"])
-        if group["maximize"]:
-            grad = -grad
-        if weight_decay != 0 and group["decoupled_weight_decay"]:
-            param *= 1 - lr * weight_decay
-        elif weight_decay != 0:
-            grad = grad + weight_decay * param
+        grad = decayed_gradient(param, grad, group)
+        update_moments(state, grad, beta1, beta2)
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        exp_avg *= beta1
-        exp_avg += (1 - beta1) * grad
-        exp_avg_sq *= beta2
-        exp_avg_sq += (1 - beta2) * (grad * grad)
         bias_correction2 = 1 - beta2 ** step
         step_size = lr / (1 - beta1 ** step)
         rho_inf = 2 / (1 - beta2) - 1
