@@ -17,13 +17,13 @@ Read next: ``cyclic_schedulers.py`` (CyclicLR, OneCycleLR, warm restarts).
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence
+from typing import List, Optional, Sequence
 
 from minidl.config_checks import ConfigTypeError, check_number, check_positive_int
 from minidl.errors import ConfigError
-from minidl.optim.lr_scheduler import LRScheduler
+from minidl.optim.lr_scheduler import LRScheduler, SchedulerList
 from minidl.optim.optimizer import Optimizer
-from minidl.optim.plateau import check_optimizer, load_attributes
+from minidl.optim.plateau import check_optimizer
 
 
 class ConstantLR(LRScheduler):
@@ -65,7 +65,7 @@ class PolynomialLR(LRScheduler):
         return [base_lr * remaining ** self.power for base_lr in self.base_lrs]
 
 
-class ChainedScheduler(LRScheduler):
+class ChainedScheduler(SchedulerList, LRScheduler):
     """Step several schedules of one optimizer at once; their factors multiply.
 
     ``lr = lr_1 · Π_{i ≥ 2} lr_i / base_lr_i``, where ``lr_i`` is what schedule ``i`` alone would
@@ -108,21 +108,3 @@ class ChainedScheduler(LRScheduler):
             scheduler.step()
         self._combine()
 
-    def state_dict(self) -> Dict[str, Any]:
-        state = {k: v for k, v in vars(self).items() if k not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [scheduler.state_dict() for scheduler in self._schedulers]
-        return state
-
-    def load_state_dict(self, state_dict: Dict[str, Any]) -> None:
-        own = self.state_dict()
-        # Check the whole snapshot (ours and each scheduler's) before changing anything.
-        load_attributes(self, state_dict, own, apply=False)
-        saved = state_dict["_schedulers"]
-        if not isinstance(saved, (list, tuple)) or len(saved) != len(self._schedulers):
-            raise ConfigError(f"ChainedScheduler.load_state_dict: '_schedulers' must hold "
-                              f"{len(self._schedulers)} scheduler states, got {saved!r:.80}")
-        for scheduler, state, mine in zip(self._schedulers, saved, own["_schedulers"]):
-            load_attributes(scheduler, state, mine, apply=False)
-        for scheduler, state in zip(self._schedulers, saved):
-            scheduler.load_state_dict(state)
-        self.__dict__.update({k: v for k, v in state_dict.items() if k != "_schedulers"})

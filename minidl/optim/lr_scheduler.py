@@ -243,7 +243,32 @@ class LinearLR(LRScheduler):
         return [base_lr * factor for base_lr in self.base_lrs]
 
 
-class SequentialLR(LRScheduler):
+class SchedulerList:
+    """The state of a scheduler made of schedulers (``self._schedulers``: SequentialLR,
+    ChainedScheduler): its own attributes and each scheduler's state, checked whole before
+    anything is changed."""
+
+    def state_dict(self) -> Dict[str, Any]:
+        state = {k: v for k, v in vars(self).items() if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [scheduler.state_dict() for scheduler in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict: Dict[str, Any]) -> None:
+        own = self.state_dict()
+        # Check the whole snapshot (ours and each scheduler's) before changing anything.
+        load_attributes(self, state_dict, own, apply=False)
+        saved = state_dict["_schedulers"]
+        if not isinstance(saved, (list, tuple)) or len(saved) != len(self._schedulers):
+            raise ConfigError(f"{type(self).__name__}.load_state_dict: '_schedulers' must hold "
+                              f"{len(self._schedulers)} scheduler states, got {saved!r:.80}")
+        for scheduler, state, mine in zip(self._schedulers, saved, own["_schedulers"]):
+            load_attributes(scheduler, state, mine, apply=False)
+        for scheduler, state in zip(self._schedulers, saved):
+            scheduler.load_state_dict(state)
+        self.__dict__.update({k: v for k, v in state_dict.items() if k != "_schedulers"})
+
+
+class SequentialLR(SchedulerList, LRScheduler):
     """Run ``schedulers[0]`` until ``milestones[0]``, then ``schedulers[1]`` from its epoch 0, ...
 
     E.g. ``SequentialLR(opt, [LinearLR(opt, 0.1, total_iters=5), CosineAnnealingLR(opt, 95)],
@@ -298,24 +323,6 @@ class SequentialLR(LRScheduler):
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
 
-    def state_dict(self) -> Dict[str, Any]:
-        state = {k: v for k, v in vars(self).items() if k not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [scheduler.state_dict() for scheduler in self._schedulers]
-        return state
-
-    def load_state_dict(self, state_dict: Dict[str, Any]) -> None:
-        own = self.state_dict()
-        # Check the whole snapshot (ours and each scheduler's) before changing anything.
-        load_attributes(self, state_dict, own, apply=False)
-        saved = state_dict["_schedulers"]
-        if not isinstance(saved, (list, tuple)) or len(saved) != len(self._schedulers):
-            raise ConfigError(f"SequentialLR.load_state_dict: '_schedulers' must hold "
-                              f"{len(self._schedulers)} scheduler states, got {saved!r:.80}")
-        for scheduler, state, mine in zip(self._schedulers, saved, own["_schedulers"]):
-            load_attributes(scheduler, state, mine, apply=False)
-        for scheduler, state in zip(self._schedulers, saved):
-            scheduler.load_state_dict(state)
-        self.__dict__.update({k: v for k, v in state_dict.items() if k != "_schedulers"})
 
 
 # Schedules kept in their own files (they subclass LRScheduler, so they are imported last), and
