@@ -21,6 +21,7 @@ import op_rows_conv
 import op_rows_elementwise
 import op_rows_indexing
 import op_rows_losses
+import op_rows_more
 import op_rows_nn
 import op_rows_reductions
 import op_rows_shape
@@ -312,6 +313,7 @@ SPELLINGS = [
 ]
 # Issue 17's breadth: each area's rows live in a module of its own (tests/op_rows_*.py)
 BREADTH = (op_rows_elementwise.ROWS + op_rows_reductions.ROWS + op_rows_shape.ROWS
-           + op_rows_indexing.ROWS + op_rows_nn.ROWS + op_rows_conv.ROWS + op_rows_losses.ROWS)
+           + op_rows_indexing.ROWS + op_rows_nn.ROWS + op_rows_conv.ROWS + op_rows_losses.ROWS
+           + op_rows_more.ROWS)
 OPS = ARITHMETIC + UNARY + SELECTION + REDUCTION + SHAPE + SEQUENCE + SPELLINGS + BREADTH
 OPS_BY_NAME = {op.name: op for op in OPS}

@@ -16,6 +16,7 @@ import op_rows_conv
 import op_rows_elementwise
 import op_rows_indexing
 import op_rows_losses
+import op_rows_more
 import op_rows_nn
 import op_rows_reductions
 import op_rows_shape
@@ -206,7 +207,7 @@ TORCH: Dict[str, Callable] = {
 }
 # issue 17's rows keep their PyTorch spellings beside them (tests/op_rows_*.py)
 for _area in (op_rows_elementwise, op_rows_reductions, op_rows_shape, op_rows_indexing,
-              op_rows_nn, op_rows_conv, op_rows_losses):
+              op_rows_nn, op_rows_conv, op_rows_losses, op_rows_more):
     TORCH.update(_area.TORCH)
 
 # op name -> (does this case hit it?, why minidl's second derivative differs there)

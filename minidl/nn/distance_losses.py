@@ -12,7 +12,7 @@ these: similar pairs close, dissimilar ones at least ``margin`` apart. All are c
 Tensor ops; the hinge max(0, .) is ``relu``, whose gradient is 0 once a pair is far enough
 apart. Targets y are +1 or -1 and have no gradient.
 
-Read next: ``minidl/nn/regularization.py`` (a penalty added to the loss).
+Read next: ``minidl/nn/margin_losses.py`` (the losses of +-1 labels and of several labels).
 """
 from __future__ import annotations
 

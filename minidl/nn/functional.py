@@ -12,7 +12,8 @@ This file holds ``linear``, ``bilinear`` and ``one_hot`` and gathers the rest un
                binary_cross_entropy, kl_div, poisson_nll_loss, gaussian_nll_loss
                (``likelihood_losses.py``); cosine_similarity, pairwise_distance,
                cosine_embedding_loss, margin_ranking_loss, triplet_margin_loss
-               (``distance_losses.py``);
+               (``distance_losses.py``); soft_margin_loss, hinge_embedding_loss,
+               multilabel_soft_margin_loss, multilabel_margin_loss (``margin_losses.py``);
 * convolution, pooling, resampling and normalization (``minidl/ops/conv.py``,
   ``conv_transpose.py``, ``pool.py``, ``pool1d.py``, ``pool_indices.py``, ``resample.py``,
   ``fold.py``, ``normalization_functional.py``; group_norm, instance_norm, rms_norm, normalize:
@@ -93,6 +94,12 @@ from minidl.nn.loss_functional import (
     multi_margin_loss,
     nll_loss,
     smooth_l1_loss,
+)
+from minidl.nn.margin_losses import (
+    hinge_embedding_loss,
+    multilabel_margin_loss,
+    multilabel_soft_margin_loss,
+    soft_margin_loss,
 )
 from minidl.nn.normalization_functional import batch_norm, layer_norm
 from minidl.nn.sample_norm_functional import group_norm, instance_norm, normalize, rms_norm

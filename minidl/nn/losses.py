@@ -1,8 +1,8 @@
 """Loss Modules: ``criterion = CrossEntropyLoss(); loss = criterion(logits, labels)``.
 
 Each holds its hyperparameters (checked here, when the loss is built, so a typo fails early)
-and calls the function of the same name in ``loss_functional.py``, ``likelihood_losses.py`` or
-``distance_losses.py``, where the formulas are.
+and calls the function of the same name in ``loss_functional.py``, ``likelihood_losses.py``,
+``distance_losses.py`` or ``margin_losses.py``, where the formulas are.
 Class weights are buffers, so ``.to(device)`` moves them and ``state_dict()`` saves them.
 
 Read next: ``minidl/nn/loss_functional.py`` (the same losses as functions, and their math).
@@ -16,6 +16,7 @@ from minidl.errors import DTypeError
 from minidl.nn import distance_losses as D
 from minidl.nn import likelihood_losses as P
 from minidl.nn import loss_functional as L
+from minidl.nn import margin_losses as ML
 from minidl.nn.module import Module
 from minidl.tensor import Tensor
 
@@ -238,3 +239,37 @@ class TripletMarginLoss(_Loss):
     def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
         return D.triplet_margin_loss(anchor, positive, negative, self.margin, self.p, self.eps,
                                      self.swap, reduction=self.reduction)
+
+
+class SoftMarginLoss(_Loss):
+    """l = log(1 + exp(-y x)) for labels y = +-1."""
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return ML.soft_margin_loss(input, target, reduction=self.reduction)
+
+
+class HingeEmbeddingLoss(_Loss):
+    """l = x for y = 1, max(0, margin - x) for y = -1 (x: a distance)."""
+
+    def __init__(self, margin: float = 1.0, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.margin = check_number("HingeEmbeddingLoss", "margin", margin)
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return ML.hinge_embedding_loss(input, target, self.margin, reduction=self.reduction)
+
+
+class MultiLabelSoftMarginLoss(_WeightedLoss):
+    """One logistic loss per class for 0/1 targets, averaged over the classes."""
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return ML.multilabel_soft_margin_loss(input, target, self.weight,
+                                              reduction=self.reduction)
+
+
+class MultiLabelMarginLoss(_Loss):
+    """Each listed target class beats every other class by a margin of 1 (targets: class
+    indices ended by -1)."""
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return ML.multilabel_margin_loss(input, target, reduction=self.reduction)
