@@ -17,7 +17,8 @@ This file holds ``linear``, ``bilinear`` and ``one_hot`` and gathers the rest un
 * convolution, pooling, resampling and normalization (``minidl/ops/conv.py``,
   ``conv_transpose.py``, ``pool.py``, ``pool1d.py``, ``pool_indices.py``, ``resample.py``,
   ``fold.py``, ``normalization_functional.py``; group_norm, instance_norm, rms_norm, normalize:
-  ``sample_norm_functional.py``) and ``pad`` (``minidl/ops/shape.py``);
+  ``sample_norm_functional.py``) and ``pad`` (``minidl/ops/shape.py``); the
+  pools' ``*_with_indices`` spellings are here;
 * dropout      dropout, dropout1d, dropout2d, dropout3d, alpha_dropout (``dropout_functional.py``);
 * sequences    embedding (``embedding_functional.py``), scaled_dot_product_attention
                (``attention_functional.py``).
@@ -190,3 +191,23 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
                               f"values in [{int(values.min())}, {int(values.max())}]")
     out = (values[..., None] == xp.arange(num_classes)).astype(np.int64)
     return Tensor._make(out, False)
+
+
+# PyTorch's *_with_indices spellings: the pools with return_indices=True, always a pair
+# (values, indices); their own return_indices argument is ignored, as in PyTorch.
+def max_pool1d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode: bool = False, return_indices: bool = False):
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode: bool = False, return_indices: bool = False):
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def adaptive_max_pool1d_with_indices(input: Tensor, output_size, return_indices: bool = False):
+    return adaptive_max_pool1d(input, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(input: Tensor, output_size, return_indices: bool = False):
+    return adaptive_max_pool2d(input, output_size, True)

@@ -143,3 +143,24 @@ def test_adaptive_max_pool1d_indices():
     x = minidl.tensor([[[1.0, 5.0, 2.0, 0.0, 3.0]]])
     values, indices = nn.AdaptiveMaxPool1d(2, return_indices=True)(x)
     assert values.tolist() == [[[5.0, 3.0]]] and indices.tolist() == [[[1, 4]]]
+
+
+@pytest.mark.parametrize("name, args, shape", [
+    ("max_pool1d_with_indices", (2,), (2, 3, 7)),
+    ("max_pool1d_with_indices", (3, 2, 1, 1, True), (1, 2, 8)),
+    ("max_pool2d_with_indices", (2,), (1, 2, 5, 4)),
+    ("max_pool2d_with_indices", (3, 1, 1), (2, 4, 4)),
+    ("adaptive_max_pool1d_with_indices", (3,), (2, 3, 7)),
+    ("adaptive_max_pool2d_with_indices", ((2, 3),), (1, 2, 5, 4)),
+])
+def test_pools_with_indices_match_pytorch(name, args, shape):
+    torch = pytest.importorskip("torch")
+    x = _inputs([shape])[0]
+    a, b = minidl.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    (values, indices), (their_values, their_indices) = (
+        getattr(F, name)(a, *args), getattr(torch.nn.functional, name)(b, *args))
+    np.testing.assert_array_equal(values.detach().numpy(), their_values.detach().numpy())
+    np.testing.assert_array_equal(indices.numpy(), their_indices.numpy())
+    values.sum().backward()
+    their_values.sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), b.grad.numpy())
