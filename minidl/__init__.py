@@ -133,6 +133,8 @@ Optimizers
 90. minidl/optim/radam.py              RAdam (rectified Adam)
 90. minidl/optim/lbfgs.py              L-BFGS
 90. minidl/optim/line_search.py        the strong-Wolfe line search
+90. minidl/optim/rprop.py              Rprop (a step size per weight, from signs)
+90. minidl/optim/asgd.py               ASGD (averaged SGD)
 91. minidl/optim/lr_scheduler.py       learning-rate schedules
 92. minidl/optim/plateau.py            ReduceLROnPlateau
 92. minidl/optim/chained.py            ConstantLR, PolynomialLR, ChainedScheduler

@@ -15,7 +15,7 @@ Decisions and constants follow PyTorch's port of minFunc, so that L-BFGS takes t
 Everything here works on floats and flat arrays: ``evaluate(t)`` returns the loss and the flat
 gradient at ``x + t d`` (and restores the parameters afterwards).
 
-Read next: ``lr_scheduler.py``, which changes ``lr`` over training.
+Read next: ``rprop.py``, resilient backpropagation.
 """
 from __future__ import annotations
 
