@@ -1,4 +1,5 @@
-"""From a list of indices to one batch: ``default_collate``, and the fetch that uses it.
+"""From a list of indices to one batch: ``default_collate`` (and ``default_convert``, for
+samples not batched), and the fetch that uses it.
 
 ``fetch(dataset, indices, collate_fn)`` is the whole job of a loader for one batch, in the
 main process or in a worker process alike. It goes one of two ways:
@@ -15,6 +16,7 @@ Read next: ``workers.py`` (loading batches in worker processes).
 """
 from __future__ import annotations
 
+import copy
 import numbers
 from typing import Any, Callable, Iterator, Sequence
 
@@ -78,6 +80,27 @@ def default_collate(batch: Sequence[Any]) -> Any:
         "Tensors, NumPy arrays, numbers, strings, or tuples/lists/dicts of them "
         "(or pass collate_fn=...)"
     )
+
+
+def default_convert(data: Any) -> Any:
+    """Each NumPy array or scalar in ``data`` as a Tensor (no stacking), the rest unchanged:
+    the ``collate_fn`` PyTorch's DataLoader uses when ``batch_size=None`` (samples, not
+    batches). Containers are converted per field; as in PyTorch, a plain tuple comes back as a
+    list, and arrays of strings or objects stay arrays."""
+    if isinstance(data, np.ndarray):
+        return data if data.dtype.kind in "OSUV" else minidl.as_tensor(data)
+    if isinstance(data, np.generic):
+        return data if isinstance(data, (np.str_, np.bytes_)) else minidl.as_tensor(data)
+    if isinstance(data, dict):
+        clone = copy.copy(data)  # keeps the mapping's type (OrderedDict, defaultdict, ...)
+        clone.update({key: default_convert(value) for key, value in data.items()})
+        return clone
+    if isinstance(data, tuple):
+        fields = [default_convert(d) for d in data]
+        return type(data)(*fields) if hasattr(data, "_fields") else fields
+    if isinstance(data, list):
+        return [default_convert(d) for d in data]
+    return data
 
 
 def move(batch: Any, device: str) -> Any:

@@ -9,6 +9,9 @@
 * ``ConcatDataset([a, b, ...])``: the items of ``a``, then those of ``b``, ... indexable as one.
   ``dataset_a + dataset_b`` makes one.
 * ``ChainDataset([s, t, ...])``: the streams one after another (``stream_s + stream_t``).
+* ``StackDataset(a, b)`` / ``StackDataset(x=a, y=b)``: item ``i`` is ``(a[i], b[i])`` /
+  ``{"x": a[i], "y": b[i]}``: datasets of one length side by side, e.g. inputs and labels
+  kept in separate datasets.
 
 Read next: ``samplers.py`` (the order in which a loader visits a dataset).
 """
@@ -85,3 +88,31 @@ class ChainDataset(IterableDataset):
 
     def __len__(self) -> int:
         return sum(len(d) for d in self.datasets)  # type: ignore[arg-type]
+
+
+class StackDataset(Dataset):
+    """Datasets of one length side by side: positional datasets give tuple samples, keyword
+    datasets dict samples (PyTorch's ``StackDataset``; not both kinds at once)."""
+
+    def __init__(self, *args: Dataset, **kwargs: Dataset):
+        if args and kwargs:
+            raise ConfigError("StackDataset: pass the datasets either by position (tuple "
+                              "samples) or by keyword (dict samples), not both")
+        datasets = list(args) or list(kwargs.values())
+        if not datasets:
+            raise ConfigError("StackDataset: at least one dataset should be passed")
+        for dataset in datasets:
+            _check_dataset("StackDataset", dataset)
+        lengths = [len(d) for d in datasets]
+        if len(set(lengths)) > 1:
+            raise ConfigError(f"StackDataset: size mismatch between datasets: lengths {lengths}")
+        self._length = lengths[0]
+        self.datasets = tuple(args) if args else dict(kwargs)
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index: int) -> Any:
+        if isinstance(self.datasets, dict):
+            return {key: dataset[index] for key, dataset in self.datasets.items()}
+        return tuple(dataset[index] for dataset in self.datasets)
