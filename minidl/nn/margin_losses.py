@@ -50,10 +50,8 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, *,
     if not isinstance(target, Tensor) or target.shape != input.shape:
         raise ShapeError(f"{name}: expected a target tensor of the input's shape "
                          f"{tuple(input.shape)}, got {getattr(target, 'shape', target)!r}")
-    y = target._array
-    zeros = input * 0
-    pushed = where(constant_like(y != 1, input) > 0, relu(margin - input), zeros)
-    pulled = where(constant_like(y != -1, input) > 0, input, zeros)
+    pushed = where(target != 1, relu(margin - input), 0.0)
+    pulled = where(target != -1, input, 0.0)
     return reduce_loss(pushed + pulled, reduction)
 
 
