@@ -25,155 +25,155 @@ The primitives, forward and backward side by side
 18. minidl/linalg.py                   minidl.linalg: vector_norm, matrix_norm, norm
 19. minidl/ops/shape.py                reshape, transpose, cat, pad, broadcast_to, sum_to
 20. minidl/ops/indexing.py             x[key], and its scatter-add backward
-20. minidl/ops/rearrange.py            repeat, tile, flip, roll, movedim, unfold, meshgrid
-20. minidl/ops/gather_scatter.py       gather, scatter, index_select, index_add, masked_select
-20. minidl/ops/scatter_extremes.py     scatter_reduce's amax, amin and prod
-20. minidl/ops/diagonals.py            diag, diagonal, diag_embed
-20. minidl/ops/einstein.py             einsum
-20. minidl/ops/pad_modes.py            pad's reflect, replicate and circular modes, cropping
-21. minidl/ops/linalg.py               matmul
-22. minidl/ops/conv.py                 conv2d as im2col and one matmul
-23. minidl/ops/pool.py                 max and average pooling
-23. minidl/ops/pool_indices.py         adaptive max pooling, max_unpool2d
-23. minidl/ops/pool1d.py               1-D pooling as 2-D over a unit height
-23. minidl/ops/conv_transpose.py       conv1d, conv_transpose1d/2d
-23. minidl/ops/resample.py             interpolate, pixel_shuffle
-23. minidl/ops/fold.py                 unfold, fold (im2col, col2im)
-24. minidl/ops/convert.py              dtype and device changes
-25. minidl/ops/special.py              erf, softplus
-25. minidl/ops/rounding.py             floor, ceil, round, trunc, frac, fmod
-25. minidl/ops/trigonometric.py        tan, asin, ..., atan2, sinh, ..., atanh
-25. minidl/ops/exp_log.py              log2, log10, exp2, square, reciprocal
-25. minidl/ops/erf_family.py           erfc, erfinv
-25. minidl/ops/binary_math.py          lerp, logaddexp, copysign, hypot, isclose
-25. minidl/ops/bitcast.py              x.view(dtype): the same bytes as another dtype
-26. minidl/ops/cross_entropy.py        softmax cross-entropy, fused
-27. minidl/ops/batch_norm.py           batch normalization's training step, fused
-28. minidl/ops/masking.py              tril, triu, masked_fill
-29. minidl/ops/sampling.py             topk, multinomial
-30. minidl/ops/lstm_cell.py            an LSTM step, fused
-31. minidl/ops/layer_norm.py           layer normalization, fused
-32. minidl/ops/gelu.py                 GELU, fused
+21. minidl/ops/rearrange.py            repeat, tile, flip, roll, movedim, unfold, meshgrid
+22. minidl/ops/gather_scatter.py       gather, scatter, index_select, index_add, masked_select
+23. minidl/ops/scatter_extremes.py     scatter_reduce's amax, amin and prod
+24. minidl/ops/diagonals.py            diag, diagonal, diag_embed
+25. minidl/ops/einstein.py             einsum
+26. minidl/ops/pad_modes.py            pad's reflect, replicate and circular modes, cropping
+27. minidl/ops/linalg.py               matmul
+28. minidl/ops/conv.py                 conv2d as im2col and one matmul
+29. minidl/ops/pool.py                 max and average pooling
+30. minidl/ops/pool_indices.py         adaptive max pooling, max_unpool2d
+31. minidl/ops/pool1d.py               1-D pooling as 2-D over a unit height
+32. minidl/ops/conv_transpose.py       conv1d, conv_transpose1d/2d
+33. minidl/ops/resample.py             interpolate, pixel_shuffle
+34. minidl/ops/fold.py                 unfold, fold (im2col, col2im)
+35. minidl/ops/convert.py              dtype and device changes
+36. minidl/ops/special.py              erf, softplus
+37. minidl/ops/rounding.py             floor, ceil, round, trunc, frac, fmod
+38. minidl/ops/trigonometric.py        tan, asin, ..., atan2, sinh, ..., atanh
+39. minidl/ops/exp_log.py              log2, log10, exp2, square, reciprocal
+40. minidl/ops/erf_family.py           erfc, erfinv
+41. minidl/ops/binary_math.py          lerp, logaddexp, copysign, hypot, isclose
+42. minidl/ops/bitcast.py              x.view(dtype): the same bytes as another dtype
+43. minidl/ops/cross_entropy.py        softmax cross-entropy, fused
+44. minidl/ops/batch_norm.py           batch normalization's training step, fused
+45. minidl/ops/masking.py              tril, triu, masked_fill
+46. minidl/ops/sampling.py             topk, multinomial
+47. minidl/ops/lstm_cell.py            an LSTM step, fused
+48. minidl/ops/layer_norm.py           layer normalization, fused
+49. minidl/ops/gelu.py                 GELU, fused
 What the ops stand on
-33. minidl/dtypes.py                   dtype names, the default float
-34. minidl/ops/arguments.py            PyTorch's axis=, keepdims= and out= arguments
-35. minidl/ops/operands.py             dtype promotion, Python scalars
-36. minidl/ops/dims.py                 dims and broadcast shapes
-37. minidl/ops/dtype_checks.py         the floating-point check
-38. minidl/inplace.py                  in-place methods, version counters
-39. minidl/handles.py                  RemovableHandle, returned by every register_*_hook
-40. minidl/errors.py                   minidl's exceptions
-41. minidl/backend.py                  the only file that knows about NumPy vs CuPy
+50. minidl/dtypes.py                   dtype names, the default float
+51. minidl/ops/arguments.py            PyTorch's axis=, keepdims= and out= arguments
+52. minidl/ops/operands.py             dtype promotion, Python scalars
+53. minidl/ops/dims.py                 dims and broadcast shapes
+54. minidl/ops/dtype_checks.py         the floating-point check
+55. minidl/inplace.py                  in-place methods, version counters
+56. minidl/handles.py                  RemovableHandle, returned by every register_*_hook
+57. minidl/errors.py                   minidl's exceptions
+58. minidl/backend.py                  the only file that knows about NumPy vs CuPy
 PyTorch's spellings and namespaces
-42. minidl/tensor_methods.py           x.exp(), x.sum(dim), x.view_as(y), ...: PyTorch's names
-43. minidl/tensor_methods_math.py      x.floor(), x.tan(), ...: elementwise math
-44. minidl/tensor_methods_reduce.py    x.prod(), x.cumsum(), x.sort(), ...
-45. minidl/tensor_methods_shape.py     x.repeat(), x.flip(), x.gather(), ...
-46. minidl/printing.py                 repr(tensor), as PyTorch prints it
-47. minidl/cuda.py                     minidl.cuda.is_available(), device_count()
-48. minidl/accelerator.py              minidl.accelerator, device-neutral
-49. minidl/backends/mps.py             minidl.backends.mps: Apple GPUs (not available)
-50. minidl/backends/cudnn.py           minidl.backends.cudnn: flags, without effect
+59. minidl/tensor_methods.py           x.exp(), x.sum(dim), x.view_as(y), ...: PyTorch's names
+60. minidl/tensor_methods_math.py      x.floor(), x.tan(), ...: elementwise math
+61. minidl/tensor_methods_reduce.py    x.prod(), x.cumsum(), x.sort(), ...
+62. minidl/tensor_methods_shape.py     x.repeat(), x.flip(), x.gather(), ...
+63. minidl/printing.py                 repr(tensor), as PyTorch prints it
+64. minidl/cuda.py                     minidl.cuda.is_available(), device_count()
+65. minidl/accelerator.py              minidl.accelerator, device-neutral
+66. minidl/backends/mps.py             minidl.backends.mps: Apple GPUs (not available)
+67. minidl/backends/cudnn.py           minidl.backends.cudnn: flags, without effect
 Making tensors, and checking gradients
-51. minidl/creation.py                 tensor(), zeros(), randn(), ...
-52. minidl/testing.py                  gradcheck, gradgradcheck
+68. minidl/creation.py                 tensor(), zeros(), randn(), ...
+69. minidl/testing.py                  gradcheck, gradgradcheck
 Neural networks
-53. minidl/nn/parameter.py             Parameter: a tensor a Module trains
-54. minidl/config_checks.py            ConfigError checks of sizes, rates and choices
-55. minidl/nn/module.py                Module: registration, train/eval, state_dict, to()
-56. minidl/nn/containers.py            Sequential, ModuleList, ModuleDict
-57. minidl/nn/init.py                  weight initialization
-58. minidl/nn/layers/linear.py         Linear, Flatten
-59. minidl/nn/functional.py            F.linear, F.one_hot, ... (the layers' math)
-60. minidl/nn/layers/activation.py     ReLU, Tanh, Softmax, ...
-61. minidl/nn/activation_functional.py F.relu, F.gelu, ...
-62. minidl/nn/layers/activation_more.py SiLU, ELU, Hardswish, PReLU, GLU, ...
-63. minidl/nn/layers/dropout.py        Dropout, Dropout1d/2d/3d, AlphaDropout
-63. minidl/nn/dropout_functional.py   F.dropout, F.dropout1d/2d/3d, F.alpha_dropout
-64. minidl/nn/layers/conv.py           Conv1d/2d, ConvTranspose1d/2d
-65. minidl/nn/layers/pooling.py        MaxPool1d/2d, AvgPool1d/2d, adaptive pools, MaxUnpool2d
-65. minidl/nn/layers/resampling.py     Upsample, PixelShuffle, Fold, Unfold
-65. minidl/nn/layers/padding.py        ZeroPad2d, ConstantPad, ReflectionPad, ReplicationPad, ...
-65. minidl/nn/layers/distance.py       CosineSimilarity, PairwiseDistance
-65. minidl/nn/layers/activation_extra.py Softmax2d, RReLU
-65. minidl/nn/layers/bilinear.py       Bilinear
-66. minidl/nn/layers/normalization.py  BatchNorm1d/2d, LayerNorm
-67. minidl/nn/normalization_functional.py F.batch_norm, F.layer_norm
-67. minidl/nn/sample_norm_functional.py F.group_norm, F.instance_norm, F.rms_norm, F.normalize
-67. minidl/nn/layers/sample_norm.py    GroupNorm, InstanceNorm1d/2d/3d, RMSNorm
-68. minidl/nn/losses.py                CrossEntropyLoss, MSELoss, ...
-69. minidl/nn/loss_functional.py       F.cross_entropy, F.mse_loss, ...
-70. minidl/nn/likelihood_losses.py     F.binary_cross_entropy, F.kl_div, F.poisson_nll_loss, ...
-71. minidl/nn/distance_losses.py       F.cosine_similarity, F.triplet_margin_loss, ...
-71. minidl/nn/margin_losses.py         F.soft_margin_loss, F.multilabel_margin_loss, ...
-72. minidl/nn/regularization.py        l1_penalty
-73. minidl/nn/clip.py                  clip_grad_norm_, clip_grad_value_
-74. minidl/nn/hooks.py                 Module backward hooks
-75. minidl/nn/layer_stats.py           LayerStats: per-layer statistics while training
-76. minidl/nn/utils.py                 nn.utils (PyTorch's module of that name)
-77. minidl/nn/embedding_functional.py  F.embedding
-78. minidl/nn/layers/embedding.py      Embedding
-79. minidl/nn/recurrent_functional.py  the steps of RNN, LSTM, GRU
-80. minidl/nn/layers/recurrent.py      RNN, LSTM, GRU and their cells
-81. minidl/nn/attention_functional.py  F.scaled_dot_product_attention
-82. minidl/nn/layers/attention.py      MultiheadAttention
-83. minidl/nn/layers/transformer.py    TransformerEncoderLayer, ...
-84. minidl/threads.py                  set_num_threads: the BLAS threads, and why one
-84. minidl/allocator.py                keeping freed memory for reuse (glibc)
+70. minidl/nn/parameter.py             Parameter: a tensor a Module trains
+71. minidl/config_checks.py            ConfigError checks of sizes, rates and choices
+72. minidl/nn/module.py                Module: registration, train/eval, state_dict, to()
+73. minidl/nn/containers.py            Sequential, ModuleList, ModuleDict
+74. minidl/nn/init.py                  weight initialization
+75. minidl/nn/layers/linear.py         Linear, Flatten
+76. minidl/nn/functional.py            F.linear, F.one_hot, ... (the layers' math)
+77. minidl/nn/layers/activation.py     ReLU, Tanh, Softmax, ...
+78. minidl/nn/activation_functional.py F.relu, F.gelu, ...
+79. minidl/nn/layers/activation_more.py SiLU, ELU, Hardswish, PReLU, GLU, ...
+80. minidl/nn/layers/dropout.py        Dropout, Dropout1d/2d/3d, AlphaDropout
+81. minidl/nn/dropout_functional.py    F.dropout, F.dropout1d/2d/3d, F.alpha_dropout
+82. minidl/nn/layers/conv.py           Conv1d/2d, ConvTranspose1d/2d
+83. minidl/nn/layers/pooling.py        MaxPool1d/2d, AvgPool1d/2d, adaptive pools, MaxUnpool2d
+84. minidl/nn/layers/resampling.py     Upsample, PixelShuffle, Fold, Unfold
+85. minidl/nn/layers/padding.py        ZeroPad2d, ConstantPad, ReflectionPad, ReplicationPad, ...
+86. minidl/nn/layers/distance.py       CosineSimilarity, PairwiseDistance
+87. minidl/nn/layers/activation_extra.py Softmax2d, RReLU
+88. minidl/nn/layers/bilinear.py       Bilinear
+89. minidl/nn/layers/normalization.py  BatchNorm1d/2d, LayerNorm
+90. minidl/nn/normalization_functional.py F.batch_norm, F.layer_norm
+91. minidl/nn/sample_norm_functional.py F.group_norm, F.instance_norm, F.rms_norm, F.normalize
+92. minidl/nn/layers/sample_norm.py    GroupNorm, InstanceNorm1d/2d/3d, RMSNorm
+93. minidl/nn/losses.py                CrossEntropyLoss, MSELoss, ...
+94. minidl/nn/loss_functional.py       F.cross_entropy, F.mse_loss, ...
+95. minidl/nn/likelihood_losses.py     F.binary_cross_entropy, F.kl_div, F.poisson_nll_loss, ...
+96. minidl/nn/distance_losses.py       F.cosine_similarity, F.triplet_margin_loss, ...
+97. minidl/nn/margin_losses.py         F.soft_margin_loss, F.multilabel_margin_loss, ...
+98. minidl/nn/regularization.py        l1_penalty
+99. minidl/nn/clip.py                  clip_grad_norm_, clip_grad_value_
+100. minidl/nn/hooks.py                 Module backward hooks
+101. minidl/nn/layer_stats.py           LayerStats: per-layer statistics while training
+102. minidl/nn/utils.py                 nn.utils (PyTorch's module of that name)
+103. minidl/nn/embedding_functional.py  F.embedding
+104. minidl/nn/layers/embedding.py      Embedding
+105. minidl/nn/recurrent_functional.py  the steps of RNN, LSTM, GRU
+106. minidl/nn/layers/recurrent.py      RNN, LSTM, GRU and their cells
+107. minidl/nn/attention_functional.py  F.scaled_dot_product_attention
+108. minidl/nn/layers/attention.py      MultiheadAttention
+109. minidl/nn/layers/transformer.py    TransformerEncoderLayer, ...
+110. minidl/threads.py                  set_num_threads: the BLAS threads, and why one
+111. minidl/allocator.py                keeping freed memory for reuse (glibc)
 Optimizers
-85. minidl/optim/optimizer.py          Optimizer: parameter groups, state, zero_grad
-86. minidl/optim/sgd.py                SGD, momentum, Nesterov
-87. minidl/optim/ewa_momentum.py       the course notes' momentum (an average of gradients)
-88. minidl/optim/adagrad.py            Adagrad
-89. minidl/optim/rmsprop.py            RMSprop
-90. minidl/optim/adam.py               Adam, AdamW
-90. minidl/optim/adadelta.py           Adadelta
-90. minidl/optim/adamax.py             Adamax
-90. minidl/optim/nadam.py              NAdam (Nesterov momentum)
-90. minidl/optim/radam.py              RAdam (rectified Adam)
-90. minidl/optim/lbfgs.py              L-BFGS
-90. minidl/optim/line_search.py        the strong-Wolfe line search
-90. minidl/optim/rprop.py              Rprop (a step size per weight, from signs)
-90. minidl/optim/asgd.py               ASGD (averaged SGD)
-91. minidl/optim/lr_scheduler.py       learning-rate schedules
-92. minidl/optim/plateau.py            ReduceLROnPlateau
-92. minidl/optim/chained.py            ConstantLR, PolynomialLR, ChainedScheduler
-92. minidl/optim/cyclic_schedulers.py  CyclicLR, OneCycleLR, CosineAnnealingWarmRestarts
+112. minidl/optim/optimizer.py          Optimizer: parameter groups, state, zero_grad
+113. minidl/optim/sgd.py                SGD, momentum, Nesterov
+114. minidl/optim/ewa_momentum.py       the course notes' momentum (an average of gradients)
+115. minidl/optim/adagrad.py            Adagrad
+116. minidl/optim/rmsprop.py            RMSprop
+117. minidl/optim/adam.py               Adam, AdamW
+118. minidl/optim/adadelta.py           Adadelta
+119. minidl/optim/adamax.py             Adamax
+120. minidl/optim/nadam.py              NAdam (Nesterov momentum)
+121. minidl/optim/radam.py              RAdam (rectified Adam)
+122. minidl/optim/lbfgs.py              L-BFGS
+123. minidl/optim/line_search.py        the strong-Wolfe line search
+124. minidl/optim/rprop.py              Rprop (a step size per weight, from signs)
+125. minidl/optim/asgd.py               ASGD (averaged SGD)
+126. minidl/optim/lr_scheduler.py       learning-rate schedules
+127. minidl/optim/plateau.py            ReduceLROnPlateau
+128. minidl/optim/chained.py            ConstantLR, PolynomialLR, ChainedScheduler
+129. minidl/optim/cyclic_schedulers.py  CyclicLR, OneCycleLR, CosineAnnealingWarmRestarts
 Data
-93. minidl/data/dataset.py             Dataset, TensorDataset, random_split, KFold
-93. minidl/data/dataset_combinators.py IterableDataset, ConcatDataset, ChainDataset
-93. minidl/data/samplers.py            Sampler, RandomSampler, BatchSampler, ...
-93. minidl/data/collate.py             default_collate: samples into a batch
-93. minidl/data/workers.py             worker processes, get_worker_info
-94. minidl/data/dataloader.py          DataLoader: batches
-95. minidl/data/datasets/idx.py        the IDX file format
-96. minidl/data/datasets/download.py   downloading and verifying files
-97. minidl/data/datasets/mnist.py      MNIST, FashionMNIST
+130. minidl/data/dataset.py             Dataset, TensorDataset, random_split, KFold
+131. minidl/data/dataset_combinators.py IterableDataset, ConcatDataset, ChainDataset
+132. minidl/data/samplers.py            Sampler, RandomSampler, BatchSampler, ...
+133. minidl/data/collate.py             default_collate: samples into a batch
+134. minidl/data/workers.py             worker processes, get_worker_info
+135. minidl/data/dataloader.py          DataLoader: batches
+136. minidl/data/datasets/idx.py        the IDX file format
+137. minidl/data/datasets/download.py   downloading and verifying files
+138. minidl/data/datasets/mnist.py      MNIST, FashionMNIST
 Saving, and training
-98. minidl/atomic_file.py              writing a file all at once, or not at all
-99. minidl/serialization.py            minidl.save, minidl.load: safetensors + JSON
-100. minidl/train/checkpoint.py         a run's whole state, last and best, in one file
-101. minidl/train/rng.py                the random states a checkpoint holds
-102. minidl/train/early_stopping.py     EarlyStopping
-103. minidl/train/history.py            the metrics of every epoch
-104. minidl/train/progress.py           the progress bar
+139. minidl/atomic_file.py              writing a file all at once, or not at all
+140. minidl/serialization.py            minidl.save, minidl.load: safetensors + JSON
+141. minidl/train/checkpoint.py         a run's whole state, last and best, in one file
+142. minidl/train/rng.py                the random states a checkpoint holds
+143. minidl/train/early_stopping.py     EarlyStopping
+144. minidl/train/history.py            the metrics of every epoch
+145. minidl/train/progress.py           the progress bar
 Training on several processes (data parallelism over MPI)
-105. minidl/distributed/process_group.py init_process_group, ranks, what a failing rank does
-106. minidl/distributed/collectives.py  all_reduce, broadcast, ... on Tensors, in place
-107. minidl/distributed/objects.py      all_gather_object, broadcast_object_list (JSON)
-108. minidl/distributed/nccl.py         GPU to GPU through NCCL
-109. minidl/data/distributed.py         DistributedSampler: each rank's share of the data
-110. minidl/nn/parallel/reducer.py      averaging gradients in buckets, during backward
-111. minidl/nn/parallel/distributed.py  DistributedDataParallel
-111. minidl/ops/sync_batch_norm.py     batch statistics summed over every rank, fused
-111. minidl/nn/layers/sync_batch_norm.py SyncBatchNorm, convert_sync_batchnorm
+146. minidl/distributed/process_group.py init_process_group, ranks, what a failing rank does
+147. minidl/distributed/collectives.py  all_reduce, broadcast, ... on Tensors, in place
+148. minidl/distributed/objects.py      all_gather_object, broadcast_object_list (JSON)
+149. minidl/distributed/nccl.py         GPU to GPU through NCCL
+150. minidl/data/distributed.py         DistributedSampler: each rank's share of the data
+151. minidl/nn/parallel/reducer.py      averaging gradients in buckets, during backward
+152. minidl/nn/parallel/distributed.py  DistributedDataParallel
+153. minidl/ops/sync_batch_norm.py      batch statistics summed over every rank, fused
+154. minidl/nn/layers/sync_batch_norm.py SyncBatchNorm, convert_sync_batchnorm
 The lessons' tools
-112. minidl/analysis.py                 Hessians, Hessian-vector products, critical points
-113. minidl/tune.py                     hyperparameter search
-114. minidl/backward_trace.py           the backward pass, step by step
-115. minidl/viz.py                      the graph, drawn
-116. minidl/explorer.py                 the graph and its backward pass, as a page to click
-117. minidl/module_boxes.py             which module made each node (the page's boxes)
+155. minidl/analysis.py                 Hessians, Hessian-vector products, critical points
+156. minidl/tune.py                     hyperparameter search
+157. minidl/backward_trace.py           the backward pass, step by step
+158. minidl/viz.py                      the graph, drawn
+159. minidl/explorer.py                 the graph and its backward pass, as a page to click
+160. minidl/module_boxes.py             which module made each node (the page's boxes)
 """
 # tensor.py first: it is the root every other module imports (and it imports the ops last).
 from minidl.tensor import Tensor
