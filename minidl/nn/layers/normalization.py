@@ -29,6 +29,24 @@ from minidl.nn.parameter import Parameter
 from minidl.tensor import Tensor
 
 
+def add_scale_and_shift(module: Module, shape: Any, scale: bool, shift: bool, device: Any,
+                        dtype: Any) -> None:
+    """The learned affine part of a normalization layer: ``weight`` (gamma, starts at 1) when
+    ``scale``, ``bias`` (beta, starts at 0) when ``scale and shift``; each None otherwise."""
+    module.register_parameter(
+        "weight", Parameter(ones(shape, dtype=dtype, device=device)) if scale else None)
+    module.register_parameter(
+        "bias", Parameter(zeros(shape, dtype=dtype, device=device)) if scale and shift else None)
+
+
+def reset_scale_and_shift(module: Module) -> None:
+    """weight back to 1 and bias back to 0, those the layer has."""
+    if module.weight is not None:
+        init.ones_(module.weight)
+    if module.bias is not None:
+        init.zeros_(module.bias)
+
+
 class _BatchNorm(Module):
     """What BatchNorm1d and BatchNorm2d share; they differ only in the input ranks they take.
 
@@ -58,12 +76,8 @@ class _BatchNorm(Module):
         check_bool(name, "track_running_stats", track_running_stats)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        self.register_parameter("weight", None)
-        self.register_parameter("bias", None)
-        if affine:  # bias=False: a learned scale and no shift (PyTorch's bias=)
-            self.weight = Parameter(ones(num_features, dtype=dtype, device=device))
-        if affine and bias:
-            self.bias = Parameter(zeros(num_features, dtype=dtype, device=device))
+        # bias=False: a learned scale and no shift (PyTorch's bias=)
+        add_scale_and_shift(self, num_features, affine, bias, device, dtype)
         if track_running_stats:
             self.register_buffer("running_mean", zeros(num_features, dtype=dtype, device=device))
             self.register_buffer("running_var", ones(num_features, dtype=dtype, device=device))
@@ -80,10 +94,7 @@ class _BatchNorm(Module):
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        reset_scale_and_shift(self)
 
     def forward(self, input: Tensor) -> Tensor:
         label = f"{type(self).__name__}({self.extra_repr()})"
@@ -149,21 +160,10 @@ class LayerNorm(Module):
         check_bool("LayerNorm", "bias", bias)
         self.normalized_shape, self.eps = shape, eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(ones(shape, dtype=dtype, device=device))
-            if bias:
-                self.bias = Parameter(zeros(shape, dtype=dtype, device=device))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        add_scale_and_shift(self, shape, elementwise_affine, bias, device, dtype)
 
     def reset_parameters(self) -> None:
-        if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        reset_scale_and_shift(self)
 
     def forward(self, input: Tensor) -> Tensor:
         return layer_norm_impl(f"LayerNorm({self.extra_repr()})", input,

@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any, Optional, Sequence, Union
 
 from minidl.config_checks import check_bool, check_positive_int
-from minidl.creation import ones, zeros
+from minidl.creation import ones
 from minidl.errors import ConfigError, ShapeError
 from minidl.nn import init
-from minidl.nn.layers.normalization import _BatchNorm
+from minidl.nn.layers.normalization import _BatchNorm, add_scale_and_shift, reset_scale_and_shift
 from minidl.nn.module import Module
 from minidl.nn.normalization_functional import check_eps, check_normalized_shape
 from minidl.nn.parameter import Parameter
@@ -41,21 +41,10 @@ class GroupNorm(Module):
         check_bool("GroupNorm", "bias", bias)
         self.num_groups, self.num_channels, self.eps, self.affine = (
             num_groups, num_channels, eps, affine)
-        if affine:
-            self.weight = Parameter(ones(num_channels, dtype=dtype, device=device))
-            if bias:
-                self.bias = Parameter(zeros(num_channels, dtype=dtype, device=device))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        add_scale_and_shift(self, num_channels, affine, bias, device, dtype)
 
     def reset_parameters(self) -> None:
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        reset_scale_and_shift(self)
 
     def forward(self, input: Tensor) -> Tensor:
         return group_norm_impl(f"GroupNorm({self.extra_repr()})", input, self.num_groups,
