@@ -23,10 +23,8 @@ import argparse
 import json
 import os
 import resource
-import statistics
 import subprocess
 import sys
-import time
 
 import numpy as np
 
@@ -114,19 +112,6 @@ def make_step(lib, kind, device, shapes):
     return step
 
 
-def interleaved(candidates: dict, repeats: int) -> dict:
-    for fn in candidates.values():
-        fn()
-        fn()
-    times = {name: [] for name in candidates}
-    for _ in range(repeats):
-        for name, fn in candidates.items():
-            start = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(t) * 1e3 for name, t in times.items()}
-
-
 def peak_rss(framework: str, steps: int, threads: int, default_malloc: bool) -> float:
     """Peak resident memory (MiB) of ``steps`` GPT steps, in a fresh process."""
     out = subprocess.run([sys.executable, __file__, "--child", framework, "--steps", str(steps),
@@ -178,6 +163,8 @@ def main() -> None:
             name: peak_rss(name, args.steps, args.threads, args.default_malloc)
             for name in ["minidl"] + (["pytorch"] if torch else [])}}
     else:
+        sys.path.insert(0, HERE)
+        from training_step import interleaved  # (not at the top: the --memory children)
         device = args.device
         results = {}
         workloads = {"gpt": ("GPT step (4 layers, width 128, context 64)", "gpt", GPT),
