@@ -52,128 +52,130 @@ The primitives, forward and backward side by side
 45. minidl/ops/masking.py              tril, triu, masked_fill
 46. minidl/ops/sampling.py             topk, multinomial
 47. minidl/ops/lstm_cell.py            an LSTM step, fused
-48. minidl/ops/layer_norm.py           layer normalization, fused
-49. minidl/ops/gelu.py                 GELU, fused
+48. minidl/ops/lstm_sequence.py        an LSTM layer, all its steps fused
+49. minidl/ops/layer_norm.py           layer normalization, fused
+50. minidl/ops/gelu.py                 GELU, fused
 What the ops stand on
-50. minidl/dtypes.py                   dtype names, the default float
-51. minidl/ops/arguments.py            PyTorch's axis=, keepdims= and out= arguments
-52. minidl/ops/operands.py             dtype promotion, Python scalars
-53. minidl/ops/dims.py                 dims and broadcast shapes
-54. minidl/ops/dtype_checks.py         the floating-point check
-55. minidl/inplace.py                  in-place methods, version counters
-56. minidl/handles.py                  RemovableHandle, returned by every register_*_hook
-57. minidl/errors.py                   minidl's exceptions
-58. minidl/backend.py                  the only file that knows about NumPy vs CuPy
+51. minidl/dtypes.py                   dtype names, the default float
+52. minidl/ops/arguments.py            PyTorch's axis=, keepdims= and out= arguments
+53. minidl/ops/operands.py             dtype promotion, Python scalars
+54. minidl/ops/dims.py                 dims and broadcast shapes
+55. minidl/ops/dtype_checks.py         the floating-point check
+56. minidl/inplace.py                  in-place methods, version counters
+57. minidl/handles.py                  RemovableHandle, returned by every register_*_hook
+58. minidl/errors.py                   minidl's exceptions
+59. minidl/backend.py                  the only file that knows about NumPy vs CuPy
+60. minidl/scatter_rows.py             scatter_add on NumPy, by sorting
 PyTorch's spellings and namespaces
-59. minidl/tensor_methods.py           x.exp(), x.sum(dim), x.view_as(y), ...: PyTorch's names
-60. minidl/tensor_methods_math.py      x.floor(), x.tan(), ...: elementwise math
-61. minidl/tensor_methods_reduce.py    x.prod(), x.cumsum(), x.sort(), ...
-62. minidl/tensor_methods_shape.py     x.repeat(), x.flip(), x.gather(), ...
-63. minidl/printing.py                 repr(tensor), as PyTorch prints it
-64. minidl/cuda.py                     minidl.cuda.is_available(), device_count()
-65. minidl/accelerator.py              minidl.accelerator, device-neutral
-66. minidl/backends/mps.py             minidl.backends.mps: Apple GPUs (not available)
-67. minidl/backends/cudnn.py           minidl.backends.cudnn: flags, without effect
+61. minidl/tensor_methods.py           x.exp(), x.sum(dim), x.view_as(y), ...: PyTorch's names
+62. minidl/tensor_methods_math.py      x.floor(), x.tan(), ...: elementwise math
+63. minidl/tensor_methods_reduce.py    x.prod(), x.cumsum(), x.sort(), ...
+64. minidl/tensor_methods_shape.py     x.repeat(), x.flip(), x.gather(), ...
+65. minidl/printing.py                 repr(tensor), as PyTorch prints it
+66. minidl/cuda.py                     minidl.cuda.is_available(), device_count()
+67. minidl/accelerator.py              minidl.accelerator, device-neutral
+68. minidl/backends/mps.py             minidl.backends.mps: Apple GPUs (not available)
+69. minidl/backends/cudnn.py           minidl.backends.cudnn: flags, without effect
 Making tensors, and checking gradients
-68. minidl/creation.py                 tensor(), zeros(), randn(), ...
-69. minidl/testing.py                  gradcheck, gradgradcheck
+70. minidl/creation.py                 tensor(), zeros(), randn(), ...
+71. minidl/testing.py                  gradcheck, gradgradcheck
 Neural networks
-70. minidl/nn/parameter.py             Parameter: a tensor a Module trains
-71. minidl/config_checks.py            ConfigError checks of sizes, rates and choices
-72. minidl/nn/module.py                Module: registration, train/eval, state_dict, to()
-73. minidl/nn/containers.py            Sequential, ModuleList, ModuleDict
-74. minidl/nn/init.py                  weight initialization
-75. minidl/nn/layers/linear.py         Linear, Flatten
-76. minidl/nn/functional.py            F.linear, F.one_hot, ... (the layers' math)
-77. minidl/nn/layers/activation.py     ReLU, Tanh, Softmax, ...
-78. minidl/nn/activation_functional.py F.relu, F.gelu, ...
-79. minidl/nn/layers/activation_more.py SiLU, ELU, Hardswish, PReLU, GLU, ...
-80. minidl/nn/layers/dropout.py        Dropout, Dropout1d/2d/3d, AlphaDropout
-81. minidl/nn/dropout_functional.py    F.dropout, F.dropout1d/2d/3d, F.alpha_dropout
-82. minidl/nn/layers/conv.py           Conv1d/2d, ConvTranspose1d/2d
-83. minidl/nn/layers/pooling.py        MaxPool1d/2d, AvgPool1d/2d, adaptive pools, MaxUnpool2d
-84. minidl/nn/layers/resampling.py     Upsample, PixelShuffle, Fold, Unfold
-85. minidl/nn/layers/padding.py        ZeroPad2d, ConstantPad, ReflectionPad, ReplicationPad, ...
-86. minidl/nn/layers/distance.py       CosineSimilarity, PairwiseDistance
-87. minidl/nn/layers/activation_extra.py Softmax2d, RReLU
-88. minidl/nn/layers/bilinear.py       Bilinear
-89. minidl/nn/layers/normalization.py  BatchNorm1d/2d, LayerNorm
-90. minidl/nn/normalization_functional.py F.batch_norm, F.layer_norm
-91. minidl/nn/sample_norm_functional.py F.group_norm, F.instance_norm, F.rms_norm, F.normalize
-92. minidl/nn/layers/sample_norm.py    GroupNorm, InstanceNorm1d/2d/3d, RMSNorm
-93. minidl/nn/losses.py                CrossEntropyLoss, MSELoss, ...
-94. minidl/nn/loss_functional.py       F.cross_entropy, F.mse_loss, ...
-95. minidl/nn/likelihood_losses.py     F.binary_cross_entropy, F.kl_div, F.poisson_nll_loss, ...
-96. minidl/nn/distance_losses.py       F.cosine_similarity, F.triplet_margin_loss, ...
-97. minidl/nn/margin_losses.py         F.soft_margin_loss, F.multilabel_margin_loss, ...
-98. minidl/nn/regularization.py        l1_penalty
-99. minidl/nn/clip.py                  clip_grad_norm_, clip_grad_value_
-100. minidl/nn/hooks.py                 Module backward hooks
-101. minidl/nn/layer_stats.py           LayerStats: per-layer statistics while training
-102. minidl/nn/utils.py                 nn.utils (PyTorch's module of that name)
-103. minidl/nn/embedding_functional.py  F.embedding
-104. minidl/nn/layers/embedding.py      Embedding
-105. minidl/nn/recurrent_functional.py  the steps of RNN, LSTM, GRU
-106. minidl/nn/layers/recurrent.py      RNN, LSTM, GRU and their cells
-107. minidl/nn/attention_functional.py  F.scaled_dot_product_attention
-108. minidl/nn/layers/attention.py      MultiheadAttention
-109. minidl/nn/layers/transformer.py    TransformerEncoderLayer, ...
-110. minidl/threads.py                  set_num_threads: the BLAS threads, and why one
-111. minidl/allocator.py                keeping freed memory for reuse (glibc)
+72. minidl/nn/parameter.py             Parameter: a tensor a Module trains
+73. minidl/config_checks.py            ConfigError checks of sizes, rates and choices
+74. minidl/nn/module.py                Module: registration, train/eval, state_dict, to()
+75. minidl/nn/containers.py            Sequential, ModuleList, ModuleDict
+76. minidl/nn/init.py                  weight initialization
+77. minidl/nn/layers/linear.py         Linear, Flatten
+78. minidl/nn/functional.py            F.linear, F.one_hot, ... (the layers' math)
+79. minidl/nn/layers/activation.py     ReLU, Tanh, Softmax, ...
+80. minidl/nn/activation_functional.py F.relu, F.gelu, ...
+81. minidl/nn/layers/activation_more.py SiLU, ELU, Hardswish, PReLU, GLU, ...
+82. minidl/nn/layers/dropout.py        Dropout, Dropout1d/2d/3d, AlphaDropout
+83. minidl/nn/dropout_functional.py    F.dropout, F.dropout1d/2d/3d, F.alpha_dropout
+84. minidl/nn/layers/conv.py           Conv1d/2d, ConvTranspose1d/2d
+85. minidl/nn/layers/pooling.py        MaxPool1d/2d, AvgPool1d/2d, adaptive pools, MaxUnpool2d
+86. minidl/nn/layers/resampling.py     Upsample, PixelShuffle, Fold, Unfold
+87. minidl/nn/layers/padding.py        ZeroPad2d, ConstantPad, ReflectionPad, ReplicationPad, ...
+88. minidl/nn/layers/distance.py       CosineSimilarity, PairwiseDistance
+89. minidl/nn/layers/activation_extra.py Softmax2d, RReLU
+90. minidl/nn/layers/bilinear.py       Bilinear
+91. minidl/nn/layers/normalization.py  BatchNorm1d/2d, LayerNorm
+92. minidl/nn/normalization_functional.py F.batch_norm, F.layer_norm
+93. minidl/nn/sample_norm_functional.py F.group_norm, F.instance_norm, F.rms_norm, F.normalize
+94. minidl/nn/layers/sample_norm.py    GroupNorm, InstanceNorm1d/2d/3d, RMSNorm
+95. minidl/nn/losses.py                CrossEntropyLoss, MSELoss, ...
+96. minidl/nn/loss_functional.py       F.cross_entropy, F.mse_loss, ...
+97. minidl/nn/likelihood_losses.py     F.binary_cross_entropy, F.kl_div, F.poisson_nll_loss, ...
+98. minidl/nn/distance_losses.py       F.cosine_similarity, F.triplet_margin_loss, ...
+99. minidl/nn/margin_losses.py         F.soft_margin_loss, F.multilabel_margin_loss, ...
+100. minidl/nn/regularization.py       l1_penalty
+101. minidl/nn/clip.py                 clip_grad_norm_, clip_grad_value_
+102. minidl/nn/hooks.py                 Module backward hooks
+103. minidl/nn/layer_stats.py           LayerStats: per-layer statistics while training
+104. minidl/nn/utils.py                 nn.utils (PyTorch's module of that name)
+105. minidl/nn/embedding_functional.py  F.embedding
+106. minidl/nn/layers/embedding.py      Embedding
+107. minidl/nn/recurrent_functional.py  the steps of RNN, LSTM, GRU
+108. minidl/nn/layers/recurrent.py      RNN, LSTM, GRU and their cells
+109. minidl/nn/attention_functional.py  F.scaled_dot_product_attention
+110. minidl/nn/layers/attention.py      MultiheadAttention
+111. minidl/nn/layers/transformer.py    TransformerEncoderLayer, ...
+112. minidl/threads.py                  set_num_threads: the BLAS threads, and why one
+113. minidl/allocator.py                keeping freed memory for reuse (glibc)
 Optimizers
-112. minidl/optim/optimizer.py          Optimizer: parameter groups, state, zero_grad
-113. minidl/optim/sgd.py                SGD, momentum, Nesterov
-114. minidl/optim/ewa_momentum.py       the course notes' momentum (an average of gradients)
-115. minidl/optim/adagrad.py            Adagrad
-116. minidl/optim/rmsprop.py            RMSprop
-117. minidl/optim/adam.py               Adam, AdamW
-118. minidl/optim/adadelta.py           Adadelta
-119. minidl/optim/adamax.py             Adamax
-120. minidl/optim/nadam.py              NAdam (Nesterov momentum)
-121. minidl/optim/radam.py              RAdam (rectified Adam)
-122. minidl/optim/lbfgs.py              L-BFGS
-123. minidl/optim/line_search.py        the strong-Wolfe line search
-124. minidl/optim/rprop.py              Rprop (a step size per weight, from signs)
-125. minidl/optim/asgd.py               ASGD (averaged SGD)
-126. minidl/optim/lr_scheduler.py       learning-rate schedules
-127. minidl/optim/plateau.py            ReduceLROnPlateau
-128. minidl/optim/chained.py            ConstantLR, PolynomialLR, ChainedScheduler
-129. minidl/optim/cyclic_schedulers.py  CyclicLR, OneCycleLR, CosineAnnealingWarmRestarts
+114. minidl/optim/optimizer.py          Optimizer: parameter groups, state, zero_grad
+115. minidl/optim/sgd.py                SGD, momentum, Nesterov
+116. minidl/optim/ewa_momentum.py       the course notes' momentum (an average of gradients)
+117. minidl/optim/adagrad.py            Adagrad
+118. minidl/optim/rmsprop.py            RMSprop
+119. minidl/optim/adam.py               Adam, AdamW
+120. minidl/optim/adadelta.py           Adadelta
+121. minidl/optim/adamax.py             Adamax
+122. minidl/optim/nadam.py              NAdam (Nesterov momentum)
+123. minidl/optim/radam.py              RAdam (rectified Adam)
+124. minidl/optim/lbfgs.py              L-BFGS
+125. minidl/optim/line_search.py        the strong-Wolfe line search
+126. minidl/optim/rprop.py              Rprop (a step size per weight, from signs)
+127. minidl/optim/asgd.py               ASGD (averaged SGD)
+128. minidl/optim/lr_scheduler.py       learning-rate schedules
+129. minidl/optim/plateau.py            ReduceLROnPlateau
+130. minidl/optim/chained.py            ConstantLR, PolynomialLR, ChainedScheduler
+131. minidl/optim/cyclic_schedulers.py  CyclicLR, OneCycleLR, CosineAnnealingWarmRestarts
 Data
-130. minidl/data/dataset.py             Dataset, TensorDataset, random_split, KFold
-131. minidl/data/dataset_combinators.py IterableDataset, ConcatDataset, ChainDataset
-132. minidl/data/samplers.py            Sampler, RandomSampler, BatchSampler, ...
-133. minidl/data/collate.py             default_collate: samples into a batch
-134. minidl/data/workers.py             worker processes, get_worker_info
-135. minidl/data/dataloader.py          DataLoader: batches
-136. minidl/data/datasets/idx.py        the IDX file format
-137. minidl/data/datasets/download.py   downloading and verifying files
-138. minidl/data/datasets/mnist.py      MNIST, FashionMNIST
+132. minidl/data/dataset.py             Dataset, TensorDataset, random_split, KFold
+133. minidl/data/dataset_combinators.py IterableDataset, ConcatDataset, ChainDataset
+134. minidl/data/samplers.py            Sampler, RandomSampler, BatchSampler, ...
+135. minidl/data/collate.py             default_collate: samples into a batch
+136. minidl/data/workers.py             worker processes, get_worker_info
+137. minidl/data/dataloader.py          DataLoader: batches
+138. minidl/data/datasets/idx.py        the IDX file format
+139. minidl/data/datasets/download.py   downloading and verifying files
+140. minidl/data/datasets/mnist.py      MNIST, FashionMNIST
 Saving, and training
-139. minidl/atomic_file.py              writing a file all at once, or not at all
-140. minidl/serialization.py            minidl.save, minidl.load: safetensors + JSON
-141. minidl/train/checkpoint.py         a run's whole state, last and best, in one file
-142. minidl/train/rng.py                the random states a checkpoint holds
-143. minidl/train/early_stopping.py     EarlyStopping
-144. minidl/train/history.py            the metrics of every epoch
-145. minidl/train/progress.py           the progress bar
+141. minidl/atomic_file.py              writing a file all at once, or not at all
+142. minidl/serialization.py            minidl.save, minidl.load: safetensors + JSON
+143. minidl/train/checkpoint.py         a run's whole state, last and best, in one file
+144. minidl/train/rng.py                the random states a checkpoint holds
+145. minidl/train/early_stopping.py     EarlyStopping
+146. minidl/train/history.py            the metrics of every epoch
+147. minidl/train/progress.py           the progress bar
 Training on several processes (data parallelism over MPI)
-146. minidl/distributed/process_group.py init_process_group, ranks, what a failing rank does
-147. minidl/distributed/collectives.py  all_reduce, broadcast, ... on Tensors, in place
-148. minidl/distributed/objects.py      all_gather_object, broadcast_object_list (JSON)
-149. minidl/distributed/nccl.py         GPU to GPU through NCCL
-150. minidl/data/distributed.py         DistributedSampler: each rank's share of the data
-151. minidl/nn/parallel/reducer.py      averaging gradients in buckets, during backward
-152. minidl/nn/parallel/distributed.py  DistributedDataParallel
-153. minidl/ops/sync_batch_norm.py      batch statistics summed over every rank, fused
-154. minidl/nn/layers/sync_batch_norm.py SyncBatchNorm, convert_sync_batchnorm
+148. minidl/distributed/process_group.py init_process_group, ranks, what a failing rank does
+149. minidl/distributed/collectives.py  all_reduce, broadcast, ... on Tensors, in place
+150. minidl/distributed/objects.py      all_gather_object, broadcast_object_list (JSON)
+151. minidl/distributed/nccl.py         GPU to GPU through NCCL
+152. minidl/data/distributed.py         DistributedSampler: each rank's share of the data
+153. minidl/nn/parallel/reducer.py      averaging gradients in buckets, during backward
+154. minidl/nn/parallel/distributed.py  DistributedDataParallel
+155. minidl/ops/sync_batch_norm.py      batch statistics summed over every rank, fused
+156. minidl/nn/layers/sync_batch_norm.py SyncBatchNorm, convert_sync_batchnorm
 The lessons' tools
-155. minidl/analysis.py                 Hessians, Hessian-vector products, critical points
-156. minidl/tune.py                     hyperparameter search
-157. minidl/backward_trace.py           the backward pass, step by step
-158. minidl/viz.py                      the graph, drawn
-159. minidl/explorer.py                 the graph and its backward pass, as a page to click
-160. minidl/module_boxes.py             which module made each node (the page's boxes)
+157. minidl/analysis.py                 Hessians, Hessian-vector products, critical points
+158. minidl/tune.py                     hyperparameter search
+159. minidl/backward_trace.py           the backward pass, step by step
+160. minidl/viz.py                      the graph, drawn
+161. minidl/explorer.py                 the graph and its backward pass, as a page to click
+162. minidl/module_boxes.py             which module made each node (the page's boxes)
 """
 # tensor.py first: it is the root every other module imports (and it imports the ops last).
 from minidl.tensor import Tensor

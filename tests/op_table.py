@@ -66,6 +66,7 @@ from op_row import Op
 import minidl
 from minidl.ops.gelu import gelu
 from minidl.ops.lstm_cell import lstm_step
+from minidl.ops.lstm_sequence import lstm_sequence
 
 
 # ------------------------------------------------------------------ references
@@ -274,6 +275,9 @@ SEQUENCE = [
     Op("lstm_step", lstm_step, seq.lstm_step_ref, seq.lstm_step_cases(),
        domain="the fused LSTM step: xw (N, 4H), [h, c] (2, N, H), W_hh (4H, H), b_hh or none; "
        "N * H <= 2"),
+    Op("lstm_sequence", lstm_sequence, seq.lstm_sequence_ref, seq.lstm_sequence_cases(),
+       domain="the fused LSTM layer: x (T, N, I) for T = 1..3, [h_0, c_0] (2, N, H), W_ih, "
+       "W_hh, both biases or none, either direction; N * H <= 2"),
     Op("recurrent_layer", seq.run_recurrent_layer, seq.recurrent_layer_ref,
        seq.recurrent_layer_cases(), domain="RNN (tanh), LSTM, GRU: 1..3 steps, either "
        "direction; weights and states in [-1.5, 1.5]"),

@@ -1,5 +1,6 @@
 """Cases and NumPy references for the sequence-model rows of ``tests/op_table.py``: masks
 (tril, triu, masked_fill), topk, embedding, scaled dot-product attention, the fused LSTM step,
+a whole LSTM layer fused,
 whole recurrent layers, and the fused layer normalization and GELU.
 
 Sizes stay tiny (gradgradcheck costs a backward pass per input element per output element);
@@ -151,6 +152,27 @@ def lstm_cell_ref(xw, hw, c):
 
 def lstm_step_ref(xw, hc, w_hh, *b_hh):
     return lstm_cell_ref(xw, hc[0] @ w_hh.T + (b_hh[0] if b_hh else 0), hc[1])
+
+
+@st.composite
+def lstm_sequence_cases(draw):
+    """x (T, N, I), [h_0, c_0] (2, N, H), W_ih (4H, I), W_hh (4H, H), and b_ih, b_hh or neither;
+    T = 1..3, N * H <= 2, I = 1..2, forward or reversed."""
+    n, h = draw(st.sampled_from([(1, 1), (2, 1), (1, 2)]))
+    steps, inputs = draw(st.integers(1, 3)), draw(st.integers(1, 2))
+    shapes_ = [(steps, n, inputs), (2, n, h), (4 * h, inputs), (4 * h, h)] + [
+        (4 * h,)] * (2 * draw(st.integers(0, 1)))
+    return Case(tuple(draw(values(s, -1.5, 1.5)) for s in shapes_),
+                {"reverse": draw(st.booleans())})
+
+
+def lstm_sequence_ref(x, hc, w_ih, w_hh, *biases, reverse):
+    """Every step's [h_t, c_t], (T, 2, N, H), by lstm_step_ref in a loop."""
+    b_ih, b_hh = biases if biases else (0, ())
+    out = [None] * len(x)
+    for t in (reversed(range(len(x))) if reverse else range(len(x))):
+        hc = out[t] = lstm_step_ref(x[t] @ w_ih.T + b_ih, hc, w_hh, *((b_hh,) if biases else ()))
+    return np.stack(out)
 
 
 GATES = {"RNN_TANH": 1, "LSTM": 4, "GRU": 3}

@@ -1,5 +1,6 @@
 """The fused Functions of the sequence models against their twins composed of primitives:
-the LSTM step (``minidl/ops/lstm_cell.py`` vs ``lstm_step_composed``), layer normalization
+the LSTM step (``minidl/ops/lstm_cell.py`` vs ``lstm_step_composed``), the whole LSTM layer
+(``minidl/ops/lstm_sequence.py`` vs a loop of ``lstm_step_composed``), layer normalization
 (``minidl/ops/layer_norm.py`` vs ``layer_norm_composed``) and GELU (``minidl/ops/gelu.py`` vs
 ``gelu_composed``, both approximations); ``F.layer_norm`` and ``F.gelu`` run the fused ones.
 Values, first derivatives (each fused backward on arrays) and second derivatives (its
@@ -18,7 +19,9 @@ from minidl.nn.activation_functional import gelu_composed
 from minidl.nn.normalization_functional import layer_norm_composed
 from minidl.ops.gelu import gelu
 from minidl.ops.layer_norm import layer_norm
+from minidl.ops.linalg import linear_composed
 from minidl.ops.lstm_cell import LSTMStep, lstm_step, lstm_step_composed
+from minidl.ops.lstm_sequence import LSTMSequence, lstm_sequence
 
 
 def derivatives(fn, arrays, weights, needs):
@@ -47,6 +50,42 @@ def test_fused_step_equals_its_composed_twin(n, h, bias, data):
     twin = derivatives(lstm_step_composed, arrays, weights, needs)
     for got, expected in zip(fused, twin):
         np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
+
+
+def _composed_sequence(x, hc, w_ih, w_hh, *biases, reverse=False):
+    b_ih, b_hh = biases if biases else (None, None)
+    xw = linear_composed(x, w_ih, b_ih)
+    out = [None] * x.shape[0]
+    for t in (reversed(range(x.shape[0])) if reverse else range(x.shape[0])):
+        hc = out[t] = lstm_step_composed(xw[t], hc, w_hh, b_hh)
+    return minidl.stack(out)
+
+
+@given(steps=st.integers(1, 4), n=st.integers(1, 2), h=st.integers(1, 2),
+       inputs=st.integers(1, 2), bias=st.booleans(), reverse=st.booleans(), data=st.data())
+def test_fused_sequence_equals_its_composed_twin(steps, n, h, inputs, bias, reverse, data):
+    floats = st.floats(-2, 2)
+    shapes = [(steps, n, inputs), (2, n, h), (4 * h, inputs), (4 * h, h)] + [(4 * h,)] * (
+        2 * bias)
+    arrays = [data.draw(hnp.arrays(np.float64, shape, elements=floats), label="input")
+              for shape in shapes]
+    weights = data.draw(hnp.arrays(np.float64, (steps, 2, n, h), elements=floats), label="w")
+    needs = data.draw(st.lists(st.booleans(), min_size=len(shapes), max_size=len(shapes))
+                      .filter(any), label="needs")
+    fused = derivatives(lambda *xs: lstm_sequence(*xs, reverse=reverse), arrays, weights, needs)
+    twin = derivatives(lambda *xs: _composed_sequence(*xs, reverse=reverse), arrays, weights,
+                       needs)
+    for got, expected in zip(fused, twin):
+        np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
+
+
+def test_the_fused_sequence_records_one_node():
+    x, hc = minidl.randn(5, 3, 4, requires_grad=True), minidl.randn(2, 3, 2)
+    w_ih, w_hh = minidl.randn(8, 4, requires_grad=True), minidl.randn(8, 2, requires_grad=True)
+    out = lstm_sequence(x, hc, w_ih, w_hh)
+    assert out.shape == (5, 2, 3, 2) and out.grad_fn.function is LSTMSequence
+    out[:, 0].sum().backward()
+    assert x.grad.shape == (5, 3, 4) and w_ih.grad.shape == (8, 4) and w_hh.grad.shape == (8, 2)
 
 
 def test_the_fused_step_records_one_node():

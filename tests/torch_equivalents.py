@@ -89,6 +89,16 @@ def _lstm_step(xw, hc, w_hh, *b_hh):
     return torch.stack([h, c])
 
 
+def _lstm_sequence(x, hc, w_ih, w_hh, *biases, reverse):
+    """torch.lstm_cell over the steps, in order or reversed."""
+    b_ih, b_hh = biases if biases else (None, None)
+    out = [None] * len(x)
+    for t in (reversed(range(len(x))) if reverse else range(len(x))):
+        h, c = torch.lstm_cell(x[t], (hc[0], hc[1]), w_ih, w_hh, b_ih, b_hh)
+        hc = out[t] = torch.stack([h, c])
+    return torch.stack(out)
+
+
 def _norm(a, p, dim, keepdim):
     """PyTorch refuses p="fro" over a tuple of other than 2 dims, which minidl takes as the
     2-norm of the elements (what "fro" is over 2): compare with PyTorch's vector 2-norm there."""
@@ -187,6 +197,7 @@ TORCH: Dict[str, Callable] = {
     "embedding": lambda weight, indices: F.embedding(torch.tensor(indices), weight),
     "scaled_dot_product_attention": _attention,
     "lstm_step": _lstm_step,
+    "lstm_sequence": _lstm_sequence,
     "layer_norm_fused": lambda x, *p, axes: F.layer_norm(
         x, x.shape[x.ndim - len(axes):], *(p + (None,) * (2 - len(p)))),
     "gelu_fused": lambda a, approximate: F.gelu(a, approximate=approximate),

@@ -10,7 +10,8 @@ unchanged (``weight_ih_l0`` is W_ih of layer 0, and so on):
 
     RNN    h' = tanh(xw + hw)  (or relu)
     LSTM   gates (input i, forget f, cell g, output o):  c' = f c + i g,  h' = o tanh(c')
-           (one fused node per step, projection included: ``minidl/ops/lstm_cell.py``)
+           (a layer: one fused node for all its steps, ``minidl/ops/lstm_sequence.py``;
+           a cell: one per step, ``minidl/ops/lstm_cell.py``)
     GRU    gates (reset r, update z, new n):
            r = sigmoid(xw_r + hw_r),  z = sigmoid(xw_z + hw_z),  n = tanh(xw_n + r hw_n),
            h' = (1 - z) n + z h
@@ -27,6 +28,7 @@ from typing import List, Optional, Tuple
 
 from minidl.ops.linalg import Linear
 from minidl.ops.lstm_cell import lstm_step
+from minidl.ops.lstm_sequence import lstm_sequence
 from minidl.ops.shape import stack
 from minidl.ops.unary import relu, sigmoid, tanh
 from minidl.tensor import Tensor
@@ -77,13 +79,14 @@ def recurrent_layer(mode: str, x: Tensor, state: Tuple[Tensor, ...], w_ih: Tenso
     or (h, c) for an LSTM: returns the outputs h_1..h_T stacked, (T, N, H), and the final
     state. ``reverse`` runs from the last step to the first (the backward direction of a
     bidirectional layer); its outputs are still in time order."""
+    if mode == "LSTM":  # one fused node for all the steps: minidl/ops/lstm_sequence.py
+        hcs = lstm_sequence(x, stack(state), w_ih, w_hh, b_ih, b_hh, reverse)
+        last = hcs[0] if reverse else hcs[-1]  # (T, 2, N, H): the outputs are the h halves
+        return hcs[:, 0], (last[0], last[1])
     step = STEPS[mode]
-    lstm = mode == "LSTM"
-    carry = stack(state) if lstm else state[0]
+    carry = state[0]
     xws = split_steps(Linear.apply(x, w_ih, b_ih))  # every step's input projection at once
     carries = [None] * len(xws)
     for t in (reversed(range(len(xws))) if reverse else range(len(xws))):
         carry = carries[t] = step(xws[t], carry, w_hh, b_hh)
-    if lstm:  # (T, 2, N, H): the outputs are the h halves
-        return stack(carries)[:, 0], (carry[0], carry[1])
     return stack(carries), (carry,)
