@@ -1,15 +1,14 @@
-"""Training steps on a quiet and on a busy machine: minidl (its default of one BLAS thread) against
-PyTorch (its default threads).
+"""Training steps on a quiet and on a busy machine: minidl (its default, a BLAS thread count that
+follows the load) against PyTorch (its default threads).
 
-Besides the default, minidl runs with as many BLAS threads as cores, and so again with
-OpenBLAS's idle threads sleeping at once instead of spinning (``OPENBLAS_THREAD_TIMEOUT=4``):
-the three columns separate the two causes of the slowdown. Busy means two CPU-bound processes
-that this script starts before the busy runs and stops after them (and on any exit), on the
-cores that everything else uses. Each measurement runs in a fresh process of its own, so no
-framework's idle threads run beside another's: a worker process warms up, times ``--steps``
-steps and reports their median. Contenders take turns (A B C D, A B C D, ...) for ``--rounds``
-rounds and the median over rounds is reported, with the ratio of minidl's default to PyTorch
-measured in the same run.
+Besides the default, minidl runs with one fixed BLAS thread and with as many as cores: the
+default should be as fast as the better of the two on either machine. Busy means two
+CPU-bound processes that this script starts before the busy runs and stops after them (and on
+any exit), on the cores that everything else uses. Each measurement runs in a fresh process of
+its own, so no framework's idle threads run beside another's: a worker process warms up (five
+steps and half a second at least), times ``--steps`` steps and reports their median.
+Contenders take turns (A B C D, A B C D, ...) for ``--rounds`` rounds and the median over
+rounds is reported, with the ratio of minidl's default to PyTorch measured in the same run.
 
 Workloads (float32, batch 128; the models of benchmarks/training_step.py): the MLP training
 step, the CNN training step, and the per-op overhead of benchmarks/overhead.py (a chain of 400
@@ -31,16 +30,14 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKLOADS = {"mlp": "ms per MLP step", "cnn": "ms per CNN step", "ops": "us per op"}
 HOG = "while True: pass"
+WARM_UP = 0.5  # seconds of steps before timing (and at least five steps)
 
 
 def contenders(cores: int) -> dict:
     """name -> environment of the worker process."""
-    return {"minidl": {},  # the default, one BLAS thread
+    return {"minidl": {"MINIDL_NUM_THREADS": "adaptive"},  # the default
+            "minidl, 1 thread": {"MINIDL_NUM_THREADS": "1"},
             f"minidl, {cores} threads": {"MINIDL_NUM_THREADS": str(cores)},
-            # OpenBLAS's idle threads spin for 2^28 cycles before sleeping; 2^4 is its least
-            # (read when NumPy loads, so only an environment variable can set it)
-            f"{cores} threads, no spin": {"MINIDL_NUM_THREADS": str(cores),
-                                          "OPENBLAS_THREAD_TIMEOUT": "4"},
             "PyTorch": {"FRAMEWORK": "torch"}}
 
 
@@ -74,12 +71,16 @@ def worker(workload: str, steps: int) -> float:
     else:
         model = training_step.minidl_mlp() if workload == "mlp" else training_step.minidl_cnn()
         step = training_step.minidl_trainer(model, x, y)
+    warm_until = time.perf_counter() + WARM_UP
+    for i in range(1000):  # the first steps allocate; minidl's default looks at the load
+        step()
+        if i >= 4 and time.perf_counter() > warm_until:
+            break
     times = []
-    for i in range(steps + 5):  # five warm-up steps: the first ones allocate
+    for _ in range(steps):
         start = time.perf_counter()
         step()
-        if i >= 5:
-            times.append((time.perf_counter() - start) * 1e3)
+        times.append((time.perf_counter() - start) * 1e3)
     return statistics.median(times)
 
 

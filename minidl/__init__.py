@@ -120,62 +120,63 @@ Neural networks
 109. minidl/nn/attention_functional.py  F.scaled_dot_product_attention
 110. minidl/nn/layers/attention.py      MultiheadAttention
 111. minidl/nn/layers/transformer.py    TransformerEncoderLayer, ...
-112. minidl/threads.py                  set_num_threads: the BLAS threads, and why one
-113. minidl/allocator.py                keeping freed memory for reuse (glibc)
+112. minidl/threads.py                  set_num_threads: the BLAS threads
+113. minidl/adaptive_threads.py         the default count, from the machine's load
+114. minidl/allocator.py                keeping freed memory for reuse (glibc)
 Optimizers
-114. minidl/optim/optimizer.py          Optimizer: parameter groups, state, zero_grad
-115. minidl/optim/sgd.py                SGD, momentum, Nesterov
-116. minidl/optim/ewa_momentum.py       the course notes' momentum (an average of gradients)
-117. minidl/optim/adagrad.py            Adagrad
-118. minidl/optim/rmsprop.py            RMSprop
-119. minidl/optim/adam.py               Adam, AdamW
-120. minidl/optim/adadelta.py           Adadelta
-121. minidl/optim/adamax.py             Adamax
-122. minidl/optim/nadam.py              NAdam (Nesterov momentum)
-123. minidl/optim/radam.py              RAdam (rectified Adam)
-124. minidl/optim/lbfgs.py              L-BFGS
-125. minidl/optim/line_search.py        the strong-Wolfe line search
-126. minidl/optim/rprop.py              Rprop (a step size per weight, from signs)
-127. minidl/optim/asgd.py               ASGD (averaged SGD)
-128. minidl/optim/lr_scheduler.py       learning-rate schedules
-129. minidl/optim/plateau.py            ReduceLROnPlateau
-130. minidl/optim/chained.py            ConstantLR, PolynomialLR, ChainedScheduler
-131. minidl/optim/cyclic_schedulers.py  CyclicLR, OneCycleLR, CosineAnnealingWarmRestarts
+115. minidl/optim/optimizer.py          Optimizer: parameter groups, state, zero_grad
+116. minidl/optim/sgd.py                SGD, momentum, Nesterov
+117. minidl/optim/ewa_momentum.py       the course notes' momentum (an average of gradients)
+118. minidl/optim/adagrad.py            Adagrad
+119. minidl/optim/rmsprop.py            RMSprop
+120. minidl/optim/adam.py               Adam, AdamW
+121. minidl/optim/adadelta.py           Adadelta
+122. minidl/optim/adamax.py             Adamax
+123. minidl/optim/nadam.py              NAdam (Nesterov momentum)
+124. minidl/optim/radam.py              RAdam (rectified Adam)
+125. minidl/optim/lbfgs.py              L-BFGS
+126. minidl/optim/line_search.py        the strong-Wolfe line search
+127. minidl/optim/rprop.py              Rprop (a step size per weight, from signs)
+128. minidl/optim/asgd.py               ASGD (averaged SGD)
+129. minidl/optim/lr_scheduler.py       learning-rate schedules
+130. minidl/optim/plateau.py            ReduceLROnPlateau
+131. minidl/optim/chained.py            ConstantLR, PolynomialLR, ChainedScheduler
+132. minidl/optim/cyclic_schedulers.py  CyclicLR, OneCycleLR, CosineAnnealingWarmRestarts
 Data
-132. minidl/data/dataset.py             Dataset, TensorDataset, random_split, KFold
-133. minidl/data/dataset_combinators.py IterableDataset, ConcatDataset, ChainDataset
-134. minidl/data/samplers.py            Sampler, RandomSampler, BatchSampler, ...
-135. minidl/data/collate.py             default_collate: samples into a batch
-136. minidl/data/workers.py             worker processes, get_worker_info
-137. minidl/data/dataloader.py          DataLoader: batches
-138. minidl/data/datasets/idx.py        the IDX file format
-139. minidl/data/datasets/download.py   downloading and verifying files
-140. minidl/data/datasets/mnist.py      MNIST, FashionMNIST
+133. minidl/data/dataset.py             Dataset, TensorDataset, random_split, KFold
+134. minidl/data/dataset_combinators.py IterableDataset, ConcatDataset, ChainDataset
+135. minidl/data/samplers.py            Sampler, RandomSampler, BatchSampler, ...
+136. minidl/data/collate.py             default_collate: samples into a batch
+137. minidl/data/workers.py             worker processes, get_worker_info
+138. minidl/data/dataloader.py          DataLoader: batches
+139. minidl/data/datasets/idx.py        the IDX file format
+140. minidl/data/datasets/download.py   downloading and verifying files
+141. minidl/data/datasets/mnist.py      MNIST, FashionMNIST
 Saving, and training
-141. minidl/atomic_file.py              writing a file all at once, or not at all
-142. minidl/serialization.py            minidl.save, minidl.load: safetensors + JSON
-143. minidl/train/checkpoint.py         a run's whole state, last and best, in one file
-144. minidl/train/rng.py                the random states a checkpoint holds
-145. minidl/train/early_stopping.py     EarlyStopping
-146. minidl/train/history.py            the metrics of every epoch
-147. minidl/train/progress.py           the progress bar
+142. minidl/atomic_file.py              writing a file all at once, or not at all
+143. minidl/serialization.py            minidl.save, minidl.load: safetensors + JSON
+144. minidl/train/checkpoint.py         a run's whole state, last and best, in one file
+145. minidl/train/rng.py                the random states a checkpoint holds
+146. minidl/train/early_stopping.py     EarlyStopping
+147. minidl/train/history.py            the metrics of every epoch
+148. minidl/train/progress.py           the progress bar
 Training on several processes (data parallelism over MPI)
-148. minidl/distributed/process_group.py init_process_group, ranks, what a failing rank does
-149. minidl/distributed/collectives.py  all_reduce, broadcast, ... on Tensors, in place
-150. minidl/distributed/objects.py      all_gather_object, broadcast_object_list (JSON)
-151. minidl/distributed/nccl.py         GPU to GPU through NCCL
-152. minidl/data/distributed.py         DistributedSampler: each rank's share of the data
-153. minidl/nn/parallel/reducer.py      averaging gradients in buckets, during backward
-154. minidl/nn/parallel/distributed.py  DistributedDataParallel
-155. minidl/ops/sync_batch_norm.py      batch statistics summed over every rank, fused
-156. minidl/nn/layers/sync_batch_norm.py SyncBatchNorm, convert_sync_batchnorm
+149. minidl/distributed/process_group.py init_process_group, ranks, what a failing rank does
+150. minidl/distributed/collectives.py  all_reduce, broadcast, ... on Tensors, in place
+151. minidl/distributed/objects.py      all_gather_object, broadcast_object_list (JSON)
+152. minidl/distributed/nccl.py         GPU to GPU through NCCL
+153. minidl/data/distributed.py         DistributedSampler: each rank's share of the data
+154. minidl/nn/parallel/reducer.py      averaging gradients in buckets, during backward
+155. minidl/nn/parallel/distributed.py  DistributedDataParallel
+156. minidl/ops/sync_batch_norm.py      batch statistics summed over every rank, fused
+157. minidl/nn/layers/sync_batch_norm.py SyncBatchNorm, convert_sync_batchnorm
 The lessons' tools
-157. minidl/analysis.py                 Hessians, Hessian-vector products, critical points
-158. minidl/tune.py                     hyperparameter search
-159. minidl/backward_trace.py           the backward pass, step by step
-160. minidl/viz.py                      the graph, drawn
-161. minidl/explorer.py                 the graph and its backward pass, as a page to click
-162. minidl/module_boxes.py             which module made each node (the page's boxes)
+158. minidl/analysis.py                 Hessians, Hessian-vector products, critical points
+159. minidl/tune.py                     hyperparameter search
+160. minidl/backward_trace.py           the backward pass, step by step
+161. minidl/viz.py                      the graph, drawn
+162. minidl/explorer.py                 the graph and its backward pass, as a page to click
+163. minidl/module_boxes.py             which module made each node (the page's boxes)
 """
 # tensor.py first: it is the root every other module imports (and it imports the ops last).
 from minidl.tensor import Tensor
@@ -404,7 +405,7 @@ arccos, arccosh, arcsin, arcsinh = acos, acosh, asin, asinh
 arctan, arctan2, arctanh, fix = atan, atan2, atanh, trunc
 concat = concatenate = cat
 __version__ = "0.1.0"
-threads.apply_default()  # one BLAS thread unless the environment says otherwise: threads.py
+threads.apply_default()  # BLAS threads following the load unless the environment says: threads.py
 
 # The subpackages, imported last: they build on everything above.
 from minidl import data, distributed, linalg, nn, optim, utils, viz  # noqa: E402

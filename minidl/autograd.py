@@ -36,6 +36,7 @@ from minidl.grad_mode import (
 from minidl.node import _FREED, Node
 from minidl.ops.dims import broadcast_shape
 from minidl.tensor import Tensor
+from minidl.threads import adapt as adapt_threads
 
 
 # ------------------------------------------------------------------------------ the engine
@@ -71,6 +72,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
     gradients are stored there instead (this is ``minidl.grad``) and no ``.grad`` is touched,
     unless ``fill_retained`` (then tensors that called ``retain_grad()`` still get theirs, as
     in ``backward(inputs=...)``)."""
+    adapt_threads()  # about once per training step: the BLAS threads follow the load
     if fill_retained is None:
         fill_retained = capture is None
     grads = {}  # Node -> gradient of its output, summed over all its consumers

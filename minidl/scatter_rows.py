@@ -13,8 +13,9 @@ no index repeated:
 
 The result is deterministic; its float rounding can differ from ``np.add.at``'s in the last
 bits, since ``reduceat`` adds a run with vectorized partial sums where ``np.add.at`` adds one
-value after another (the tests check that it is no less accurate). Any other index (several index arrays, slices, a
-broadcast value, an index out of range, which ``np.add.at`` reports) goes to ``np.add.at``.
+value after another (the tests check that it is no less accurate). Any other index (several
+index arrays, slices, a broadcast value, an index out of range, which ``np.add.at`` reports)
+goes to ``np.add.at``.
 
 Read next: ``minidl/tensor_methods.py`` (a Tensor's methods under PyTorch's names).
 """

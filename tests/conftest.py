@@ -5,8 +5,13 @@ tests the same examples; "explore" (``make test-explore``) draws fresh, more num
 """
 import os
 
-import pytest
-from hypothesis import HealthCheck, settings
+# One BLAS thread, fixed, for the whole suite and the processes it starts (set before minidl is
+# imported): minidl's default count follows the machine's load, and a count that changed
+# mid-run could change the last bits of results that tests compare exactly.
+os.environ.setdefault("MINIDL_NUM_THREADS", "1")
+
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
 
 settings.register_profile(
     "ci", derandomize=True, max_examples=100, deadline=None, print_blob=True,
