@@ -38,6 +38,7 @@ HERE = Path(__file__).resolve().parent
 SIZES = [2**k for k in range(10, 27, 2)]  # 1 KiB .. 64 MiB
 MODES = ["ddp", "ddp 1MB", "1MB at end", "no comm", "1 x 2 thr"]
 GLOBAL_BATCH = 256
+SETTLE = 0.3  # seconds of rest after the 2-thread runs
 
 
 # ----------------------------------------------------------------------------- the workers
@@ -119,7 +120,7 @@ def train_worker(out: Path, repeats: int, framework: str) -> None:
     rng = np.random.default_rng(rank)
     labels = rng.integers(0, 10, GLOBAL_BATCH).astype(np.int64)
     shapes = {"MLP": (784,), "CNN": (1, 28, 28)}
-    steps = {"MLP": 20, "CNN": 4}
+    steps = {"MLP": 40, "CNN": 4}
     if framework == "minidl":
         make = _minidl_runners()
     else:
@@ -145,6 +146,10 @@ def train_worker(out: Path, repeats: int, framework: str) -> None:
                         step()
                     elapsed = time.perf_counter() - start
                 if alone:
+                    # The idle workers of its 2-thread pool spin for up to ~0.1 s (OpenBLAS's
+                    # thread timeout; OpenMP's spin for PyTorch) before sleeping: let them
+                    # settle, or they take a core from the next mode's ranks.
+                    time.sleep(SETTLE)
                     idle_until_everyone_arrives(comm)
                 if round_:
                     rates[mode].append(steps[model_name] / elapsed)
