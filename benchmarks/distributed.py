@@ -13,8 +13,12 @@
                       what sending buckets from the gradient hooks during backward brings;
    * ``no comm``:     2 ranks x 1 thread under ``no_sync()``: the all-reduce skipped, the
                       best DDP could do (the ranks never wait for each other);
-   * ``1 x 2 thr``:   one process with 2 BLAS threads at batch 256 (the other rank sleeps).
-   ``efficiency`` is ddp / no comm. PyTorch does the same with DDP over gloo when installed.
+   * ``1 x 2 thr``:   one process with 2 BLAS threads at batch 256 (the other rank sleeps),
+                      timed after the others (its idle threads spin for a while after it).
+   ``efficiency`` is ddp / no comm. Each rate is the slowest rank's (a global batch is done
+   when every rank has done its share; without communication the ranks would otherwise drift
+   apart and the faster one's rate would flatter the bound). PyTorch does the same with DDP
+   over gloo when installed.
 
 Each part is one ``mpiexec -n 2`` job running this file with ``--worker``; its rank 0 writes
 the numbers to a JSON file that this process prints (and, with ``--json``, keeps).
@@ -38,7 +42,6 @@ HERE = Path(__file__).resolve().parent
 SIZES = [2**k for k in range(10, 27, 2)]  # 1 KiB .. 64 MiB
 MODES = ["ddp", "ddp 1MB", "1MB at end", "no comm", "1 x 2 thr"]
 GLOBAL_BATCH = 256
-SETTLE = 0.3  # seconds of rest after the 2-thread runs
 
 
 # ----------------------------------------------------------------------------- the workers
@@ -111,10 +114,32 @@ def idle_until_everyone_arrives(comm) -> None:
         time.sleep(0.001)
 
 
+def _time_mode(comm, step, steps: int, alone: bool):
+    """Steps per second of ``steps`` steps: on both ranks, the slowest rank's (a global batch
+    is done when every rank has done its share), or, ``alone``, on rank 0 while the other rank
+    sleeps (None there)."""
+    from mpi4py import MPI
+    from threadpoolctl import threadpool_limits
+    if alone and comm.Get_rank() != 0:
+        idle_until_everyone_arrives(comm)
+        return None
+    if not alone:
+        comm.Barrier()
+    with threadpool_limits(limits=2 if alone else 1):
+        start = time.perf_counter()
+        for _ in range(steps):
+            step()
+        elapsed = time.perf_counter() - start
+    if alone:
+        idle_until_everyone_arrives(comm)
+    else:
+        elapsed = comm.allreduce(elapsed, op=MPI.MAX)
+    return steps / elapsed
+
+
 def train_worker(out: Path, repeats: int, framework: str) -> None:
     import numpy as np
     from mpi4py import MPI
-    from threadpoolctl import threadpool_limits
     comm = MPI.COMM_WORLD
     rank, size = comm.Get_rank(), comm.Get_size()
     rng = np.random.default_rng(rank)
@@ -133,26 +158,17 @@ def train_worker(out: Path, repeats: int, framework: str) -> None:
                               labels if mode == "1 x 2 thr" else labels[half])
                    for mode in MODES}
         rates = {mode: [] for mode in MODES}
-        for round_ in range(repeats + 1):  # round 0 is the warm-up
-            for mode, step in runners.items():
-                alone = mode == "1 x 2 thr"
-                if alone and rank != 0:
-                    idle_until_everyone_arrives(comm)
-                    continue
-                comm.Barrier() if not alone else None
-                with threadpool_limits(limits=2 if alone else 1):
-                    start = time.perf_counter()
-                    for _ in range(steps[model_name]):
-                        step()
-                    elapsed = time.perf_counter() - start
-                if alone:
-                    # The idle workers of its 2-thread pool spin for up to ~0.1 s (OpenBLAS's
-                    # thread timeout; OpenMP's spin for PyTorch) before sleeping: let them
-                    # settle, or they take a core from the next mode's ranks.
-                    time.sleep(SETTLE)
-                    idle_until_everyone_arrives(comm)
-                if round_:
-                    rates[mode].append(steps[model_name] / elapsed)
+        ranked = [mode for mode in MODES if mode != "1 x 2 thr"]
+        # The 2-rank modes take turns; the single process runs after them, apart: the idle
+        # workers of its 2-thread pool keep spinning for a while (OpenBLAS's thread timeout,
+        # OpenMP's spin for PyTorch) and would take a core from the next mode's ranks.
+        for modes in (ranked, ["1 x 2 thr"]):
+            for round_ in range(repeats + 1):  # round 0 is the warm-up
+                for mode in modes:
+                    rate = _time_mode(comm, runners[mode], steps[model_name],
+                                      alone=mode == "1 x 2 thr")
+                    if round_ and rate is not None:
+                        rates[mode].append(rate)
         results[model_name] = {mode: statistics.median(r) for mode, r in rates.items()
                                if r}
     if rank == 0:

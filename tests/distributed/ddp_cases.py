@@ -25,6 +25,7 @@ VARIANTS = {
     "sgd_no_sync": ("sgd", TINY_BUCKETS_MB, 2, (1, 1), False),
     "shared_and_unused": ("sgd", TINY_BUCKETS_MB, 1, (2, 2), True),
     "graph_changes": ("adam", TINY_BUCKETS_MB, 1, (1, 2), False),
+    "pieces": ("sgd", None, 1, (1, 1), False),  # the one bucket all-reduced in 40-byte pieces
 }
 
 

@@ -27,6 +27,8 @@ saved, info = {}, {}
 for variant, (_, bucket_cap_mb, _, _, _) in VARIANTS.items():
     model, kind = build(variant, seed=rank)  # different on every rank, on purpose
     ddp = DistributedDataParallel(model, bucket_cap_mb=bucket_cap_mb)
+    if variant == "pieces":
+        ddp.reducer.piece_bytes = 40
     optimizer = make_optimizer(kind, ddp.parameters())
     info[variant] = {"buckets": len(ddp.reducer.buckets)}
 
