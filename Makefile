@@ -40,8 +40,8 @@ test-explore: $(VENV)/.stamp-test
 
 # Train the example classifier (MNIST; e.g. make train ARGS="--dataset fashion-mnist --model mlp").
 # Outputs go to runs/<dataset>-<model>/; `make train ARGS="... --resume"` continues a run.
-# minidl uses one BLAS thread unless told otherwise (MINIDL_NUM_THREADS=2, or set_num_threads):
-# README, "Performance", on a busy machine.
+# minidl's BLAS threads follow the machine's load unless told otherwise (MINIDL_NUM_THREADS=1,
+# or set_num_threads): README, "Performance", "Threads, and a machine that is busy".
 train: $(VENV)/.stamp-train
 	$(PY) examples/train_mnist.py $(ARGS)
 

@@ -38,8 +38,6 @@ from minidl.data.datasets import MNIST, FashionMNIST
 from minidl.nn.parallel import DistributedDataParallel
 from minidl.train import restore
 
-# Each rank keeps minidl's default of one BLAS thread (minidl/threads.py): N ranks already keep
-# N cores busy, and more threads per rank would only compete for them.
 
 # ----------------------------------------------------------------------------- settings
 parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -57,6 +55,9 @@ parser.add_argument("--quick", action="store_true", help="2,048 + 1,000 images (
 args = parser.parse_args()
 
 dist.init_process_group(backend="mpi")  # DDP 1: who am I, how many are we
+# One BLAS thread per rank: N ranks already keep N cores busy, and more threads per rank would
+# only compete for them (minidl's default count follows the load, minidl/threads.py).
+minidl.set_num_threads(1)
 rank, world_size = dist.get_rank(), dist.get_world_size()
 if args.batch_size % world_size:
     sys.exit(f"--batch-size {args.batch_size} must be a multiple of the {world_size} ranks")
