@@ -9,8 +9,8 @@ examples/char_gpt.py, built from the same nn modules in both frameworks):
     minidl's nn.LSTM against PyTorch's fused nn.LSTM and against PyTorch's nn.LSTMCell in a
     Python loop.
 Runs are interleaved (A B A B ...) after a warm-up and medians reported with their ratio to
-PyTorch. Freed memory is kept for reuse (``minidl.allocator.keep_freed_memory``, as
-examples/char_gpt.py does; it applies to PyTorch too, in the same process) unless
+PyTorch. Freed memory is kept for reuse (minidl's default at import,
+``minidl/allocator.py``; it applies to PyTorch too, in the same process) unless
 ``--default-malloc``. ``--memory`` instead runs 200 GPT steps in a fresh process per framework
 and reports the peak resident memory (ru_maxrss).
 
@@ -139,17 +139,16 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=200, help=argparse.SUPPRESS)
     parser.add_argument("--device", default="cpu", help="cpu, or cuda (CuPy vs PyTorch CUDA)")
     parser.add_argument("--default-malloc", action="store_true",
-                        help="leave glibc's malloc as it is (no keep_freed_memory)")
+                        help="leave glibc's malloc as it is (MINIDL_KEEP_FREED_MEMORY=0)")
     parser.add_argument("--json", help="also write the results to this JSON file")
     parser.add_argument("--child", choices=["minidl", "pytorch"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.threads:
         from threadpoolctl import threadpool_limits
         threadpool_limits(args.threads)
+    if args.default_malloc:  # read when minidl is imported (minidl/allocator.py)
+        os.environ["MINIDL_KEEP_FREED_MEMORY"] = "0"
     import minidl
-    if not args.default_malloc:
-        from minidl.allocator import keep_freed_memory
-        keep_freed_memory()
     try:
         import torch
         if args.threads:

@@ -31,7 +31,6 @@ import numpy as np
 import minidl
 import minidl.nn.functional as F
 from minidl import nn, optim
-from minidl.allocator import keep_freed_memory
 from minidl.data.datasets import download_file
 from minidl.train import History, ProgressBar, get_rng_state, restore, set_rng_state
 
@@ -67,7 +66,6 @@ out = args.out or Path("runs") / f"char-{args.model}"
 out.mkdir(parents=True, exist_ok=True)
 checkpoint_path = out / "checkpoint.safetensors"
 minidl.manual_seed(0)  # the same initial weights, batches and dropout masks on every run
-keep_freed_memory()  # reuse freed memory instead of page-faulting in fresh pages (README)
 
 # ----------------------------------------------------------------------------- data
 if args.text:

@@ -38,7 +38,6 @@ from minidl.data.datasets import MNIST, FashionMNIST
 from minidl.nn.parallel import DistributedDataParallel
 from minidl.train import restore
 
-
 # ----------------------------------------------------------------------------- settings
 parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
 parser.add_argument("--dataset", choices=["fashion-mnist", "mnist"], default="fashion-mnist")

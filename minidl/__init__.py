@@ -182,7 +182,7 @@ The lessons' tools
 from minidl.tensor import Tensor
 
 # isort: split
-from minidl import accelerator, autograd, backend, backends, cuda, threads
+from minidl import accelerator, allocator, autograd, backend, backends, cuda, threads
 from minidl.autograd import (
     detect_anomaly,
     enable_grad,
@@ -406,6 +406,7 @@ arctan, arctan2, arctanh, fix = atan, atan2, atanh, trunc
 concat = concatenate = cat
 __version__ = "0.1.0"
 threads.apply_default()  # BLAS threads following the load unless the environment says: threads.py
+allocator.apply_default()  # freed memory kept for reuse, unless the environment says: allocator.py
 
 # The subpackages, imported last: they build on everything above.
 from minidl import data, distributed, linalg, nn, optim, utils, viz  # noqa: E402
