@@ -95,3 +95,12 @@ def test_pytorch_agrees():
     assert math.isnan(torch.zeros(0).mean().item())
     assert torch.zeros(2, 0).softmax(1).shape == (2, 0)
     assert torch.zeros(2, 0).logsumexp(1).tolist() == [-math.inf, -math.inf]
+
+
+def test_a_stack_of_matrices_without_columns_times_a_matrix():
+    """(2, 3, 0) @ (0, 4): zeros (2, 3, 4), and gradients of the inputs' empty shapes."""
+    a, b = minidl.zeros(2, 3, 0, requires_grad=True), minidl.zeros(0, 4, requires_grad=True)
+    y = a @ b
+    assert y.shape == (2, 3, 4) and (y.detach().numpy() == 0).all()
+    y.sum().backward()
+    assert a.grad.shape == (2, 3, 0) and b.grad.shape == (0, 4)

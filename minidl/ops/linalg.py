@@ -15,6 +15,8 @@ Read next: ``conv.py`` (2-d convolution as im2col and one matmul).
 """
 from __future__ import annotations
 
+import math
+
 from minidl import backend
 from minidl.errors import DTypeError, ShapeError
 from minidl.function import Function
@@ -34,7 +36,8 @@ def stacked_matmul(x0, x1):
     xp = backend.get_array_module(x0)
     if x0.ndim <= 2 or x1.ndim != 2:
         return xp.matmul(x0, x1)
-    return xp.matmul(x0.reshape(-1, x0.shape[-1]), x1).reshape(x0.shape[:-1] + x1.shape[-1:])
+    rows = math.prod(x0.shape[:-1])  # (not -1: a stack of 0-column matrices has size 0)
+    return xp.matmul(x0.reshape(rows, x0.shape[-1]), x1).reshape(x0.shape[:-1] + x1.shape[-1:])
 
 
 def _mT(t: Tensor) -> Tensor:

@@ -120,7 +120,7 @@ def _backward_on_arrays(ctx, x, hc0, w_ih, w_hh, hcs, ghcs):
     g_b = rows.sum(0)
     return [stacked_matmul(da, w_ih), xp.stack([dh, dc_f]),
             xp.matmul(rows.T, x.reshape(-1, x.shape[-1])),
-            xp.matmul(rows.T, h_prev.reshape(-1, n)), g_b, g_b]
+            xp.matmul(rows.T, h_prev.reshape(-1, n)), g_b, g_b.copy()]  # (two leaves' .grad)
 
 
 def _backward_on_tensors(order, x, hc0, w_ih, w_hh, b_ih, b_hh, hcs, ghcs):
@@ -143,7 +143,7 @@ def _backward_on_tensors(order, x, hc0, w_ih, w_hh, b_ih, b_hh, hcs, ghcs):
     da = stack(g_xw)
     rows = da.reshape(-1, da.shape[-1])
     g_w_ih = matmul(transpose(rows, 0, 1), x.reshape(-1, x.shape[-1]))
-    return [matmul(da, w_ih), stack([gh_next, gc_next]), g_w_ih, g_w, g_b, g_b]
+    return [matmul(da, w_ih), stack([gh_next, gc_next]), g_w_ih, g_w, g_b, g_b.clone()]
 
 
 def lstm_sequence(x: Tensor, hc0: Tensor, w_ih: Tensor, w_hh: Tensor,

@@ -195,3 +195,14 @@ def test_bad_arguments_and_inputs_are_clear_errors():
         model(minidl.randn(5, 2, 3, dtype=minidl.float64))
     with pytest.raises(ShapeError, match=r"cx of shape \(2, 4\)"):
         nn.LSTMCell(3, 4)(minidl.randn(2, 3), (minidl.zeros(2, 4), minidl.zeros(3, 4)))
+
+
+def test_lstm_bias_gradients_are_separate_arrays():
+    """b_ih and b_hh receive the same gradient; each .grad must own its memory, or an in-place
+    change of one (gradient clipping, an optimizer) would change the other."""
+    lstm = nn.LSTM(3, 2)
+    lstm(minidl.randn(4, 1, 3))[0].sum().backward()
+    np.testing.assert_array_equal(lstm.bias_ih_l0.grad.numpy(), lstm.bias_hh_l0.grad.numpy())
+    before = lstm.bias_hh_l0.grad.numpy().copy()
+    lstm.bias_ih_l0.grad.mul_(0.0)
+    np.testing.assert_array_equal(lstm.bias_hh_l0.grad.numpy(), before)
