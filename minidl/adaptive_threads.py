@@ -37,6 +37,13 @@ INTERVAL = 0.1  # seconds between two looks at the load, at least
 NOISE = 0.25  # cores of other work that do not cost minidl a thread
 
 
+def usable_cpus() -> List[int]:
+    """The CPUs this process may run on (all of them where the OS cannot say: macOS)."""
+    if hasattr(os, "sched_getaffinity"):
+        return sorted(os.sched_getaffinity(0))
+    return list(range(os.cpu_count() or 1))
+
+
 def threads_for(cores: int, others: float) -> int:
     """The thread count for ``cores`` usable cores of which ``others`` are busy elsewhere."""
     return max(1, min(cores, cores - math.ceil(others - NOISE)))
@@ -65,7 +72,7 @@ class LoadWatcher:
     """Looks at the load every ``INTERVAL`` seconds and says how many threads to use."""
 
     def __init__(self, cpus: Optional[List[int]] = None, stat_path: str = "/proc/stat"):
-        self.cpus = set(os.sched_getaffinity(0) if cpus is None else cpus)
+        self.cpus = set(usable_cpus() if cpus is None else cpus)
         self.stat_path = stat_path
         self.ticks_per_second = os.sysconf("SC_CLK_TCK")
         self.next_look = 0.0

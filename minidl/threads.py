@@ -33,7 +33,7 @@ import os
 from contextlib import contextmanager
 from typing import Iterator, List
 
-from minidl.adaptive_threads import LoadWatcher
+from minidl.adaptive_threads import LoadWatcher, usable_cpus
 from minidl.config_checks import check_positive_int
 from minidl.errors import ConfigError
 from minidl.serialization import MissingDependencyError
@@ -77,7 +77,7 @@ def adaptive() -> bool:
     ``adaptive_threads.py``): start with one thread and re-decide as backward passes run.
     Returns False, changing nothing, without threadpoolctl or with a single usable core."""
     pools = _blas_pools(strict=False)
-    if not pools or len(os.sched_getaffinity(0)) < 2:
+    if not pools or len(usable_cpus()) < 2:
         return False
     for pool in pools:
         pool.set_num_threads(1)
@@ -108,7 +108,7 @@ def get_num_threads() -> int:
     cores when it cannot be read)."""
     sizes = [pool.get_num_threads() for pool in _blas_pools(strict=False)]
     sizes = [n for n in sizes if n]
-    return max(sizes) if sizes else len(os.sched_getaffinity(0))
+    return max(sizes) if sizes else len(usable_cpus())
 
 
 @contextmanager

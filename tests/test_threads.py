@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import minidl
-from minidl.adaptive_threads import LoadWatcher, busy_ticks, threads_for
+from minidl.adaptive_threads import LoadWatcher, busy_ticks, threads_for, usable_cpus
 from minidl.errors import ConfigError, MinidlError
 from minidl.serialization import MissingDependencyError
 
@@ -178,3 +178,10 @@ def test_a_bad_minidl_num_threads_is_a_config_error_at_import():
                          capture_output=True, text=True, timeout=120)
     assert out.returncode != 0 and "MINIDL_NUM_THREADS" in out.stderr
     assert "ConfigError" in out.stderr
+
+
+def test_without_sched_getaffinity_every_cpu_counts(monkeypatch):
+    """macOS has no os.sched_getaffinity: minidl imports and counts os.cpu_count() CPUs."""
+    monkeypatch.delattr(os, "sched_getaffinity")
+    assert usable_cpus() == list(range(os.cpu_count()))
+    assert LoadWatcher().cpus == set(range(os.cpu_count()))
