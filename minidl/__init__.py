@@ -65,118 +65,119 @@ What the ops stand on
 57. minidl/handles.py                  RemovableHandle, returned by every register_*_hook
 58. minidl/errors.py                   minidl's exceptions
 59. minidl/backend.py                  the only file that knows about NumPy vs CuPy
-60. minidl/scatter_rows.py             scatter_add on NumPy, by sorting
+60. minidl/random_streams.py           Generator, manual_seed: seeded random numbers
+61. minidl/scatter_rows.py             scatter_add on NumPy, by sorting
 PyTorch's spellings and namespaces
-61. minidl/tensor_methods.py           x.exp(), x.sum(dim), x.view_as(y), ...: PyTorch's names
-62. minidl/tensor_methods_math.py      x.floor(), x.tan(), ...: elementwise math
-63. minidl/tensor_methods_reduce.py    x.prod(), x.cumsum(), x.sort(), ...
-64. minidl/tensor_methods_shape.py     x.repeat(), x.flip(), x.gather(), ...
-65. minidl/printing.py                 repr(tensor), as PyTorch prints it
-66. minidl/cuda.py                     minidl.cuda.is_available(), device_count()
-67. minidl/accelerator.py              minidl.accelerator, device-neutral
-68. minidl/backends/mps.py             minidl.backends.mps: Apple GPUs (not available)
-69. minidl/backends/cudnn.py           minidl.backends.cudnn: flags, without effect
+62. minidl/tensor_methods.py           x.exp(), x.sum(dim), x.view_as(y), ...: PyTorch's names
+63. minidl/tensor_methods_math.py      x.floor(), x.tan(), ...: elementwise math
+64. minidl/tensor_methods_reduce.py    x.prod(), x.cumsum(), x.sort(), ...
+65. minidl/tensor_methods_shape.py     x.repeat(), x.flip(), x.gather(), ...
+66. minidl/printing.py                 repr(tensor), as PyTorch prints it
+67. minidl/cuda.py                     minidl.cuda.is_available(), device_count()
+68. minidl/accelerator.py              minidl.accelerator, device-neutral
+69. minidl/backends/mps.py             minidl.backends.mps: Apple GPUs (not available)
+70. minidl/backends/cudnn.py           minidl.backends.cudnn: flags, without effect
 Making tensors, and checking gradients
-70. minidl/creation.py                 tensor(), zeros(), randn(), ...
-71. minidl/testing.py                  gradcheck, gradgradcheck
+71. minidl/creation.py                 tensor(), zeros(), randn(), ...
+72. minidl/testing.py                  gradcheck, gradgradcheck
 Neural networks
-72. minidl/nn/parameter.py             Parameter: a tensor a Module trains
-73. minidl/config_checks.py            ConfigError checks of sizes, rates and choices
-74. minidl/nn/module.py                Module: registration, train/eval, state_dict, to()
-75. minidl/nn/containers.py            Sequential, ModuleList, ModuleDict
-76. minidl/nn/init.py                  weight initialization
-77. minidl/nn/layers/linear.py         Linear, Flatten
-78. minidl/nn/functional.py            F.linear, F.one_hot, ... (the layers' math)
-79. minidl/nn/layers/activation.py     ReLU, Tanh, Softmax, ...
-80. minidl/nn/activation_functional.py F.relu, F.gelu, ...
-81. minidl/nn/layers/activation_more.py SiLU, ELU, Hardswish, PReLU, GLU, ...
-82. minidl/nn/layers/dropout.py        Dropout, Dropout1d/2d/3d, AlphaDropout
-83. minidl/nn/dropout_functional.py    F.dropout, F.dropout1d/2d/3d, F.alpha_dropout
-84. minidl/nn/layers/conv.py           Conv1d/2d, ConvTranspose1d/2d
-85. minidl/nn/layers/pooling.py        MaxPool1d/2d, AvgPool1d/2d, adaptive pools, MaxUnpool2d
-86. minidl/nn/layers/resampling.py     Upsample, PixelShuffle, Fold, Unfold
-87. minidl/nn/layers/padding.py        ZeroPad2d, ConstantPad, ReflectionPad, ReplicationPad, ...
-88. minidl/nn/layers/distance.py       CosineSimilarity, PairwiseDistance
-89. minidl/nn/layers/activation_extra.py Softmax2d, RReLU
-90. minidl/nn/layers/bilinear.py       Bilinear
-91. minidl/nn/layers/normalization.py  BatchNorm1d/2d, LayerNorm
-92. minidl/nn/normalization_functional.py F.batch_norm, F.layer_norm
-93. minidl/nn/sample_norm_functional.py F.group_norm, F.instance_norm, F.rms_norm, F.normalize
-94. minidl/nn/layers/sample_norm.py    GroupNorm, InstanceNorm1d/2d/3d, RMSNorm
-95. minidl/nn/losses.py                CrossEntropyLoss, MSELoss, ...
-96. minidl/nn/loss_functional.py       F.cross_entropy, F.mse_loss, ...
-97. minidl/nn/likelihood_losses.py     F.binary_cross_entropy, F.kl_div, F.poisson_nll_loss, ...
-98. minidl/nn/distance_losses.py       F.cosine_similarity, F.triplet_margin_loss, ...
-99. minidl/nn/margin_losses.py         F.soft_margin_loss, F.multilabel_margin_loss, ...
-100. minidl/nn/regularization.py       l1_penalty
-101. minidl/nn/clip.py                 clip_grad_norm_, clip_grad_value_
-102. minidl/nn/hooks.py                 Module backward hooks
-103. minidl/nn/layer_stats.py           LayerStats: per-layer statistics while training
-104. minidl/nn/utils.py                 nn.utils (PyTorch's module of that name)
-105. minidl/nn/embedding_functional.py  F.embedding
-106. minidl/nn/layers/embedding.py      Embedding
-107. minidl/nn/recurrent_functional.py  the steps of RNN, LSTM, GRU
-108. minidl/nn/layers/recurrent.py      RNN, LSTM, GRU and their cells
-109. minidl/nn/attention_functional.py  F.scaled_dot_product_attention
-110. minidl/nn/layers/attention.py      MultiheadAttention
-111. minidl/nn/layers/transformer.py    TransformerEncoderLayer, ...
-112. minidl/threads.py                  set_num_threads: the BLAS threads
-113. minidl/adaptive_threads.py         the default count, from the machine's load
-114. minidl/allocator.py                keeping freed memory for reuse (glibc)
+73. minidl/nn/parameter.py             Parameter: a tensor a Module trains
+74. minidl/config_checks.py            ConfigError checks of sizes, rates and choices
+75. minidl/nn/module.py                Module: registration, train/eval, state_dict, to()
+76. minidl/nn/containers.py            Sequential, ModuleList, ModuleDict
+77. minidl/nn/init.py                  weight initialization
+78. minidl/nn/layers/linear.py         Linear, Flatten
+79. minidl/nn/functional.py            F.linear, F.one_hot, ... (the layers' math)
+80. minidl/nn/layers/activation.py     ReLU, Tanh, Softmax, ...
+81. minidl/nn/activation_functional.py F.relu, F.gelu, ...
+82. minidl/nn/layers/activation_more.py SiLU, ELU, Hardswish, PReLU, GLU, ...
+83. minidl/nn/layers/dropout.py        Dropout, Dropout1d/2d/3d, AlphaDropout
+84. minidl/nn/dropout_functional.py    F.dropout, F.dropout1d/2d/3d, F.alpha_dropout
+85. minidl/nn/layers/conv.py           Conv1d/2d, ConvTranspose1d/2d
+86. minidl/nn/layers/pooling.py        MaxPool1d/2d, AvgPool1d/2d, adaptive pools, MaxUnpool2d
+87. minidl/nn/layers/resampling.py     Upsample, PixelShuffle, Fold, Unfold
+88. minidl/nn/layers/padding.py        ZeroPad2d, ConstantPad, ReflectionPad, ReplicationPad, ...
+89. minidl/nn/layers/distance.py       CosineSimilarity, PairwiseDistance
+90. minidl/nn/layers/activation_extra.py Softmax2d, RReLU
+91. minidl/nn/layers/bilinear.py       Bilinear
+92. minidl/nn/layers/normalization.py  BatchNorm1d/2d, LayerNorm
+93. minidl/nn/normalization_functional.py F.batch_norm, F.layer_norm
+94. minidl/nn/sample_norm_functional.py F.group_norm, F.instance_norm, F.rms_norm, F.normalize
+95. minidl/nn/layers/sample_norm.py    GroupNorm, InstanceNorm1d/2d/3d, RMSNorm
+96. minidl/nn/losses.py                CrossEntropyLoss, MSELoss, ...
+97. minidl/nn/loss_functional.py       F.cross_entropy, F.mse_loss, ...
+98. minidl/nn/likelihood_losses.py     F.binary_cross_entropy, F.kl_div, F.poisson_nll_loss, ...
+99. minidl/nn/distance_losses.py       F.cosine_similarity, F.triplet_margin_loss, ...
+100. minidl/nn/margin_losses.py        F.soft_margin_loss, F.multilabel_margin_loss, ...
+101. minidl/nn/regularization.py       l1_penalty
+102. minidl/nn/clip.py                 clip_grad_norm_, clip_grad_value_
+103. minidl/nn/hooks.py                 Module backward hooks
+104. minidl/nn/layer_stats.py           LayerStats: per-layer statistics while training
+105. minidl/nn/utils.py                 nn.utils (PyTorch's module of that name)
+106. minidl/nn/embedding_functional.py  F.embedding
+107. minidl/nn/layers/embedding.py      Embedding
+108. minidl/nn/recurrent_functional.py  the steps of RNN, LSTM, GRU
+109. minidl/nn/layers/recurrent.py      RNN, LSTM, GRU and their cells
+110. minidl/nn/attention_functional.py  F.scaled_dot_product_attention
+111. minidl/nn/layers/attention.py      MultiheadAttention
+112. minidl/nn/layers/transformer.py    TransformerEncoderLayer, ...
+113. minidl/threads.py                  set_num_threads: the BLAS threads
+114. minidl/adaptive_threads.py         the default count, from the machine's load
+115. minidl/allocator.py                keeping freed memory for reuse (glibc)
 Optimizers
-115. minidl/optim/optimizer.py          Optimizer: parameter groups, state, zero_grad
-116. minidl/optim/sgd.py                SGD, momentum, Nesterov
-117. minidl/optim/ewa_momentum.py       the course notes' momentum (an average of gradients)
-118. minidl/optim/adagrad.py            Adagrad
-119. minidl/optim/rmsprop.py            RMSprop
-120. minidl/optim/adam.py               Adam, AdamW
-121. minidl/optim/adadelta.py           Adadelta
-122. minidl/optim/adamax.py             Adamax
-123. minidl/optim/nadam.py              NAdam (Nesterov momentum)
-124. minidl/optim/radam.py              RAdam (rectified Adam)
-125. minidl/optim/lbfgs.py              L-BFGS
-126. minidl/optim/line_search.py        the strong-Wolfe line search
-127. minidl/optim/rprop.py              Rprop (a step size per weight, from signs)
-128. minidl/optim/asgd.py               ASGD (averaged SGD)
-129. minidl/optim/lr_scheduler.py       learning-rate schedules
-130. minidl/optim/plateau.py            ReduceLROnPlateau
-131. minidl/optim/chained.py            ConstantLR, PolynomialLR, ChainedScheduler
-132. minidl/optim/cyclic_schedulers.py  CyclicLR, OneCycleLR, CosineAnnealingWarmRestarts
+116. minidl/optim/optimizer.py          Optimizer: parameter groups, state, zero_grad
+117. minidl/optim/sgd.py                SGD, momentum, Nesterov
+118. minidl/optim/ewa_momentum.py       the course notes' momentum (an average of gradients)
+119. minidl/optim/adagrad.py            Adagrad
+120. minidl/optim/rmsprop.py            RMSprop
+121. minidl/optim/adam.py               Adam, AdamW
+122. minidl/optim/adadelta.py           Adadelta
+123. minidl/optim/adamax.py             Adamax
+124. minidl/optim/nadam.py              NAdam (Nesterov momentum)
+125. minidl/optim/radam.py              RAdam (rectified Adam)
+126. minidl/optim/lbfgs.py              L-BFGS
+127. minidl/optim/line_search.py        the strong-Wolfe line search
+128. minidl/optim/rprop.py              Rprop (a step size per weight, from signs)
+129. minidl/optim/asgd.py               ASGD (averaged SGD)
+130. minidl/optim/lr_scheduler.py       learning-rate schedules
+131. minidl/optim/plateau.py            ReduceLROnPlateau
+132. minidl/optim/chained.py            ConstantLR, PolynomialLR, ChainedScheduler
+133. minidl/optim/cyclic_schedulers.py  CyclicLR, OneCycleLR, CosineAnnealingWarmRestarts
 Data
-133. minidl/data/dataset.py             Dataset, TensorDataset, random_split, KFold
-134. minidl/data/dataset_combinators.py IterableDataset, ConcatDataset, ChainDataset
-135. minidl/data/samplers.py            Sampler, RandomSampler, BatchSampler, ...
-136. minidl/data/collate.py             default_collate: samples into a batch
-137. minidl/data/workers.py             worker processes, get_worker_info
-138. minidl/data/dataloader.py          DataLoader: batches
-139. minidl/data/datasets/idx.py        the IDX file format
-140. minidl/data/datasets/download.py   downloading and verifying files
-141. minidl/data/datasets/mnist.py      MNIST, FashionMNIST
+134. minidl/data/dataset.py             Dataset, TensorDataset, random_split, KFold
+135. minidl/data/dataset_combinators.py IterableDataset, ConcatDataset, ChainDataset
+136. minidl/data/samplers.py            Sampler, RandomSampler, BatchSampler, ...
+137. minidl/data/collate.py             default_collate: samples into a batch
+138. minidl/data/workers.py             worker processes, get_worker_info
+139. minidl/data/dataloader.py          DataLoader: batches
+140. minidl/data/datasets/idx.py        the IDX file format
+141. minidl/data/datasets/download.py   downloading and verifying files
+142. minidl/data/datasets/mnist.py      MNIST, FashionMNIST
 Saving, and training
-142. minidl/atomic_file.py              writing a file all at once, or not at all
-143. minidl/serialization.py            minidl.save, minidl.load: safetensors + JSON
-144. minidl/train/checkpoint.py         a run's whole state, last and best, in one file
-145. minidl/train/rng.py                the random states a checkpoint holds
-146. minidl/train/early_stopping.py     EarlyStopping
-147. minidl/train/history.py            the metrics of every epoch
-148. minidl/train/progress.py           the progress bar
+143. minidl/atomic_file.py              writing a file all at once, or not at all
+144. minidl/serialization.py            minidl.save, minidl.load: safetensors + JSON
+145. minidl/train/checkpoint.py         a run's whole state, last and best, in one file
+146. minidl/train/rng.py                the random states a checkpoint holds
+147. minidl/train/early_stopping.py     EarlyStopping
+148. minidl/train/history.py            the metrics of every epoch
+149. minidl/train/progress.py           the progress bar
 Training on several processes (data parallelism over MPI)
-149. minidl/distributed/process_group.py init_process_group, ranks, what a failing rank does
-150. minidl/distributed/collectives.py  all_reduce, broadcast, ... on Tensors, in place
-151. minidl/distributed/objects.py      all_gather_object, broadcast_object_list (JSON)
-152. minidl/distributed/nccl.py         GPU to GPU through NCCL
-153. minidl/data/distributed.py         DistributedSampler: each rank's share of the data
-154. minidl/nn/parallel/reducer.py      averaging gradients in buckets, during backward
-155. minidl/nn/parallel/distributed.py  DistributedDataParallel
-156. minidl/ops/sync_batch_norm.py      batch statistics summed over every rank, fused
-157. minidl/nn/layers/sync_batch_norm.py SyncBatchNorm, convert_sync_batchnorm
+150. minidl/distributed/process_group.py init_process_group, ranks, what a failing rank does
+151. minidl/distributed/collectives.py  all_reduce, broadcast, ... on Tensors, in place
+152. minidl/distributed/objects.py      all_gather_object, broadcast_object_list (JSON)
+153. minidl/distributed/nccl.py         GPU to GPU through NCCL
+154. minidl/data/distributed.py         DistributedSampler: each rank's share of the data
+155. minidl/nn/parallel/reducer.py      averaging gradients in buckets, during backward
+156. minidl/nn/parallel/distributed.py  DistributedDataParallel
+157. minidl/ops/sync_batch_norm.py      batch statistics summed over every rank, fused
+158. minidl/nn/layers/sync_batch_norm.py SyncBatchNorm, convert_sync_batchnorm
 The lessons' tools
-158. minidl/analysis.py                 Hessians, Hessian-vector products, critical points
-159. minidl/tune.py                     hyperparameter search
-160. minidl/backward_trace.py           the backward pass, step by step
-161. minidl/viz.py                      the graph, drawn
-162. minidl/explorer.py                 the graph and its backward pass, as a page to click
-163. minidl/module_boxes.py             which module made each node (the page's boxes)
+159. minidl/analysis.py                 Hessians, Hessian-vector products, critical points
+160. minidl/tune.py                     hyperparameter search
+161. minidl/backward_trace.py           the backward pass, step by step
+162. minidl/viz.py                      the graph, drawn
+163. minidl/explorer.py                 the graph and its backward pass, as a page to click
+164. minidl/module_boxes.py             which module made each node (the page's boxes)
 """
 # tensor.py first: it is the root every other module imports (and it imports the ops last).
 from minidl.tensor import Tensor
@@ -193,7 +194,7 @@ from minidl.autograd import (
     set_grad_enabled,
 )
 from minidl.backend import Device as device
-from minidl.backend import Generator, get_default_device, manual_seed, set_default_device
+from minidl.backend import get_default_device, set_default_device
 from minidl.creation import (
     arange,
     as_tensor,
@@ -395,6 +396,7 @@ from minidl.ops.rearrange import (
 )
 from minidl.ops.sampling import multinomial, topk
 from minidl.printing import set_printoptions
+from minidl.random_streams import Generator, manual_seed
 from minidl.serialization import CheckpointError, load, save
 from minidl.tensor import Size, is_tensor
 from minidl.threads import get_num_threads, limit_threads, set_num_threads

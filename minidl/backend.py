@@ -11,13 +11,12 @@ Everything else in minidl asks this module instead of importing CuPy:
 * ``set_default_device(device)`` picks where tensors are created when no device is given;
 * ``asarray(data, dtype, device)`` / ``to_device(array, device)`` create and move arrays;
 * ``scatter_add(target, index, values)`` accumulates values at (possibly repeated) indices;
-* ``Generator`` / ``default_generator(device)`` / ``manual_seed(seed)`` are minidl's random streams.
 
 CuPy is imported lazily, the first time a "cuda" device is asked for, so minidl imports and works
 fully without it. A device *type* is a small ``Backend`` record; tests register a stand-in device
 whose arrays are a NumPy subclass, so that device plumbing is exercised on machines without a GPU.
 
-Read next: ``minidl/scatter_rows.py`` (the CPU's scatter_add, by sorting).
+Read next: ``minidl/random_streams.py`` (seeded random numbers on each device).
 """
 from __future__ import annotations
 
@@ -127,10 +126,8 @@ def unregister_backend(name: str) -> None:
     """Forget a device type registered with ``register_backend`` (tests clean up with this)."""
     backend = _BACKENDS.pop(name)
     _BY_ARRAY_TYPE.pop(backend.array_type, None)
-    # Generators are keyed by device ("fake:0"), not by type: drop every one of this type, or
-    # manual_seed() would later try to reseed a generator of a device type that is gone.
-    for device in [d for d in _GENERATORS if d.partition(":")[0] == name]:
-        del _GENERATORS[device]
+    from minidl.random_streams import forget_generators  # (it builds on this module)
+    forget_generators(name)
 
 
 def _backend_for_type(device_type: str) -> Backend:
@@ -336,73 +333,3 @@ def same_device_or_raise(op_name: str, arrays) -> None:
                 f"{op_name}: expected all tensors on one device, but found {devices[0]} and "
                 f"{device}; move them with .to('{devices[0]}') or .to('{device}')"
             )
-
-
-# ----------------------------------------------------------------------------- random numbers
-class Generator:
-    """A seeded random stream on one device (like ``torch.Generator``).
-
-    On the CPU it wraps ``numpy.random.Generator(PCG64)``; on CUDA, CuPy's generator. Its state can
-    be saved and restored (``get_state``/``set_state``) so that training resumes bit-identically.
-    """
-
-    def __init__(self, device: str = "cpu", seed: Optional[int] = None):
-        self.device = parse_device(device)
-        self.xp = xp_for(self.device)
-        self.manual_seed(np.random.SeedSequence().entropy % 2**63 if seed is None else seed)
-
-    def manual_seed(self, seed: int) -> Generator:
-        if not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"manual_seed: seed must be a non-negative integer, got {seed!r}")
-        self.seed = int(seed)
-        device_backend, index = _split(self.device)
-        with device_backend.selected(index):
-            self.rng = device_backend.make_rng(self.seed)
-        return self
-
-    def get_state(self) -> dict:
-        """A JSON-friendly snapshot of the stream (CPU generators)."""
-        if self.xp is not np:
-            raise DeviceError("Generator.get_state: only CPU generators can be saved")
-        return self.rng.bit_generator.state
-
-    def set_state(self, state: dict) -> None:
-        if self.xp is not np:
-            raise DeviceError("Generator.set_state: only CPU generators can be restored")
-        self.rng.bit_generator.state = state
-
-    # Draws, created directly on the generator's device in the requested dtype.
-    def normal(self, shape, dtype):
-        return self.rng.standard_normal(shape, dtype=dtype)
-
-    def uniform(self, shape, dtype):
-        """Uniform on [0, 1)."""
-        return self.rng.random(shape, dtype=dtype)
-
-    def integers(self, low: int, high: int, shape):
-        return self.rng.integers(low, high, size=shape)
-
-    def permutation(self, n: int):
-        return self.rng.permutation(n)
-
-
-_GENERATORS: Dict[str, Generator] = {}
-_seed = 0  # the last manual_seed: default generators created later start from it too
-
-
-def default_generator(device: str = "cpu") -> Generator:
-    """The generator that minidl uses on ``device`` when no generator is passed."""
-    device = parse_device(device)
-    if device not in _GENERATORS:
-        _GENERATORS[device] = Generator(device, seed=_seed)
-    return _GENERATORS[device]
-
-
-def manual_seed(seed: int) -> None:
-    """Seed the default generators of every device: those used so far, and those created later
-    (as ``torch.manual_seed`` seeds all devices)."""
-    global _seed
-    default_generator("cpu").manual_seed(seed)
-    _seed = int(seed)
-    for generator in _GENERATORS.values():
-        generator.manual_seed(seed)

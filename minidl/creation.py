@@ -15,12 +15,12 @@ from typing import Optional
 
 import numpy as np
 
-from minidl import backend
-from minidl.backend import Generator
+from minidl import backend, random_streams
 from minidl.dtypes import get_default_dtype
 from minidl.errors import DTypeError, IntegerOverflowError, ShapeError
 from minidl.ops.arguments import write_out
 from minidl.ops.shape import _shape_args
+from minidl.random_streams import Generator
 from minidl.tensor import Tensor
 
 # What a tensor holds: bools, integers and floats (NumPy's kinds b, u, i, f). Complex numbers,
@@ -332,7 +332,7 @@ def eye(n: int, m: Optional[int] = None, dtype=None, device=None, requires_grad=
 def _generator(generator: Optional[Generator], device) -> Generator:
     device = backend.parse_device(device)
     if generator is None:
-        return backend.default_generator(device)
+        return random_streams.default_generator(device)
     if generator.device != device:
         raise backend.DeviceError(f"the generator is on {generator.device} but the tensor is "
                                   f"to be created on {device}")

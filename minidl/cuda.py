@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from minidl import backend
+from minidl import backend, random_streams
 
 
 def is_available() -> bool:
@@ -37,7 +37,7 @@ def manual_seed(seed: int) -> None:
     """Seed the random generators of every GPU (nothing to do without one), leaving the
     CPU's alone; ``minidl.manual_seed`` seeds every device."""
     for index in range(device_count()):
-        backend.default_generator(f"cuda:{index}").manual_seed(seed)
+        random_streams.default_generator(f"cuda:{index}").manual_seed(seed)
 
 
 manual_seed_all = manual_seed  # minidl seeds every GPU either way

@@ -13,7 +13,7 @@ dataset, one epoch is:
 
 An ``IterableDataset`` is read as it streams: no sampler, ``batch_size`` samples per batch.
 
-Shuffling draws from a ``minidl.backend.Generator``. ``state_dict()`` captures where the loader
+Shuffling draws from a ``minidl.Generator``. ``state_dict()`` captures where the loader
 is (epoch, batches already yielded, and the state of the generator the epoch's order came from)
 and ``load_state_dict()`` restores it, so a training run resumed from a checkpoint sees exactly
 the batches it would have seen, even from the middle of an epoch, with or without workers.
@@ -29,7 +29,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tupl
 
 import numpy as np
 
-from minidl.backend import Generator, default_generator, parse_device
+from minidl.backend import parse_device
 from minidl.config_checks import ConfigTypeError, check_choice, check_number, check_positive_int
 from minidl.data.collate import default_collate, fetch, move, next_iterable_batch
 from minidl.data.dataset import Dataset, _is_int
@@ -37,6 +37,7 @@ from minidl.data.dataset_combinators import IterableDataset
 from minidl.data.samplers import BatchSampler, RandomSampler, SequentialSampler
 from minidl.data.workers import WorkerPool, run_epoch
 from minidl.errors import ConfigError, DeviceError
+from minidl.random_streams import Generator, default_generator
 
 
 class DataLoader:
@@ -44,7 +45,7 @@ class DataLoader:
 
     ``len(loader)`` is the number of batches per epoch: ``len(batch_sampler)``, i.e.
     ``ceil(n / batch_size)``, or ``floor(n / batch_size)`` with ``drop_last=True``.
-    ``generator`` (a CPU ``minidl.backend.Generator``) drives shuffling; without one the loader
+    ``generator`` (a CPU ``minidl.Generator``) drives shuffling; without one the loader
     makes its own, seeded once from the default generator when the loader is built, so
     ``minidl.manual_seed`` before building it fixes every epoch's order, and other draws from
     the default generator (initialization, dropout) do not change the order. (PyTorch instead

@@ -19,9 +19,9 @@ import numpy as np
 
 import minidl
 from minidl import backend
-from minidl.backend import Generator, default_generator
 from minidl.config_checks import ConfigTypeError, check_bool, check_number, is_int, is_real
 from minidl.errors import ConfigError, DTypeError, OutOfRangeError, ShapeError
+from minidl.random_streams import Generator, default_generator
 
 
 class Dataset:
@@ -199,7 +199,7 @@ def random_split(
     ``lengths`` are either integers summing to ``len(dataset)``, or fractions summing to 1: each
     split then gets ``floor(n * fraction)`` items and the leftover items go one each to the
     first splits. (PyTorch also reads integers summing to 1 as fractions; here integers are
-    always counts.) ``generator`` (a ``minidl.backend.Generator``) makes the split repeatable;
+    always counts.) ``generator`` (a ``random_streams.Generator``) makes the split repeatable;
     by default ``minidl.manual_seed`` controls it.
     """
     n = _check_dataset("random_split", dataset)

@@ -26,9 +26,9 @@ from typing import Iterator, Optional
 
 import numpy as np
 
-from minidl.backend import Generator
 from minidl.data.dataset import Dataset, _is_int
 from minidl.errors import OutOfRangeError
+from minidl.random_streams import Generator
 
 
 class DistributedSampler:

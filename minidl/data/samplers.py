@@ -13,7 +13,7 @@ from ``shuffle``, ``batch_size`` and ``drop_last`` unless it is given its own:
 * ``BatchSampler(sampler, batch_size, drop_last)``: cuts the sampler's order into lists of
   ``batch_size`` indices, the last one shorter or dropped.
 
-Randomness comes from a ``minidl.backend.Generator``. Without one, each ``iter(sampler)`` draws
+Randomness comes from a ``minidl.Generator``. Without one, each ``iter(sampler)`` draws
 a fresh seed from minidl's default CPU generator (as PyTorch draws from its global one), so
 ``minidl.manual_seed`` before a run makes every epoch repeat. The streams are minidl's
 (NumPy's PCG64), so the orders differ from PyTorch's for the same seed; their statistics do not.
@@ -26,16 +26,16 @@ from typing import Any, Iterable, Iterator, List, Optional, Sequence
 
 import numpy as np
 
-from minidl import backend
-from minidl.backend import Generator
+from minidl import random_streams
 from minidl.config_checks import ConfigTypeError, check_bool, check_positive_int
 from minidl.errors import ConfigError, DeviceError
+from minidl.random_streams import Generator
 
 
 def _generator_or_fresh(generator: Optional[Generator]) -> Generator:
     """``generator``, or a new one seeded from the default CPU generator (one draw)."""
     if generator is None:
-        seed = int(backend.default_generator("cpu").integers(0, 2**63 - 1, ()))
+        seed = int(random_streams.default_generator("cpu").integers(0, 2**63 - 1, ()))
         return Generator("cpu", seed=seed)
     return generator
 

@@ -24,11 +24,11 @@ from typing import Optional, Tuple
 import numpy as np
 
 from minidl import backend
-from minidl.backend import Generator
 from minidl.config_checks import ConfigTypeError, check_choice, check_finite, check_number, is_real
 from minidl.creation import rand, randn
 from minidl.errors import ConfigError, ShapeError
 from minidl.grad_mode import no_grad
+from minidl.random_streams import Generator
 from minidl.tensor import Tensor
 
 _LINEAR_LIKE = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",

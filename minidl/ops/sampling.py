@@ -16,12 +16,12 @@ from typing import Optional
 
 import numpy as np
 
-from minidl import backend
-from minidl.backend import Generator
+from minidl import backend, random_streams
 from minidl.errors import DTypeError, OutOfRangeError, ShapeError
 from minidl.ops.arguments import write_out
 from minidl.ops.dims import normalize_dim
 from minidl.ops.indexing import getitem
+from minidl.random_streams import Generator
 from minidl.tensor import Tensor
 
 topk_result = namedtuple("topk", ["values", "indices"])
@@ -81,7 +81,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
     if not replacement and int((weights > 0).sum(axis=1).min()) < num_samples:
         raise OutOfRangeError(f"multinomial: cannot draw {num_samples} distinct categories "
                               "without replacement from a row with fewer non-zero weights")
-    gen = backend.default_generator(input.device) if generator is None else generator
+    gen = random_streams.default_generator(input.device) if generator is None else generator
     weights = weights.astype(np.float64)
     if replacement:
         with backend.selected(gen.device):

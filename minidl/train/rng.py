@@ -28,8 +28,8 @@ from typing import Any, Dict, Sequence
 
 import numpy as np
 
-from minidl.backend import default_generator
 from minidl.errors import DeviceError
+from minidl.random_streams import default_generator
 
 
 def get_rng_state(devices: Sequence[str] = ("cpu",)) -> Dict[str, Any]:

@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import minidl
-from minidl.backend import Generator, default_generator
 from minidl.data import DataLoader, Dataset, Subset, TensorDataset, default_collate
 from minidl.errors import DTypeError, ShapeError
+from minidl.random_streams import Generator, default_generator
 
 
 class PythonDataset(Dataset):

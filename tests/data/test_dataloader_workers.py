@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 import minidl
-from minidl.backend import Generator
 from minidl.data import (
     BatchSampler,
     DataLoader,
@@ -23,6 +22,7 @@ from minidl.data import (
     get_worker_info,
 )
 from minidl.errors import ConfigError
+from minidl.random_streams import Generator
 
 
 class Numbers(Dataset):

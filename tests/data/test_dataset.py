@@ -7,9 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import minidl
-from minidl.backend import Generator
 from minidl.data import Dataset, KFold, Subset, TensorDataset, random_split
 from minidl.errors import DTypeError, MinidlError, OutOfRangeError, ShapeError
+from minidl.random_streams import Generator
 
 
 class Squares(Dataset):

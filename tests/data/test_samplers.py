@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 import minidl
-from minidl.backend import Generator
 from minidl.config_checks import ConfigTypeError
 from minidl.data import (
     BatchSampler,
@@ -24,6 +23,7 @@ from minidl.data import (
     default_collate,
 )
 from minidl.errors import ConfigError, DTypeError, OutOfRangeError
+from minidl.random_streams import Generator
 
 
 def test_sequential_sampler():

@@ -87,7 +87,7 @@ def test_orthogonal_float32_and_seeding():
     b = host(init.orthogonal_(minidl.empty(6, 4)))
     assert a.dtype == np.float32 and np.array_equal(a, b)
     np.testing.assert_allclose(a.T @ a, np.eye(4), atol=1e-5)
-    g = backend.Generator("cpu").manual_seed(5)
+    g = minidl.Generator("cpu").manual_seed(5)
     c = host(init.orthogonal_(minidl.empty(6, 4), generator=g))
     assert not np.array_equal(a, c)
 
