@@ -9,13 +9,16 @@ its own, so no framework's idle threads run beside another's: a worker process w
 steps and half a second at least), times ``--steps`` steps and reports their median.
 Contenders take turns (A B C D, A B C D, ...) for ``--rounds`` rounds and the median over
 rounds is reported, with the ratio of minidl's default to PyTorch measured in the same run.
+``--baseline REV`` adds minidl as it was at git revision REV (its package extracted with ``git
+archive`` into a temporary directory, with its own defaults) as one more contender: the check
+that a change made neither machine slower.
 
 Workloads (float32, batch 128; the models of benchmarks/training_step.py): the MLP training
 step, the CNN training step, and the per-op overhead of benchmarks/overhead.py (a chain of 400
 small ops, forward and backward, in microseconds per op).
 
     python benchmarks/busy_machine.py [--rounds 3] [--steps 15] [--only mlp|cnn|ops]
-                                      [--machine quiet|busy] [--json FILE]
+                                      [--machine quiet|busy] [--baseline REV] [--json FILE]
 """
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -33,12 +37,28 @@ HOG = "while True: pass"
 WARM_UP = 0.5  # seconds of steps before timing (and at least five steps)
 
 
-def contenders(cores: int) -> dict:
-    """name -> environment of the worker process."""
-    return {"minidl": {"MINIDL_NUM_THREADS": "adaptive"},  # the default
-            "minidl, 1 thread": {"MINIDL_NUM_THREADS": "1"},
-            f"minidl, {cores} threads": {"MINIDL_NUM_THREADS": str(cores)},
-            "PyTorch": {"FRAMEWORK": "torch"}}
+def contenders(cores: int, baseline=None) -> dict:
+    """name -> environment of the worker process. ``baseline``: (revision, directory holding
+    that revision's minidl package), or None."""
+    named = {"minidl": {"MINIDL_NUM_THREADS": "adaptive"},  # the default
+             "minidl, 1 thread": {"MINIDL_NUM_THREADS": "1"},
+             f"minidl, {cores} threads": {"MINIDL_NUM_THREADS": str(cores)}}
+    if baseline:
+        revision, directory = baseline
+        named[f"minidl at {revision}"] = {"PYTHONPATH": directory}
+    named["PyTorch"] = {"FRAMEWORK": "torch"}
+    return named
+
+
+def extract_revision(revision: str, directory: str) -> None:
+    """The minidl package as it was at git ``revision``, written under ``directory``."""
+    root = os.path.dirname(HERE)
+    archive = subprocess.run(["git", "-C", root, "archive", "--format=tar", revision, "minidl"],
+                             capture_output=True, check=False)
+    if archive.returncode != 0:
+        raise SystemExit(f"--baseline {revision}: git archive failed:\n"
+                         f"{archive.stderr.decode(errors='replace')}")
+    subprocess.run(["tar", "-x", "-C", directory], input=archive.stdout, check=True)
 
 
 # ------------------------------------------------------------------ the worker processes
@@ -110,16 +130,18 @@ class BusyMachine:
             hog.wait()
 
 
-def run(workloads, conditions, rounds: int, steps: int, busy_processes: int) -> dict:
+def run(workloads, conditions, rounds: int, steps: int, busy_processes: int,
+        baseline=None) -> dict:
     cores = len(os.sched_getaffinity(0))
+    named = contenders(cores, baseline)
     results = {}
     for condition in conditions:
         background = BusyMachine(busy_processes if condition == "busy" else 0)
         with background:
             for workload in workloads:
-                times = {name: [] for name in contenders(cores)}
+                times = {name: [] for name in named}
                 for _ in range(rounds):
-                    for name, env in contenders(cores).items():
+                    for name, env in named.items():
                         times[name].append(measure(workload, env, steps))
                 results[(workload, condition)] = {n: statistics.median(t)
                                                   for n, t in times.items()}
@@ -128,12 +150,15 @@ def run(workloads, conditions, rounds: int, steps: int, busy_processes: int) -> 
 
 def report(results: dict) -> None:
     names = list(next(iter(results.values())))
+    baseline = next((n for n in names if n.startswith("minidl at ")), None)
     print(f"{'workload':<18}{'machine':<8}" + "".join(f"{n:>20}" for n in names)
-          + f"{'minidl / PyTorch':>18}")
+          + f"{'minidl / PyTorch':>18}" + (f"{'minidl / baseline':>19}" if baseline else ""))
     for (workload, condition), row in results.items():
-        ratio = row["minidl"] / row["PyTorch"]
+        ratios = f"{row['minidl'] / row['PyTorch']:>17.2f}x"
+        if baseline:
+            ratios += f"{row['minidl'] / row[baseline]:>18.2f}x"
         print(f"{WORKLOADS[workload]:<18}{condition:<8}"
-              + "".join(f"{row[n]:>20.2f}" for n in names) + f"{ratio:>17.2f}x")
+              + "".join(f"{row[n]:>20.2f}" for n in names) + ratios)
 
 
 def main() -> None:
@@ -143,6 +168,8 @@ def main() -> None:
     parser.add_argument("--only", choices=list(WORKLOADS))
     parser.add_argument("--machine", choices=["quiet", "busy"], help="only this condition")
     parser.add_argument("--busy-processes", type=int, default=2)
+    parser.add_argument("--baseline", metavar="REV",
+                        help="also run minidl as it was at this git revision")
     parser.add_argument("--json", help="also write the results to this JSON file")
     parser.add_argument("--worker", choices=list(WORKLOADS), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -159,7 +186,12 @@ def main() -> None:
           f"processes; medians of {args.rounds} rounds of {args.steps} steps, each in a fresh "
           "process")
     conditions = [args.machine] if args.machine else ["quiet", "busy"]
-    results = run(workloads, conditions, args.rounds, args.steps, args.busy_processes)
+    with tempfile.TemporaryDirectory() as directory:
+        if args.baseline:
+            extract_revision(args.baseline, directory)
+        baseline = (args.baseline, directory) if args.baseline else None
+        results = run(workloads, conditions, args.rounds, args.steps, args.busy_processes,
+                      baseline)
     report(results)
     if args.json:
         with open(args.json, "w") as f:
