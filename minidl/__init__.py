@@ -84,100 +84,101 @@ Neural networks
 73. minidl/nn/parameter.py             Parameter: a tensor a Module trains
 74. minidl/config_checks.py            ConfigError checks of sizes, rates and choices
 75. minidl/nn/module.py                Module: registration, train/eval, state_dict, to()
-76. minidl/nn/containers.py            Sequential, ModuleList, ModuleDict
-77. minidl/nn/init.py                  weight initialization
-78. minidl/nn/layers/linear.py         Linear, Flatten
-79. minidl/nn/functional.py            F.linear, F.one_hot, ... (the layers' math)
-80. minidl/nn/layers/activation.py     ReLU, Tanh, Softmax, ...
-81. minidl/nn/activation_functional.py F.relu, F.gelu, ...
-82. minidl/nn/layers/activation_more.py SiLU, ELU, Hardswish, PReLU, GLU, ...
-83. minidl/nn/layers/dropout.py        Dropout, Dropout1d/2d/3d, AlphaDropout
-84. minidl/nn/dropout_functional.py    F.dropout, F.dropout1d/2d/3d, F.alpha_dropout
-85. minidl/nn/layers/conv.py           Conv1d/2d, ConvTranspose1d/2d
-86. minidl/nn/layers/pooling.py        MaxPool1d/2d, AvgPool1d/2d, adaptive pools, MaxUnpool2d
-87. minidl/nn/layers/resampling.py     Upsample, PixelShuffle, Fold, Unfold
-88. minidl/nn/layers/padding.py        ZeroPad2d, ConstantPad, ReflectionPad, ReplicationPad, ...
-89. minidl/nn/layers/distance.py       CosineSimilarity, PairwiseDistance
-90. minidl/nn/layers/activation_extra.py Softmax2d, RReLU
-91. minidl/nn/layers/bilinear.py       Bilinear
-92. minidl/nn/layers/normalization.py  BatchNorm1d/2d, LayerNorm
-93. minidl/nn/normalization_functional.py F.batch_norm, F.layer_norm
-94. minidl/nn/sample_norm_functional.py F.group_norm, F.instance_norm, F.rms_norm, F.normalize
-95. minidl/nn/layers/sample_norm.py    GroupNorm, InstanceNorm1d/2d/3d, RMSNorm
-96. minidl/nn/losses.py                CrossEntropyLoss, MSELoss, ...
-97. minidl/nn/loss_functional.py       F.cross_entropy, F.mse_loss, ...
-98. minidl/nn/likelihood_losses.py     F.binary_cross_entropy, F.kl_div, F.poisson_nll_loss, ...
-99. minidl/nn/distance_losses.py       F.cosine_similarity, F.triplet_margin_loss, ...
-100. minidl/nn/margin_losses.py        F.soft_margin_loss, F.multilabel_margin_loss, ...
-101. minidl/nn/regularization.py       l1_penalty
-102. minidl/nn/clip.py                 clip_grad_norm_, clip_grad_value_
-103. minidl/nn/hooks.py                 Module backward hooks
-104. minidl/nn/layer_stats.py           LayerStats: per-layer statistics while training
-105. minidl/nn/utils.py                 nn.utils (PyTorch's module of that name)
-106. minidl/nn/embedding_functional.py  F.embedding
-107. minidl/nn/layers/embedding.py      Embedding
-108. minidl/nn/recurrent_functional.py  the steps of RNN, LSTM, GRU
-109. minidl/nn/layers/recurrent.py      RNN, LSTM, GRU and their cells
-110. minidl/nn/attention_functional.py  F.scaled_dot_product_attention
-111. minidl/nn/layers/attention.py      MultiheadAttention
-112. minidl/nn/layers/transformer.py    TransformerEncoderLayer, ...
-113. minidl/threads.py                  set_num_threads: the BLAS threads
-114. minidl/adaptive_threads.py         the default count, from the machine's load
-115. minidl/allocator.py                keeping freed memory for reuse (glibc)
+76. minidl/nn/state_checks.py          load_state_dict's checks: all or nothing
+77. minidl/nn/containers.py            Sequential, ModuleList, ModuleDict
+78. minidl/nn/init.py                  weight initialization
+79. minidl/nn/layers/linear.py         Linear, Flatten
+80. minidl/nn/functional.py            F.linear, F.one_hot, ... (the layers' math)
+81. minidl/nn/layers/activation.py     ReLU, Tanh, Softmax, ...
+82. minidl/nn/activation_functional.py F.relu, F.gelu, ...
+83. minidl/nn/layers/activation_more.py SiLU, ELU, Hardswish, PReLU, GLU, ...
+84. minidl/nn/layers/dropout.py        Dropout, Dropout1d/2d/3d, AlphaDropout
+85. minidl/nn/dropout_functional.py    F.dropout, F.dropout1d/2d/3d, F.alpha_dropout
+86. minidl/nn/layers/conv.py           Conv1d/2d, ConvTranspose1d/2d
+87. minidl/nn/layers/pooling.py        MaxPool1d/2d, AvgPool1d/2d, adaptive pools, MaxUnpool2d
+88. minidl/nn/layers/resampling.py     Upsample, PixelShuffle, Fold, Unfold
+89. minidl/nn/layers/padding.py        ZeroPad2d, ConstantPad, ReflectionPad, ReplicationPad, ...
+90. minidl/nn/layers/distance.py       CosineSimilarity, PairwiseDistance
+91. minidl/nn/layers/activation_extra.py Softmax2d, RReLU
+92. minidl/nn/layers/bilinear.py       Bilinear
+93. minidl/nn/layers/normalization.py  BatchNorm1d/2d, LayerNorm
+94. minidl/nn/normalization_functional.py F.batch_norm, F.layer_norm
+95. minidl/nn/sample_norm_functional.py F.group_norm, F.instance_norm, F.rms_norm, F.normalize
+96. minidl/nn/layers/sample_norm.py    GroupNorm, InstanceNorm1d/2d/3d, RMSNorm
+97. minidl/nn/losses.py                CrossEntropyLoss, MSELoss, ...
+98. minidl/nn/loss_functional.py       F.cross_entropy, F.mse_loss, ...
+99. minidl/nn/likelihood_losses.py     F.binary_cross_entropy, F.kl_div, F.poisson_nll_loss, ...
+100. minidl/nn/distance_losses.py      F.cosine_similarity, F.triplet_margin_loss, ...
+101. minidl/nn/margin_losses.py        F.soft_margin_loss, F.multilabel_margin_loss, ...
+102. minidl/nn/regularization.py       l1_penalty
+103. minidl/nn/clip.py                 clip_grad_norm_, clip_grad_value_
+104. minidl/nn/hooks.py                Module backward hooks
+105. minidl/nn/layer_stats.py          LayerStats: per-layer statistics while training
+106. minidl/nn/utils.py                nn.utils (PyTorch's module of that name)
+107. minidl/nn/embedding_functional.py F.embedding
+108. minidl/nn/layers/embedding.py     Embedding
+109. minidl/nn/recurrent_functional.py the steps of RNN, LSTM, GRU
+110. minidl/nn/layers/recurrent.py     RNN, LSTM, GRU and their cells
+111. minidl/nn/attention_functional.py F.scaled_dot_product_attention
+112. minidl/nn/layers/attention.py     MultiheadAttention
+113. minidl/nn/layers/transformer.py   TransformerEncoderLayer, ...
+114. minidl/threads.py                 set_num_threads: the BLAS threads
+115. minidl/adaptive_threads.py        the default count, from the machine's load
+116. minidl/allocator.py               keeping freed memory for reuse (glibc)
 Optimizers
-116. minidl/optim/optimizer.py          Optimizer: parameter groups, state, zero_grad
-117. minidl/optim/sgd.py                SGD, momentum, Nesterov
-118. minidl/optim/ewa_momentum.py       the course notes' momentum (an average of gradients)
-119. minidl/optim/adagrad.py            Adagrad
-120. minidl/optim/rmsprop.py            RMSprop
-121. minidl/optim/adam.py               Adam, AdamW
-122. minidl/optim/adadelta.py           Adadelta
-123. minidl/optim/adamax.py             Adamax
-124. minidl/optim/nadam.py              NAdam (Nesterov momentum)
-125. minidl/optim/radam.py              RAdam (rectified Adam)
-126. minidl/optim/lbfgs.py              L-BFGS
-127. minidl/optim/line_search.py        the strong-Wolfe line search
-128. minidl/optim/rprop.py              Rprop (a step size per weight, from signs)
-129. minidl/optim/asgd.py               ASGD (averaged SGD)
-130. minidl/optim/lr_scheduler.py       learning-rate schedules
-131. minidl/optim/plateau.py            ReduceLROnPlateau
-132. minidl/optim/chained.py            ConstantLR, PolynomialLR, ChainedScheduler
-133. minidl/optim/cyclic_schedulers.py  CyclicLR, OneCycleLR, CosineAnnealingWarmRestarts
+117. minidl/optim/optimizer.py         Optimizer: parameter groups, state, zero_grad
+118. minidl/optim/sgd.py               SGD, momentum, Nesterov
+119. minidl/optim/ewa_momentum.py      the course notes' momentum (an average of gradients)
+120. minidl/optim/adagrad.py           Adagrad
+121. minidl/optim/rmsprop.py           RMSprop
+122. minidl/optim/adam.py              Adam, AdamW
+123. minidl/optim/adadelta.py          Adadelta
+124. minidl/optim/adamax.py            Adamax
+125. minidl/optim/nadam.py             NAdam (Nesterov momentum)
+126. minidl/optim/radam.py             RAdam (rectified Adam)
+127. minidl/optim/lbfgs.py             L-BFGS
+128. minidl/optim/line_search.py       the strong-Wolfe line search
+129. minidl/optim/rprop.py             Rprop (a step size per weight, from signs)
+130. minidl/optim/asgd.py              ASGD (averaged SGD)
+131. minidl/optim/lr_scheduler.py      learning-rate schedules
+132. minidl/optim/plateau.py           ReduceLROnPlateau
+133. minidl/optim/chained.py           ConstantLR, PolynomialLR, ChainedScheduler
+134. minidl/optim/cyclic_schedulers.py CyclicLR, OneCycleLR, CosineAnnealingWarmRestarts
 Data
-134. minidl/data/dataset.py             Dataset, TensorDataset, random_split, KFold
-135. minidl/data/dataset_combinators.py IterableDataset, ConcatDataset, ChainDataset
-136. minidl/data/samplers.py            Sampler, RandomSampler, BatchSampler, ...
-137. minidl/data/collate.py             default_collate: samples into a batch
-138. minidl/data/workers.py             worker processes, get_worker_info
-139. minidl/data/dataloader.py          DataLoader: batches
-140. minidl/data/datasets/idx.py        the IDX file format
-141. minidl/data/datasets/download.py   downloading and verifying files
-142. minidl/data/datasets/mnist.py      MNIST, FashionMNIST
+135. minidl/data/dataset.py            Dataset, TensorDataset, random_split, KFold
+136. minidl/data/dataset_combinators.py IterableDataset, ConcatDataset, ChainDataset
+137. minidl/data/samplers.py           Sampler, RandomSampler, BatchSampler, ...
+138. minidl/data/collate.py            default_collate: samples into a batch
+139. minidl/data/workers.py            worker processes, get_worker_info
+140. minidl/data/dataloader.py         DataLoader: batches
+141. minidl/data/datasets/idx.py       the IDX file format
+142. minidl/data/datasets/download.py  downloading and verifying files
+143. minidl/data/datasets/mnist.py     MNIST, FashionMNIST
 Saving, and training
-143. minidl/atomic_file.py              writing a file all at once, or not at all
-144. minidl/serialization.py            minidl.save, minidl.load: safetensors + JSON
-145. minidl/train/checkpoint.py         a run's whole state, last and best, in one file
-146. minidl/train/rng.py                the random states a checkpoint holds
-147. minidl/train/early_stopping.py     EarlyStopping
-148. minidl/train/history.py            the metrics of every epoch
-149. minidl/train/progress.py           the progress bar
+144. minidl/atomic_file.py             writing a file all at once, or not at all
+145. minidl/serialization.py           minidl.save, minidl.load: safetensors + JSON
+146. minidl/train/checkpoint.py        a run's whole state, last and best, in one file
+147. minidl/train/rng.py               the random states a checkpoint holds
+148. minidl/train/early_stopping.py    EarlyStopping
+149. minidl/train/history.py           the metrics of every epoch
+150. minidl/train/progress.py          the progress bar
 Training on several processes (data parallelism over MPI)
-150. minidl/distributed/process_group.py init_process_group, ranks, what a failing rank does
-151. minidl/distributed/collectives.py  all_reduce, broadcast, ... on Tensors, in place
-152. minidl/distributed/objects.py      all_gather_object, broadcast_object_list (JSON)
-153. minidl/distributed/nccl.py         GPU to GPU through NCCL
-154. minidl/data/distributed.py         DistributedSampler: each rank's share of the data
-155. minidl/nn/parallel/reducer.py      averaging gradients in buckets, during backward
-156. minidl/nn/parallel/distributed.py  DistributedDataParallel
-157. minidl/ops/sync_batch_norm.py      batch statistics summed over every rank, fused
-158. minidl/nn/layers/sync_batch_norm.py SyncBatchNorm, convert_sync_batchnorm
+151. minidl/distributed/process_group.py init_process_group, ranks, what a failing rank does
+152. minidl/distributed/collectives.py all_reduce, broadcast, ... on Tensors, in place
+153. minidl/distributed/objects.py     all_gather_object, broadcast_object_list (JSON)
+154. minidl/distributed/nccl.py        GPU to GPU through NCCL
+155. minidl/data/distributed.py        DistributedSampler: each rank's share of the data
+156. minidl/nn/parallel/reducer.py     averaging gradients in buckets, during backward
+157. minidl/nn/parallel/distributed.py DistributedDataParallel
+158. minidl/ops/sync_batch_norm.py     batch statistics summed over every rank, fused
+159. minidl/nn/layers/sync_batch_norm.py SyncBatchNorm, convert_sync_batchnorm
 The lessons' tools
-159. minidl/analysis.py                 Hessians, Hessian-vector products, critical points
-160. minidl/tune.py                     hyperparameter search
-161. minidl/backward_trace.py           the backward pass, step by step
-162. minidl/viz.py                      the graph, drawn
-163. minidl/explorer.py                 the graph and its backward pass, as a page to click
-164. minidl/module_boxes.py             which module made each node (the page's boxes)
+160. minidl/analysis.py                Hessians, Hessian-vector products, critical points
+161. minidl/tune.py                    hyperparameter search
+162. minidl/backward_trace.py          the backward pass, step by step
+163. minidl/viz.py                     the graph, drawn
+164. minidl/explorer.py                the graph and its backward pass, as a page to click
+165. minidl/module_boxes.py            which module made each node (the page's boxes)
 """
 # tensor.py first: it is the root every other module imports (and it imports the ops last).
 from minidl.tensor import Tensor

@@ -110,6 +110,7 @@ from minidl.nn.losses import (
     SoftMarginLoss,
     TripletMarginLoss,
 )
-from minidl.nn.module import IncompatibleKeys, Module, StateDictError
+from minidl.nn.module import IncompatibleKeys, Module
 from minidl.nn.parameter import Parameter
+from minidl.nn.state_checks import StateDictError
 

@@ -12,7 +12,8 @@ A Module owns three kinds of registered things, found by *assigning* them to att
 ``state_dict()``/``load_state_dict()``, ``zero_grad()``, the nested ``repr`` -- is a walk over
 those three dictionaries. Names, signatures and semantics follow ``torch.nn.Module``.
 
-Read next: ``minidl/nn/containers.py`` (Sequential, ModuleList), then ``layers/linear.py``.
+Read next: ``minidl/nn/state_checks.py`` (what load_state_dict checks), then ``containers.py``
+(Sequential, ModuleList) and ``layers/linear.py``.
 """
 from __future__ import annotations
 
@@ -24,18 +25,15 @@ import numpy as np
 
 from minidl import backend
 from minidl.config_checks import ConfigKeyError, ConfigTypeError
-from minidl.errors import ConfigError, DTypeError, MinidlError
+from minidl.errors import ConfigError, DTypeError
 from minidl.grad_mode import no_grad
 from minidl.handles import RemovableHandle
 from minidl.nn import hooks
 from minidl.nn.parameter import Parameter
+from minidl.nn.state_checks import checked_state
 from minidl.tensor import Tensor, parse_to_arguments
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
-
-
-class StateDictError(MinidlError, RuntimeError):
-    """``load_state_dict`` found missing or unexpected keys, or shapes that do not match."""
 
 
 def _join(prefix: str, name: str) -> str:
@@ -353,27 +351,8 @@ class Module:
         keys when ``strict``; always: values that are not numeric arrays, shapes that differ,
         floating-point values for integer buffers); only then is anything copied, so a failed
         load leaves the model as it was. Returns (missing, unexpected)."""
-        name = type(self).__name__
-        if not isinstance(state_dict, Mapping):
-            raise ConfigTypeError(f"load_state_dict for {name}: expected a dict of name -> "
-                                  f"Tensor (from state_dict()), got {type(state_dict).__name__}")
         own = self.state_dict(keep_vars=True)
-        missing = [key for key in own if key not in state_dict]
-        unexpected = [key for key in state_dict if key not in own]
-        problems = []
-        if strict and missing:
-            problems.append("missing key(s): " + ", ".join(map(repr, missing)))
-        if strict and unexpected:
-            problems.append("unexpected key(s): " + ", ".join(map(repr, unexpected)))
-        arrays = {}
-        for key, target in own.items():
-            if key in state_dict:
-                problem, arrays[key] = _converted(key, state_dict[key], target)
-                if problem:
-                    problems.append(problem)
-        if problems:
-            raise StateDictError(f"Error(s) in load_state_dict for {name}: "
-                                 + "; ".join(problems))
+        arrays, missing, unexpected = checked_state(type(self).__name__, own, state_dict, strict)
         with no_grad():
             for key, array in arrays.items():
                 own[key].copy_(array)  # same shape, dtype and device: this cannot fail
@@ -392,23 +371,3 @@ class Module:
         if not self._modules and len(lines) <= 1:
             return f"{type(self).__name__}({extra})"
         return type(self).__name__ + "(\n  " + "\n  ".join(lines) + "\n)"
-
-
-def _converted(key: str, value: Any, target: Tensor) -> Tuple[str, Any]:
-    """(problem, array): ``value`` as an array in ``target``'s dtype on its device, or a
-    description of why it cannot be loaded into ``target`` (and None)."""
-    array = value._array if isinstance(value, Tensor) else value
-    shape, dtype = getattr(array, "shape", None), getattr(array, "dtype", None)
-    if shape is None or dtype is None:
-        return (f"{key!r}: expected a Tensor or an array, got {type(value).__name__}", None)
-    # Strings, objects and complex numbers have no meaning as weights (NumPy would raise
-    # mid-copy, or drop the imaginary part); a fractional value would be truncated in an
-    # integer buffer such as num_batches_tracked.
-    allowed = "biuf" if target.dtype.kind == "f" else "biu"
-    if dtype.kind not in allowed:
-        return (f"{key!r}: cannot load a {dtype} value into a {target.dtype} "
-                f"{'parameter' if isinstance(target, Parameter) else 'buffer'}", None)
-    if tuple(shape) != tuple(target.shape):
-        return (f"size mismatch for {key!r}: copying a tensor of shape {tuple(shape)} from the "
-                f"state dict, but the shape in the current model is {tuple(target.shape)}", None)
-    return ("", backend.asarray(array, target.dtype, backend.device_of(target._array)))
